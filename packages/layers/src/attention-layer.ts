@@ -1,0 +1,176 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+import { AttentionInputError, describe } from './errors.js';
+import {
+  hiddenWidths,
+  resolveOptions,
+  type AttentionOptions,
+  type HiddenWidth,
+  type ResolvedOptions,
+} from './options.js';
+import { resolveInitializer, resolveRegularizer, serialize } from './serialize.js';
+
+type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
+type LayerVariable = tfl.LayerVariable;
+type Initializer = ReturnType<typeof tfl.initializers.zeros>;
+type Regularizer = ReturnType<typeof tfl.regularizers.l2>;
+
+/** Static members every variant class declares; the base class reads them from `new.target`. */
+export interface VariantStatics {
+  /** Registry key, e.g. `'slow-excite'`. */
+  readonly variant: string;
+  /** Widths of the hidden FCs in forward order (`m` narrow, `h` slow step). */
+  readonly hiddenPattern: readonly HiddenWidth[];
+}
+
+/** Constructor arguments of every variant: the shared options plus tfjs layer arguments. */
+export type AttentionLayerArgs = AttentionOptions & Omit<LayerArgs, 'name' | 'trainable'>;
+
+/**
+ * Squeeze (global average pool) → FC stack → gate → `x * gate`, for NHWC inputs.
+ * Each variant is a subclass that only declares its FC pattern; all weights are owned here
+ * (`addWeight`), named `fc<i>/kernel` `[in, out]` and `fc<i>/bias` `[out]` in forward order.
+ */
+export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
+  readonly variant: string;
+  protected readonly hiddenPattern: readonly HiddenWidth[];
+  protected readonly options: ResolvedOptions;
+  protected readonly kernelInitializer: Initializer;
+  protected readonly biasInitializer: Initializer;
+  protected readonly kernelRegularizer: Regularizer | undefined;
+  protected readonly biasRegularizer: Regularizer | undefined;
+  /** Input channels, known after `build`. */
+  protected channels: number | null = null;
+  protected kernels: LayerVariable[] = [];
+  protected biases: LayerVariable[] = [];
+
+  constructor(args: AttentionLayerArgs = {}) {
+    super(args);
+    const statics = new.target as unknown as VariantStatics;
+    this.variant = statics.variant;
+    this.hiddenPattern = statics.hiddenPattern;
+    this.options = resolveOptions(this.variant, this.hiddenPattern, args);
+    this.kernelInitializer = resolveInitializer(
+      this.variant,
+      'kernelInitializer',
+      args.kernelInitializer,
+      'glorotUniform',
+    );
+    this.biasInitializer = resolveInitializer(this.variant, 'biasInitializer', args.biasInitializer, 'zeros');
+    this.kernelRegularizer = resolveRegularizer(this.variant, 'kernelRegularizer', args.kernelRegularizer);
+    this.biasRegularizer = resolveRegularizer(this.variant, 'biasRegularizer', args.biasRegularizer);
+  }
+
+  /** FC widths `[C, hidden..., C]` for `channels` input channels (no build needed). */
+  fcWidths(channels: number): number[] {
+    return [channels, ...hiddenWidths(channels, this.hiddenPattern, this.options), channels];
+  }
+
+  /** Trainable parameters this layer adds for `channels` input channels (no build needed). */
+  parameterCount(channels: number): number {
+    const w = this.fcWidths(channels);
+    let total = 0;
+    for (let i = 0; i + 1 < w.length; i++) {
+      total += sizeOf(this.kernelShape(i, w[i]!, w[i + 1]!)) + w[i + 1]!;
+    }
+    return total;
+  }
+
+  /** Shape of the kernel of FC `index`; the bump's conv option overrides it. */
+  protected kernelShape(_index: number, inUnits: number, outUnits: number): number[] {
+    return [inUnits, outUnits];
+  }
+
+  /** Applies FC `index` (without activation) to the squeezed `[N, units]` tensor. */
+  protected applyFc(index: number, s: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(tf.matMul(s, this.kernels[index]!.read() as tf.Tensor2D), this.biases[index]!.read());
+  }
+
+  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
+    if (shape.length !== 4) {
+      throw new AttentionInputError(
+        this.variant,
+        this.name,
+        'a rank-4 NHWC input [batch, height, width, channels]',
+        `rank ${shape.length} shape ${describe(shape)}`,
+      );
+    }
+    const channels = shape[3];
+    if (channels === null || channels === undefined) {
+      throw new AttentionInputError(
+        this.variant,
+        this.name,
+        'a known channel count (last axis of the NHWC input)',
+        `shape ${describe(shape)}`,
+      );
+    }
+    const w = this.fcWidths(channels);
+    this.kernels = [];
+    this.biases = [];
+    for (let i = 0; i + 1 < w.length; i++) {
+      this.kernels.push(
+        this.addWeight(
+          `fc${i + 1}/kernel`,
+          this.kernelShape(i, w[i]!, w[i + 1]!),
+          'float32',
+          this.kernelInitializer,
+          this.kernelRegularizer,
+          true,
+        ),
+      );
+      this.biases.push(
+        this.addWeight(`fc${i + 1}/bias`, [w[i + 1]!], 'float32', this.biasInitializer, this.biasRegularizer, true),
+      );
+    }
+    this.channels = channels;
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
+    return inputShape;
+  }
+
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
+    return tf.tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
+      this.invokeCallHook(inputs, kwargs);
+      if (x.rank !== 4 || x.shape[3] !== this.channels) {
+        throw new AttentionInputError(
+          this.variant,
+          this.name,
+          `a rank-4 NHWC input with ${this.channels} channels (the layer was built for that)`,
+          `shape ${describe(x.shape)}`,
+        );
+      }
+      let s = tf.mean(x, [1, 2]) as tf.Tensor2D;
+      const last = this.kernels.length - 1;
+      for (let i = 0; i < last; i++) s = tf.relu(this.applyFc(i, s));
+      s = this.applyFc(last, s);
+      const gate =
+        this.options.gateActivation === 'sigmoid' ? tf.sigmoid(s) : tf.div(tf.relu6(tf.add(s, 3)), 6);
+      return tf.mul(x, tf.reshape(gate, [-1, 1, 1, this.channels!]));
+    });
+  }
+
+  override getConfig(): tf.serialization.ConfigDict {
+    const o = this.options;
+    return {
+      reduction: o.reduction,
+      minChannels: o.minChannels,
+      hiddenUnits: o.hiddenUnits,
+      midDivisor: o.midDivisor,
+      gateActivation: o.gateActivation,
+      kernelInitializer: serialize(this.kernelInitializer),
+      biasInitializer: serialize(this.biasInitializer),
+      kernelRegularizer: serialize(this.kernelRegularizer),
+      biasRegularizer: serialize(this.biasRegularizer),
+      ...super.getConfig(),
+    };
+  }
+}
+
+function sizeOf(shape: number[]): number {
+  return shape.reduce((a, b) => a * b, 1);
+}

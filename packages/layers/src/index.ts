@@ -1,0 +1,28 @@
+export { SqueezeExciteLayer } from './attention-layer.js';
+export {
+  AttentionConfigError,
+  AttentionInputError,
+  SevarLayersError,
+  UnknownVariantError,
+} from './errors.js';
+export { BUMP_KINDS, GATE_ACTIVATIONS } from './options.js';
+export { createAttention, getVariant, isVariantName, VARIANT_NAMES, VARIANTS } from './registry.js';
+export { defineVariant } from './variant-definition.js';
+export { SevarBump } from './variants/bump.js';
+export { SevarSqueezeExcite } from './variants/se.js';
+export { SevarSlowExcite } from './variants/slow-excite.js';
+export { SevarSlowSqueezeSlowExcite } from './variants/slow-squeeze-slow-excite.js';
+export { SevarSlowSqueeze } from './variants/slow-squeeze.js';
+
+export type { AttentionLayerArgs, VariantStatics } from './attention-layer.js';
+export type {
+  AttentionOptions,
+  BumpKind,
+  BumpOptions,
+  GateActivation,
+  InitializerLike,
+  RegularizerLike,
+  SerializedObject,
+} from './options.js';
+export type { VariantName } from './registry.js';
+export type { VariantDefinition } from './variant-definition.js';

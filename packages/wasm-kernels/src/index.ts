@@ -1,0 +1,9 @@
+export {
+  registerWasmTrainingKernels,
+  unregisterWasmTrainingKernels,
+  wasmTrainingKernelNames,
+  registerCpuTrainingKernels,
+  unregisterCpuTrainingKernels,
+  cpuTrainingKernelNames,
+} from './register.js';
+export { TrainingKernelError, BackendNotLoadedError } from './errors.js';

@@ -1,0 +1,51 @@
+import type { Conv2DBackpropFilterAttrs, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
+import { kernelOps } from './call.js';
+import { forwardConvInfo } from './conv_info.js';
+import { paddedConv } from './padded_conv.js';
+
+/**
+ * dW as ONE forward convolution: x seen as a batch of Ci images with N channels
+ * ([Ci, H, W, N]) convolved with dy seen as an [OH, OW, N, Co] filter. The roles of stride
+ * and dilation swap (dilation 1 in the forward pass, see tfjs's Conv2D gradient), and the
+ * bottom/right padding makes the result exactly KH x KW.
+ */
+export function conv2DBackpropFilter(
+  backendName: string,
+  args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: KernelBackend; attrs: Conv2DBackpropFilterAttrs },
+): TensorInfo {
+  const { inputs, backend, attrs } = args;
+  const { x, dy } = inputs;
+  const ops = kernelOps(backendName, backend);
+  const info = forwardConvInfo(
+    'Conv2DBackpropFilter',
+    x.shape,
+    attrs.filterShape,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    false,
+    attrs.dataFormat,
+  );
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { outHeight: oh, outWidth: ow, inHeight: h, inWidth: w, padInfo } = info;
+  const xT = ops.call('Transpose', { x }, { perm: [3, 1, 2, 0] });
+  const dyT = ops.call('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
+  const paddedH = kh + (oh - 1) * sh;
+  const paddedW = kw + (ow - 1) * sw;
+  const dwT = paddedConv(ops, xT, dyT, {
+    pads: {
+      top: padInfo.top,
+      bottom: paddedH - padInfo.top - h,
+      left: padInfo.left,
+      right: paddedW - padInfo.left - w,
+    },
+    strides: [1, 1],
+    dilations: [sh, sw],
+    depthwise: false,
+  });
+  ops.release(xT, dyT);
+  const dw = ops.call('Transpose', { x: dwT }, { perm: [1, 2, 0, 3] });
+  ops.release(dwT);
+  return dw;
+}

@@ -1,0 +1,82 @@
+import { VARIANT_NAMES, isVariantName, type VariantName } from '@sevar/layers';
+
+import { ModelConfigError, UnknownAttentionError, quoteList } from './errors.js';
+
+/** `[height, width, channels]` of one NHWC input image. */
+export type InputShape = [number, number, number];
+
+function isPositiveInteger(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 1;
+}
+
+/** Throws on keys the model does not know (a typo such as `placment` should not be ignored). */
+export function checkKeys(model: string, options: unknown, allowed: readonly string[]): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new ModelConfigError(model, 'options', 'an object', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!allowed.includes(key)) {
+      throw new ModelConfigError(model, key, `absent (known options: ${quoteList(allowed)})`, (options as Record<string, unknown>)[key]);
+    }
+  }
+}
+
+export function checkAttention(model: string, attention: unknown): VariantName | null {
+  if (attention === null || attention === undefined) return null;
+  if (!isVariantName(attention)) throw new UnknownAttentionError(model, attention, VARIANT_NAMES);
+  return attention;
+}
+
+export function checkNumClasses(model: string, numClasses: unknown): number {
+  if (typeof numClasses !== 'number' || !Number.isInteger(numClasses) || numClasses < 2) {
+    throw new ModelConfigError(model, 'numClasses', 'an integer >= 2', numClasses);
+  }
+  return numClasses;
+}
+
+export function checkReduction(model: string, reduction: unknown): number | undefined {
+  if (reduction === undefined) return undefined;
+  if (!isPositiveInteger(reduction)) {
+    throw new ModelConfigError(model, 'reduction', 'an integer >= 1', reduction);
+  }
+  return reduction;
+}
+
+/** Validates `[h, w, c]` and that the network's spatial reduction leaves at least one pixel. */
+export function checkInputShape(
+  model: string,
+  inputShape: unknown,
+  fallback: InputShape,
+  minSide: number,
+  why: string,
+): InputShape {
+  const shape = inputShape ?? fallback;
+  if (!Array.isArray(shape) || shape.length !== 3 || !shape.every(isPositiveInteger)) {
+    throw new ModelConfigError(
+      model,
+      'inputShape',
+      'an NHWC image shape [height, width, channels] of positive integers',
+      shape,
+    );
+  }
+  const [h, w] = shape as InputShape;
+  if (h < minSide || w < minSide) {
+    throw new ModelConfigError(model, 'inputShape', `at least ${minSide}x${minSide} (${why})`, shape);
+  }
+  return [...shape] as InputShape;
+}
+
+/** `value` if it is one of `choices`; `fallback` when absent (a required option passes `undefined`). */
+export function checkChoice<T extends string>(
+  model: string,
+  option: string,
+  value: unknown,
+  choices: readonly T[],
+  fallback: T | undefined,
+): T {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
+    throw new ModelConfigError(model, option, `one of ${quoteList(choices)}`, value);
+  }
+  return value as T;
+}

@@ -90,5 +90,6 @@ export function resolveRegularizer(
 /** Keras-format `{className, config}` for a tfjs initializer or regularizer. */
 export function serialize(obj: tf.serialization.Serializable | undefined): SerializedObject | null {
   if (!obj) return null;
-  return { className: obj.getClassName(), config: obj.getConfig() };
+  // Through JSON so that `undefined` fields (e.g. an unset seed) read back as they are stored.
+  return { className: obj.getClassName(), config: JSON.parse(JSON.stringify(obj.getConfig())) };
 }

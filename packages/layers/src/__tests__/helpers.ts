@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { expect } from 'vitest';
+
+export interface ParityCase {
+  variant: string;
+  options: Record<string, unknown>;
+  fcWidths: number[];
+  inputShape: [number, number, number, number];
+  input: number[];
+  weights: { shape: number[]; values: number[] }[];
+  output: number[];
+}
+
+export function loadParityCases(): ParityCase[] {
+  const url = new URL('../__fixtures__/parity.json', import.meta.url);
+  return (JSON.parse(readFileSync(url, 'utf8')) as { cases: ParityCase[] }).cases;
+}
+
+/** Largest |a - b| / (|b| + tiny) over all elements. */
+export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const e = expected[i]!;
+    const err = Math.abs(actual[i]! - e) / (Math.abs(e) + 1e-12);
+    if (err > worst) worst = err;
+  }
+  return worst;
+}
+
+export function expectClose(actual: tf.Tensor, expected: tf.Tensor, rtol = 1e-5, atol = 1e-7): void {
+  expect(actual.shape).toEqual(expected.shape);
+  const a = actual.dataSync();
+  const e = expected.dataSync();
+  for (let i = 0; i < e.length; i++) {
+    const tol = atol + rtol * Math.abs(e[i]!);
+    if (Math.abs(a[i]! - e[i]!) > tol) {
+      throw new Error(`element ${i}: ${a[i]} vs ${e[i]} (tolerance ${tol})`);
+    }
+  }
+}
+
+export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend ${name} failed to initialise`);
+}

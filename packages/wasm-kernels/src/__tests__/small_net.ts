@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { seeded } from './helpers.js';
+
+/**
+ * Conv-BN-ReLU-MaxPool, a strided conv, SE-style gating (GAP -> FC -> ReLU -> FC -> sigmoid,
+ * broadcast multiply), a depthwise conv, global average pool and a dense classifier: every
+ * kind of op the sevar models train with.
+ */
+export function buildSmallNet(): tfl.LayersModel {
+  const input = tfl.input({ shape: [12, 10, 3] });
+  let x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false }).apply(input);
+  x = tfl.layers.batchNormalization().apply(x);
+  x = tfl.layers.activation({ activation: 'relu' }).apply(x);
+  x = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(x);
+  x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(x);
+  const squeezed = tfl.layers.globalAveragePooling2d({}).apply(x);
+  let gate = tfl.layers.dense({ units: 4, activation: 'relu' }).apply(squeezed);
+  gate = tfl.layers.dense({ units: 8, activation: 'sigmoid' }).apply(gate);
+  gate = tfl.layers.reshape({ targetShape: [1, 1, 8] }).apply(gate);
+  x = tfl.layers.multiply().apply([x as tfl.SymbolicTensor, gate as tfl.SymbolicTensor]);
+  x = tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid' }).apply(x);
+  x = tfl.layers.globalAveragePooling2d({}).apply(x);
+  const output = tfl.layers.dense({ units: 5 }).apply(x) as tfl.SymbolicTensor;
+  return tfl.model({ inputs: input, outputs: output });
+}
+
+export const smallNetBatch = 4;
+
+/** Fixed weights for the net, so that every backend starts from the same point. */
+export function fixedWeights(model: tfl.LayersModel): tf.Tensor[] {
+  return model.getWeights().map((w, i) =>
+    w.name.includes('moving_variance') || w.name.includes('gamma')
+      ? tf.add(tf.scalar(1), tf.mul(tf.scalar(0.1), tf.tensor(seeded(w.size, 100 + i), w.shape)))
+      : tf.mul(tf.scalar(0.5), tf.tensor(seeded(w.size, 100 + i), w.shape)),
+  );
+}
+
+/** One optimizer step on a fixed batch; returns the loss. */
+export function trainStep(model: tfl.LayersModel, optimizer: tf.Optimizer): number {
+  const loss = tf.tidy(() => {
+    const xs = tf.tensor4d(seeded(smallNetBatch * 12 * 10 * 3, 11), [smallNetBatch, 12, 10, 3]);
+    const ys = tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5);
+    return optimizer.minimize(
+      () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor),
+      true,
+    );
+  });
+  const value = loss!.dataSync()[0] as number;
+  loss!.dispose();
+  return value;
+}

@@ -1,0 +1,232 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendInitError, BackendNotInstalledError, InvalidOptionError } from './errors.js';
+
+export const BACKEND_NAMES = [
+  'auto',
+  'tensorflow-gpu',
+  'tensorflow',
+  'wasm',
+  'webgl',
+  'cpu',
+] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+export type ConcreteBackendName = Exclude<BackendName, 'auto'>;
+
+/** The backend actually set. */
+export interface BackendInfo {
+  name: ConcreteBackendName;
+  /** tfjs's registered name (`tensorflow` for both tfjs-node packages). */
+  tfName: string;
+  /** Version of the backend package. */
+  version: string;
+  /** wasm only: SIMD in use. */
+  simd?: boolean;
+  /** wasm only: multithreading in use (off under Node: tfjs disables its threaded build there). */
+  threads?: boolean;
+  /** wasm only: whether `@sevar/wasm-kernels` gradient kernels are registered (conv nets train). */
+  trainingKernels?: boolean;
+}
+
+/** Imports a module by specifier; replaceable for tests. */
+export type ModuleImporter = (specifier: string) => Promise<Record<string, unknown>>;
+
+export interface UseBackendOptions {
+  /** How modules are imported (defaults to dynamic `import()`); for tests and bundlers. */
+  importModule?: ModuleImporter;
+  /** Receives notes such as "wasm without training kernels". Default: console.warn. */
+  onWarning?: (message: string) => void;
+}
+
+interface Candidate {
+  name: ConcreteBackendName;
+  tfName: string;
+  pkg: string;
+  versionKey: string;
+}
+
+const CANDIDATES: Record<ConcreteBackendName, Candidate> = {
+  'tensorflow-gpu': {
+    name: 'tensorflow-gpu',
+    tfName: 'tensorflow',
+    pkg: '@tensorflow/tfjs-node-gpu',
+    versionKey: 'version',
+  },
+  tensorflow: {
+    name: 'tensorflow',
+    tfName: 'tensorflow',
+    pkg: '@tensorflow/tfjs-node',
+    versionKey: 'version',
+  },
+  wasm: {
+    name: 'wasm',
+    tfName: 'wasm',
+    pkg: '@tensorflow/tfjs-backend-wasm',
+    versionKey: 'version_wasm',
+  },
+  webgl: {
+    name: 'webgl',
+    tfName: 'webgl',
+    pkg: '@tensorflow/tfjs-backend-webgl',
+    versionKey: 'version_webgl',
+  },
+  cpu: {
+    name: 'cpu',
+    tfName: 'cpu',
+    pkg: '@tensorflow/tfjs-backend-cpu',
+    versionKey: 'version_cpu',
+  },
+};
+
+const defaultImporter: ModuleImporter = (specifier) =>
+  import(specifier) as Promise<Record<string, unknown>>;
+
+function isBrowser(): boolean {
+  return typeof (globalThis as { document?: unknown }).document !== 'undefined';
+}
+
+/** True when the error says that `pkg` itself (not one of its own imports) is missing. */
+function isMissingPackage(error: unknown, pkg: string): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return (
+    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
+    (message.includes(`'${pkg}'`) || message.includes(`"${pkg}"`))
+  );
+}
+
+function versionOf(mod: Record<string, unknown>, key: string): string {
+  const v = mod[key];
+  if (typeof v === 'string') return v;
+  // tfjs-node exports `version` as an object of package versions.
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    for (const k of ['tfjs-node', 'tfjs-node-gpu', 'tfjs'])
+      if (typeof o[k] === 'string') return o[k];
+  }
+  return tf.version_core;
+}
+
+async function activate(
+  candidate: Candidate,
+  opts: Required<UseBackendOptions>,
+): Promise<BackendInfo> {
+  const { name, tfName, pkg } = candidate;
+  let mod: Record<string, unknown>;
+  try {
+    mod = await opts.importModule(pkg);
+  } catch (error) {
+    if (isMissingPackage(error, pkg))
+      throw new BackendNotInstalledError(name, pkg, { cause: error });
+    throw new BackendInitError(name, `importing ${pkg} failed: ${String(error)}`, { cause: error });
+  }
+  if (tf.findBackendFactory(tfName) === null) {
+    // The package registered its backend on another copy of tfjs-core (version mismatch).
+    throw new BackendInitError(
+      name,
+      `${pkg} loaded but registered no '${tfName}' backend with this @tensorflow/tfjs-core ` +
+        `(${tf.version_core}); it is probably bound to a different tfjs-core copy. ` +
+        `Install versions that match: \`npm install ${pkg}@${tf.version_core}\``,
+    );
+  }
+  let trainingKernels: boolean | undefined;
+  if (name === 'wasm') trainingKernels = await registerWasmKernels(opts);
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(tfName);
+  } catch (error) {
+    throw new BackendInitError(name, `initialisation failed: ${String(error)}`, { cause: error });
+  }
+  if (!ok || tf.getBackend() !== tfName) {
+    throw new BackendInitError(
+      name,
+      `tf.setBackend('${tfName}') did not take effect (active backend: ${String(tf.getBackend())})`,
+    );
+  }
+  await tf.ready();
+  // A backend that initialises but cannot compute is useless; check one tiny op end to end.
+  const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
+  const value = (await probe.data())[0];
+  probe.dispose();
+  if (value !== 3) throw new BackendInitError(name, `probe 1 + 2 returned ${value}`);
+
+  const info: BackendInfo = { name, tfName, version: versionOf(mod, candidate.versionKey) };
+  if (name === 'wasm') {
+    info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    info.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    info.trainingKernels = trainingKernels ?? false;
+  }
+  return info;
+}
+
+async function registerWasmKernels(opts: Required<UseBackendOptions>): Promise<boolean> {
+  let register: unknown;
+  try {
+    const mod = await opts.importModule('@sevar/wasm-kernels');
+    register = mod['registerWasmTrainingKernels'];
+  } catch (error) {
+    opts.onWarning(
+      `@sevar/trainer: could not load @sevar/wasm-kernels (${String(error)}); conv nets will not train on wasm`,
+    );
+    return false;
+  }
+  if (typeof register !== 'function') {
+    opts.onWarning(
+      '@sevar/trainer: @sevar/wasm-kernels exports no registerWasmTrainingKernels; conv nets will not train on wasm',
+    );
+    return false;
+  }
+  (register as () => void)();
+  return true;
+}
+
+/**
+ * Selects and initialises a tfjs backend, resolving to what was actually set.
+ *
+ * `auto` tries, fastest first, `tensorflow-gpu`, `tensorflow` (tfjs-node), then in a browser
+ * `webgl`, then `wasm` (only with the training kernels of `@sevar/wasm-kernels`), then `cpu`,
+ * and takes the first that is installed and works. A named backend whose package is missing
+ * throws `BackendNotInstalledError` with the `npm install` line.
+ */
+export async function useBackend(
+  name: BackendName,
+  options: UseBackendOptions = {},
+): Promise<BackendInfo> {
+  const opts: Required<UseBackendOptions> = {
+    importModule: options.importModule ?? defaultImporter,
+    onWarning: options.onWarning ?? ((m) => console.warn(m)),
+  };
+  if (name !== 'auto') {
+    const candidate = CANDIDATES[name as ConcreteBackendName] as Candidate | undefined;
+    if (candidate === undefined) {
+      throw new InvalidOptionError(
+        'useBackend: name',
+        `one of ${BACKEND_NAMES.map((n) => `'${n}'`).join(', ')}`,
+        name,
+      );
+    }
+    return activate(candidate, opts);
+  }
+  const order: ConcreteBackendName[] = isBrowser()
+    ? ['webgl', 'wasm', 'cpu']
+    : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const reasons: string[] = [];
+  for (const n of order) {
+    try {
+      const info = await activate(CANDIDATES[n], opts);
+      if (n === 'wasm' && info.trainingKernels !== true) {
+        reasons.push('wasm: no training kernels');
+        continue;
+      }
+      return info;
+    } catch (error) {
+      if (!(error instanceof BackendNotInstalledError)) {
+        opts.onWarning(
+          `@sevar/trainer: backend '${n}' skipped: ${String((error as Error).message ?? error)}`,
+        );
+      }
+      reasons.push(`${n}: ${(error as Error).message}`);
+    }
+  }
+  throw new BackendInitError('auto', `no backend could be set up (${reasons.join('; ')})`);
+}

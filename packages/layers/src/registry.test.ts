@@ -1,0 +1,37 @@
+import { existsSync, readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+
+import { getVariant, isVariantName, VARIANT_NAMES, VARIANTS } from './registry.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+describe('registry', () => {
+  it('holds the five variants of the paper in its order', () => {
+    expect(VARIANT_NAMES).toEqual([
+      'se',
+      'slow-squeeze',
+      'slow-excite',
+      'slow-squeeze-slow-excite',
+      'bump',
+    ]);
+    expect(VARIANTS.map((v) => v.name)).toEqual(VARIANT_NAMES);
+    expect(isVariantName('se')).toBe(true);
+    expect(isVariantName('none')).toBe(false);
+  });
+
+  // Guard: adding a variant means adding its test file and its README row too.
+  it.each(VARIANT_NAMES)('%s has its own test file, a README row, and a unique class name', (name) => {
+    expect(existsSync(new URL(`./variants/${name}.test.ts`, import.meta.url))).toBe(true);
+    const def = getVariant(name);
+    const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+    expect(row, `README row for ${name}`).toBeDefined();
+    expect(row).toContain(def.paperName);
+    expect(row).toContain(def.widths);
+    const params = def.create().parameterCount(64);
+    expect(row).toContain(`| ${params.toLocaleString('en-US')} |`);
+    const classNames = VARIANT_NAMES.map((n) => (getVariant(n).layerClass as unknown as { className: string }).className);
+    expect(new Set(classNames).size).toBe(classNames.length);
+    expect((def.layerClass as unknown as { className: string }).className).toMatch(/^Sevar/);
+  });
+});

@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { augmentInto, augmentOutputSize, pixelAffine, resolveAugment } from './augment.js';
+import type { AugmentOption, AugmentSpec } from './augment.js';
+import { DatasetOptionError } from './errors.js';
+import { resolveNormalization } from './normalization.js';
+import type { Normalization, NormalizeOption } from './normalization.js';
+import { Rng, deriveSeed, shuffleInPlace } from './prng.js';
+import type { ImageDataset } from './types.js';
+
+export interface BatchOptions {
+  batchSize: number;
+  /** Shuffle the order every epoch; default true. */
+  shuffle?: boolean;
+  /** Seed of the order and the augmentation; default 0. */
+  seed?: number;
+  /** Default `'none'`. */
+  augment?: AugmentOption;
+  /** Default `'dataset'`: the SPEC constants of the dataset's `name`. */
+  normalize?: NormalizeOption;
+  /** Drop the last, smaller batch of an epoch; default false. */
+  dropRemainder?: boolean;
+  /** Batches prepared ahead of the consumer; default 2. */
+  prefetch?: number;
+}
+
+/** One batch: normalized float32 NHWC images and int32 class labels. The consumer disposes both. */
+export interface Batch {
+  xs: tf.Tensor4D;
+  ys: tf.Tensor1D;
+}
+
+/** A batch on the host, before it becomes tensors. */
+export interface HostBatch {
+  xs: Float32Array;
+  ys: Int32Array;
+  size: number;
+}
+
+export interface BatchStream {
+  readonly numExamples: number;
+  readonly batchSize: number;
+  readonly batchesPerEpoch: number;
+  readonly numClasses: number;
+  /** `[height, width, 3]` of `xs` rows. */
+  readonly outputShape: readonly [number, number, 3];
+  readonly augment: AugmentSpec;
+  readonly normalization: Normalization;
+  /**
+   * The batches of epoch `e`. Order and augmentation depend only on (seed, e, batch index),
+   * so a run resumed at epoch `e` (and `startBatch`) sees exactly the same batches.
+   */
+  epoch(e: number, options?: { startBatch?: number }): AsyncIterableIterator<Batch>;
+  /** Example order of epoch `e` (identity when not shuffling). */
+  order(e: number): Uint32Array;
+  /** Computes batch `b` of epoch `e` on the host without making tensors. */
+  hostBatch(e: number, b: number): HostBatch;
+}
+
+function checkDataset(ds: ImageDataset): void {
+  const expected = ds.count * ds.height * ds.width * 3;
+  if (ds.count <= 0 || ds.images.length !== expected || ds.labels.length !== ds.count) {
+    throw new DatasetOptionError(
+      `createBatches: dataset '${ds.name}' (${ds.split}) expected count > 0, ` +
+        `images.length = count*h*w*3 = ${expected} and labels.length = ${ds.count}; received ` +
+        `count ${ds.count}, images.length ${ds.images.length}, labels.length ${ds.labels.length}`,
+    );
+  }
+}
+
+/**
+ * Seeded, augmented, normalized batches of an in-memory dataset. Augmentation runs on typed
+ * arrays (one fused pass per image); tensors are made only when a batch is yielded, inside
+ * `tf.tidy`, so stopping early leaks nothing.
+ */
+export function createBatches(dataset: ImageDataset, options: BatchOptions): BatchStream {
+  checkDataset(dataset);
+  const { batchSize } = options;
+  if (!Number.isInteger(batchSize) || batchSize <= 0) {
+    throw new DatasetOptionError(
+      `createBatches: expected batchSize a positive integer, received ${String(batchSize)}`,
+    );
+  }
+  const shuffle = options.shuffle ?? true;
+  const seed = options.seed ?? 0;
+  const prefetch = options.prefetch ?? 2;
+  if (!Number.isInteger(prefetch) || prefetch < 0) {
+    throw new DatasetOptionError(
+      `createBatches: expected prefetch an integer >= 0, received ${String(prefetch)}`,
+    );
+  }
+  const { count: n, height: h, width: w, images, labels } = dataset;
+  const spec = resolveAugment(options.augment ?? 'none', h, w);
+  const [oh, ow] = augmentOutputSize(spec, h, w);
+  const normalization = resolveNormalization(options.normalize ?? 'dataset', dataset.name);
+  const aff = pixelAffine(normalization);
+  const dropRemainder = options.dropRemainder ?? false;
+  const batchesPerEpoch = dropRemainder ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
+  if (batchesPerEpoch === 0) {
+    throw new DatasetOptionError(
+      `createBatches: batchSize ${batchSize} with dropRemainder leaves no batch of the ` +
+        `${n} examples of '${dataset.name}' (${dataset.split})`,
+    );
+  }
+  const imgSize = h * w * 3;
+  const outSize = oh * ow * 3;
+
+  let cachedEpoch = -1;
+  let cachedOrder = new Uint32Array(0);
+  const order = (e: number): Uint32Array => {
+    if (e !== cachedEpoch) {
+      const idx = new Uint32Array(n);
+      for (let i = 0; i < n; i++) idx[i] = i;
+      if (shuffle) shuffleInPlace(idx, new Rng(deriveSeed(seed, e, 0x5bd1e995)));
+      cachedEpoch = e;
+      cachedOrder = idx;
+    }
+    return cachedOrder;
+  };
+
+  const checkIndex = (name: string, v: number, hi: number): void => {
+    if (!Number.isInteger(v) || v < 0 || v >= hi) {
+      throw new DatasetOptionError(
+        `createBatches: expected ${name} an integer in [0, ${hi}), received ${String(v)}`,
+      );
+    }
+  };
+
+  const hostBatch = (e: number, b: number): HostBatch => {
+    checkIndex('epoch', e, 2 ** 31);
+    checkIndex('batch', b, batchesPerEpoch);
+    const idx = order(e);
+    const start = b * batchSize;
+    const size = Math.min(batchSize, n - start);
+    const xs = new Float32Array(size * outSize);
+    const ys = new Int32Array(size);
+    const rng = new Rng(deriveSeed(seed, e, b, 1));
+    for (let k = 0; k < size; k++) {
+      const i = idx[start + k]!;
+      ys[k] = labels[i]!;
+      augmentInto(spec, rng, images, i * imgSize, h, w, xs, k * outSize, aff);
+    }
+    return { xs, ys, size };
+  };
+
+  // Checks arguments eagerly (a generator body would only run on the first next()).
+  const epoch = (e: number, opts: { startBatch?: number } = {}): AsyncGenerator<Batch> => {
+    const startBatch = opts.startBatch ?? 0;
+    checkIndex('epoch', e, 2 ** 31);
+    checkIndex('startBatch', startBatch, batchesPerEpoch);
+    return run(e, startBatch);
+  };
+
+  async function* run(e: number, startBatch: number): AsyncGenerator<Batch> {
+    const queue: Promise<HostBatch>[] = [];
+    let next = startBatch;
+    // Prepares batches on later event-loop turns, overlapping the consumer's async work.
+    const fill = (): void => {
+      while (queue.length < Math.max(prefetch, 1) && next < batchesPerEpoch) {
+        const b = next++;
+        const p = new Promise<HostBatch>((resolve, reject) => {
+          setTimeout(() => {
+            try {
+              resolve(hostBatch(e, b));
+            } catch (err) {
+              reject(err);
+            }
+          }, 0);
+        });
+        p.catch(() => undefined); // surfaced when awaited; avoids unhandled rejections on early exit
+        queue.push(p);
+      }
+    };
+    fill();
+    while (queue.length > 0) {
+      const host = await queue.shift()!;
+      fill();
+      yield tf.tidy(() => ({
+        xs: tf.tensor4d(host.xs, [host.size, oh, ow, 3], 'float32'),
+        ys: tf.tensor1d(host.ys, 'int32'),
+      }));
+    }
+  }
+
+  return {
+    numExamples: n,
+    batchSize,
+    batchesPerEpoch,
+    numClasses: dataset.classNames.length,
+    outputShape: [oh, ow, 3],
+    augment: spec,
+    normalization,
+    epoch,
+    order: (e) => order(e).slice(),
+    hostBatch,
+  };
+}

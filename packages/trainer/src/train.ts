@@ -2,6 +2,8 @@ import { randomInt } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+// tfjs-layers registers tfjs-core's gradient functions (tfjs-core's Node entry does not).
+import '@tensorflow/tfjs-layers';
 import {
   checkpointDirName,
   loadLatestCheckpoint,

@@ -57,9 +57,22 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
       args.kernelInitializer,
       'glorotUniform',
     );
-    this.biasInitializer = resolveInitializer(this.variant, 'biasInitializer', args.biasInitializer, 'zeros');
-    this.kernelRegularizer = resolveRegularizer(this.variant, 'kernelRegularizer', args.kernelRegularizer);
-    this.biasRegularizer = resolveRegularizer(this.variant, 'biasRegularizer', args.biasRegularizer);
+    this.biasInitializer = resolveInitializer(
+      this.variant,
+      'biasInitializer',
+      args.biasInitializer,
+      'zeros',
+    );
+    this.kernelRegularizer = resolveRegularizer(
+      this.variant,
+      'kernelRegularizer',
+      args.kernelRegularizer,
+    );
+    this.biasRegularizer = resolveRegularizer(
+      this.variant,
+      'biasRegularizer',
+      args.biasRegularizer,
+    );
   }
 
   /** FC widths `[C, hidden..., C]` for `channels` input channels (no build needed). */
@@ -84,7 +97,10 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
 
   /** Applies FC `index` (without activation) to the squeezed `[N, units]` tensor. */
   protected applyFc(index: number, s: tf.Tensor2D): tf.Tensor2D {
-    return tf.add(tf.matMul(s, this.kernels[index]!.read() as tf.Tensor2D), this.biases[index]!.read());
+    return tf.add(
+      tf.matMul(s, this.kernels[index]!.read() as tf.Tensor2D),
+      this.biases[index]!.read(),
+    );
   }
 
   override build(inputShape: tfl.Shape | tfl.Shape[]): void {
@@ -121,7 +137,14 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
         ),
       );
       this.biases.push(
-        this.addWeight(`fc${i + 1}/bias`, [w[i + 1]!], 'float32', this.biasInitializer, this.biasRegularizer, true),
+        this.addWeight(
+          `fc${i + 1}/bias`,
+          [w[i + 1]!],
+          'float32',
+          this.biasInitializer,
+          this.biasRegularizer,
+          true,
+        ),
       );
     }
     this.channels = channels;
@@ -149,7 +172,9 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
       for (let i = 0; i < last; i++) s = tf.relu(this.applyFc(i, s));
       s = this.applyFc(last, s);
       const gate =
-        this.options.gateActivation === 'sigmoid' ? tf.sigmoid(s) : tf.div(tf.relu6(tf.add(s, 3)), 6);
+        this.options.gateActivation === 'sigmoid'
+          ? tf.sigmoid(s)
+          : tf.div(tf.relu6(tf.add(s, 3)), 6);
       return tf.mul(x, tf.reshape(gate, [-1, 1, 1, this.channels!]));
     });
   }

@@ -46,7 +46,12 @@ describe('bad options', () => {
     ['bump', { reduction: '16' }, 'reduction', /received '16'/],
     ['se', { minChannels: -1 }, 'minChannels', /integer >= 1; received -1/],
     ['slow-excite', { midDivisor: 0 }, 'midDivisor', /received 0/],
-    ['se', { gateActivation: 'relu' }, 'gateActivation', /'sigmoid', 'hard-sigmoid'; received 'relu'/],
+    [
+      'se',
+      { gateActivation: 'relu' },
+      'gateActivation',
+      /'sigmoid', 'hard-sigmoid'; received 'relu'/,
+    ],
     ['se', { hiddenUnits: [4, 4] }, 'hiddenUnits', /1 positive integer\(s\).*received \[4, 4\]/],
     [
       'slow-squeeze',
@@ -55,7 +60,12 @@ describe('bad options', () => {
       /2 positive integer\(s\).*\(h, m\).*received \[8, 0\]/,
     ],
     ['bump', { bumpKind: 'conv5x5' }, 'bumpKind', /'dense', 'conv3x3'; received 'conv5x5'/],
-    ['se', { kernelInitializer: 'glorot' }, 'kernelInitializer', /glorotUniform.*received 'glorot'/],
+    [
+      'se',
+      { kernelInitializer: 'glorot' },
+      'kernelInitializer',
+      /glorotUniform.*received 'glorot'/,
+    ],
     [
       'se',
       { biasInitializer: { className: 'NoSuchInit', config: {} } },
@@ -64,12 +74,15 @@ describe('bad options', () => {
     ],
     ['se', { kernelRegularizer: 'l2' }, 'kernelRegularizer', /tfjs regularizer.*received 'l2'/],
   ];
-  it.each(cases)('%s %j names option %s, expected and received', (variant, options, option, pattern) => {
-    const e = thrown(() => createAttention(variant, options));
-    expect(e).toBeInstanceOf(AttentionConfigError);
-    expect(e.message).toContain(`${variant}: option '${option}'`);
-    expect(e.message).toMatch(pattern);
-  });
+  it.each(cases)(
+    '%s %j names option %s, expected and received',
+    (variant, options, option, pattern) => {
+      const e = thrown(() => createAttention(variant, options));
+      expect(e).toBeInstanceOf(AttentionConfigError);
+      expect(e.message).toContain(`${variant}: option '${option}'`);
+      expect(e.message).toMatch(pattern);
+    },
+  );
 
   it.each(['slow-squeeze', 'slow-excite', 'slow-squeeze-slow-excite'])(
     '%s rejects r < 2 and says why',
@@ -91,17 +104,20 @@ describe('bad options', () => {
 });
 
 describe('bad inputs', () => {
-  it.each(VARIANT_NAMES)('%s rejects a rank-3 input with its name and the received shape', (variant) => {
-    const name = `bad_${variant.replace(/-/g, '_')}`;
-    const layer = createAttention(variant, { reduction: 2, name });
-    const x = tf.zeros([4, 4, 8]);
-    const e = thrown(() => layer.apply(x));
-    expect(e).toBeInstanceOf(AttentionInputError);
-    expect(e.message).toBe(
-      `${variant} (layer '${name}'): expected a rank-4 NHWC input [batch, height, width, channels]; received rank 3 shape [4, 4, 8].`,
-    );
-    x.dispose();
-  });
+  it.each(VARIANT_NAMES)(
+    '%s rejects a rank-3 input with its name and the received shape',
+    (variant) => {
+      const name = `bad_${variant.replace(/-/g, '_')}`;
+      const layer = createAttention(variant, { reduction: 2, name });
+      const x = tf.zeros([4, 4, 8]);
+      const e = thrown(() => layer.apply(x));
+      expect(e).toBeInstanceOf(AttentionInputError);
+      expect(e.message).toBe(
+        `${variant} (layer '${name}'): expected a rank-4 NHWC input [batch, height, width, channels]; received rank 3 shape [4, 4, 8].`,
+      );
+      x.dispose();
+    },
+  );
 
   it('rejects a symbolic input with unknown channels', () => {
     const input = tfl.input({ shape: [8, 8, null as unknown as number] });

@@ -28,9 +28,7 @@ export class AttentionConfigError extends SevarLayersError {
   readonly option: string;
 
   constructor(variant: string, option: string, expected: string, received: unknown) {
-    super(
-      `${variant}: option '${option}' must be ${expected}; received ${describe(received)}.`,
-    );
+    super(`${variant}: option '${option}' must be ${expected}; received ${describe(received)}.`);
     this.variant = variant;
     this.option = option;
   }

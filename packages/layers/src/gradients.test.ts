@@ -7,7 +7,10 @@ import { createAttention, VARIANT_NAMES } from './registry.js';
 
 beforeAll(async () => useBackend('cpu'));
 
-function gradsOf(layer: ReturnType<typeof createAttention>, x: tf.Tensor4D): Map<string, Float32Array> {
+function gradsOf(
+  layer: ReturnType<typeof createAttention>,
+  x: tf.Tensor4D,
+): Map<string, Float32Array> {
   if (!layer.built) layer.apply(x); // builds inside the layer's name scope, as a model would
   const target = tf.randomNormal(x.shape, 0, 1, 'float32', 3);
   const vars = layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
@@ -35,7 +38,10 @@ describe('gradients', () => {
     const grads = gradsOf(layer, x);
     expect(grads.size).toBe(layer.trainableWeights.length);
     for (const [weight, g] of grads) {
-      expect(g.every((v) => v !== 0 && Number.isFinite(v)), `gradient of ${weight}`).toBe(true);
+      expect(
+        g.every((v) => v !== 0 && Number.isFinite(v)),
+        `gradient of ${weight}`,
+      ).toBe(true);
     }
     x.dispose();
   });
@@ -48,8 +54,16 @@ describe('gradients', () => {
     const m = 3;
     for (let tap = 0; tap < 9; tap++) {
       const block = g.slice(tap * m * m, (tap + 1) * m * m);
-      if (tap === 4) expect(block.every((v) => v !== 0), 'centre tap').toBe(true);
-      else expect(block.every((v) => v === 0), `tap ${tap}`).toBe(true);
+      if (tap === 4)
+        expect(
+          block.every((v) => v !== 0),
+          'centre tap',
+        ).toBe(true);
+      else
+        expect(
+          block.every((v) => v === 0),
+          `tap ${tap}`,
+        ).toBe(true);
     }
     x.dispose();
   });

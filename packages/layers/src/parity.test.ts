@@ -15,21 +15,23 @@ describe.each(['cpu', 'wasm'] as const)('parity with PyTorch on %s', (backend) =
     console.log(`[${backend}] max relative error per variant vs PyTorch: ${rows.join(', ')}`);
   });
 
-  it.each(cases.map((c, i) => [`${i}: ${c.variant} C=${c.inputShape[3]} ${JSON.stringify(c.options)}`, c] as const))(
-    '%s',
-    (_label, c) => {
-      const layer = createAttention(c.variant, c.options);
-      layer.build([null, c.inputShape[1], c.inputShape[2], c.inputShape[3]]);
-      expect(layer.getWeights().map((w) => w.shape)).toEqual(c.weights.map((w) => w.shape));
-      tf.tidy(() => {
-        layer.setWeights(c.weights.map((w) => tf.tensor(w.values, w.shape)));
-        const y = layer.apply(tf.tensor4d(c.input, c.inputShape)) as tf.Tensor;
-        expect(y.shape).toEqual(c.inputShape);
-        const err = maxRelativeError(y.dataSync(), c.output);
-        worst.set(c.variant, Math.max(worst.get(c.variant) ?? 0, err));
-        expect(err).toBeLessThan(1e-5);
-      });
-      for (const w of layer.weights) w.dispose();
-    },
-  );
+  it.each(
+    cases.map(
+      (c, i) =>
+        [`${i}: ${c.variant} C=${c.inputShape[3]} ${JSON.stringify(c.options)}`, c] as const,
+    ),
+  )('%s', (_label, c) => {
+    const layer = createAttention(c.variant, c.options);
+    layer.build([null, c.inputShape[1], c.inputShape[2], c.inputShape[3]]);
+    expect(layer.getWeights().map((w) => w.shape)).toEqual(c.weights.map((w) => w.shape));
+    tf.tidy(() => {
+      layer.setWeights(c.weights.map((w) => tf.tensor(w.values, w.shape)));
+      const y = layer.apply(tf.tensor4d(c.input, c.inputShape)) as tf.Tensor;
+      expect(y.shape).toEqual(c.inputShape);
+      const err = maxRelativeError(y.dataSync(), c.output);
+      worst.set(c.variant, Math.max(worst.get(c.variant) ?? 0, err));
+      expect(err).toBeLessThan(1e-5);
+    });
+    for (const w of layer.weights) w.dispose();
+  });
 });

@@ -21,17 +21,22 @@ describe('registry', () => {
   });
 
   // Guard: adding a variant means adding its test file and its README row too.
-  it.each(VARIANT_NAMES)('%s has its own test file, a README row, and a unique class name', (name) => {
-    expect(existsSync(new URL(`./variants/${name}.test.ts`, import.meta.url))).toBe(true);
-    const def = getVariant(name);
-    const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
-    expect(row, `README row for ${name}`).toBeDefined();
-    expect(row).toContain(def.paperName);
-    expect(row).toContain(def.widths);
-    const params = def.create().parameterCount(64);
-    expect(row).toContain(`| ${params.toLocaleString('en-US')} |`);
-    const classNames = VARIANT_NAMES.map((n) => (getVariant(n).layerClass as unknown as { className: string }).className);
-    expect(new Set(classNames).size).toBe(classNames.length);
-    expect((def.layerClass as unknown as { className: string }).className).toMatch(/^Sevar/);
-  });
+  it.each(VARIANT_NAMES)(
+    '%s has its own test file, a README row, and a unique class name',
+    (name) => {
+      expect(existsSync(new URL(`./variants/${name}.test.ts`, import.meta.url))).toBe(true);
+      const def = getVariant(name);
+      const row = readme.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+      expect(row, `README row for ${name}`).toBeDefined();
+      expect(row).toContain(def.paperName);
+      expect(row).toContain(def.widths);
+      const params = def.create().parameterCount(64);
+      expect(row).toContain(`| ${params.toLocaleString('en-US')} |`);
+      const classNames = VARIANT_NAMES.map(
+        (n) => (getVariant(n).layerClass as unknown as { className: string }).className,
+      );
+      expect(new Set(classNames).size).toBe(classNames.length);
+      expect((def.layerClass as unknown as { className: string }).className).toMatch(/^Sevar/);
+    },
+  );
 });

@@ -7,6 +7,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { expectClose, useBackend } from './__tests__/helpers.js';
+import type { SqueezeExciteLayer } from './attention-layer.js';
 import { createAttention, getVariant, VARIANT_NAMES } from './registry.js';
 
 beforeAll(async () => useBackend('cpu'));
@@ -14,12 +15,23 @@ beforeAll(async () => useBackend('cpu'));
 /** A functional model with one conv and every variant in sequence (non-default options on some). */
 function modelWithEveryVariant(): tfl.LayersModel {
   const input = tfl.input({ shape: [6, 5, 3] });
-  let x = tfl.layers.conv2d({ filters: 24, kernelSize: 3, padding: 'same', name: 'conv' }).apply(input) as tfl.SymbolicTensor;
+  let x = tfl.layers
+    .conv2d({ filters: 24, kernelSize: 3, padding: 'same', name: 'conv' })
+    .apply(input) as tfl.SymbolicTensor;
   for (const name of VARIANT_NAMES) {
     x = createAttention(name, { reduction: 4, name: `att_${name}` }).apply(x) as tfl.SymbolicTensor;
   }
-  x = createAttention('bump', { reduction: 6, bumpKind: 'conv3x3', gateActivation: 'hard-sigmoid', name: 'att_bump_conv' }).apply(x) as tfl.SymbolicTensor;
-  x = createAttention('slow-squeeze-slow-excite', { hiddenUnits: [7, 3, 9], minChannels: 2, name: 'att_custom' }).apply(x) as tfl.SymbolicTensor;
+  x = createAttention('bump', {
+    reduction: 6,
+    bumpKind: 'conv3x3',
+    gateActivation: 'hard-sigmoid',
+    name: 'att_bump_conv',
+  }).apply(x) as tfl.SymbolicTensor;
+  x = createAttention('slow-squeeze-slow-excite', {
+    hiddenUnits: [7, 3, 9],
+    minChannels: 2,
+    name: 'att_custom',
+  }).apply(x) as tfl.SymbolicTensor;
   const out = tfl.layers.globalAveragePooling2d({}).apply(x) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: out });
 }
@@ -59,16 +71,24 @@ describe('save and load', () => {
   it('round-trips through tf.io in memory with identical outputs and weight names', async () => {
     const model = modelWithEveryVariant();
     let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+      }),
+    );
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
     // Variable names are made globally unique (a `_1` suffix while the original lives); the
     // names written to the weights manifest are the stable ones.
-    expect(saved!.weightSpecs!.map((w) => w.name)).toContain('att_slow-squeeze-slow-excite/fc4/bias');
-    expect(loaded.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
-    expect(loaded.getLayer('att_bump_conv').getConfig()).toEqual(model.getLayer('att_bump_conv').getConfig());
+    expect(saved!.weightSpecs!.map((w) => w.name)).toContain(
+      'att_slow-squeeze-slow-excite/fc4/bias',
+    );
+    expect(loaded.weights.map((w) => w.originalName)).toEqual(
+      model.weights.map((w) => w.originalName),
+    );
+    expect(loaded.getLayer('att_bump_conv').getConfig()).toEqual(
+      model.getLayer('att_bump_conv').getConfig(),
+    );
     const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
     tf.dispose([a, b]);
@@ -104,10 +124,12 @@ describe('save and load', () => {
       ],
     });
     let saved: tf.io.ModelArtifacts | undefined;
-    await model.save(tf.io.withSaveHandler(async (a) => {
-      saved = a;
-      return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
-    }));
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        saved = a;
+        return { modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(a) };
+      }),
+    );
     const loaded = await tfl.loadLayersModel(tf.io.fromMemory(saved!));
     const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
     expectClose(b, a, 0, 0);
@@ -127,14 +149,17 @@ describe('fromConfig(getConfig())', () => {
       name: `cfg_${name}`,
     });
     const config = layer.getConfig();
-    const cls = getVariant(name).layerClass as unknown as tf.serialization.SerializableConstructor<tfl.layers.Layer>;
-    const copy = tf.serialization.SerializationMap.getMap().classNameMap[cls.className]![1](cls, config);
+    const className = (getVariant(name).layerClass as unknown as { className: string }).className;
+    const [cls, fromConfig] = tf.serialization.SerializationMap.getMap().classNameMap[className]!;
+    const copy = fromConfig(cls, config) as unknown as SqueezeExciteLayer;
     expect(copy.constructor).toBe(layer.constructor);
     expect(copy.getConfig()).toEqual(config);
     // Survives a JSON round trip too, as it does inside model.json.
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
     // The deserialized initializer is used: biases come out as the constant.
     copy.build([null, 4, 4, 8]);
-    expect(Array.from(copy.getWeights()[1]!.dataSync())).toEqual(new Array(copy.getWeights()[1]!.size).fill(0.25));
+    expect(Array.from(copy.getWeights()[1]!.dataSync())).toEqual(
+      new Array(copy.getWeights()[1]!.size).fill(0.25),
+    );
   });
 });

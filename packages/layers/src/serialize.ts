@@ -67,8 +67,12 @@ export function resolveInitializer(
     }
     return factory();
   }
-  if (isSerialized(value)) return fromSerialized<Initializer>(variant, option, value, 'initializer');
-  if (value instanceof tf.serialization.Serializable && typeof (value as Initializer).apply === 'function') {
+  if (isSerialized(value))
+    return fromSerialized<Initializer>(variant, option, value, 'initializer');
+  if (
+    value instanceof tf.serialization.Serializable &&
+    typeof (value as Initializer).apply === 'function'
+  ) {
     return value as Initializer;
   }
   throw new AttentionConfigError(variant, option, 'a tfjs initializer', value);
@@ -81,7 +85,10 @@ export function resolveRegularizer(
 ): Regularizer | undefined {
   if (v === undefined || v === null) return undefined;
   if (isSerialized(v)) return fromSerialized<Regularizer>(variant, option, v, 'regularizer');
-  if (v instanceof tf.serialization.Serializable && typeof (v as Regularizer).apply === 'function') {
+  if (
+    v instanceof tf.serialization.Serializable &&
+    typeof (v as Regularizer).apply === 'function'
+  ) {
     return v as Regularizer;
   }
   throw new AttentionConfigError(variant, option, 'a tfjs regularizer or {className, config}', v);

@@ -31,7 +31,12 @@ export function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<
   return worst;
 }
 
-export function expectClose(actual: tf.Tensor, expected: tf.Tensor, rtol = 1e-5, atol = 1e-7): void {
+export function expectClose(
+  actual: tf.Tensor,
+  expected: tf.Tensor,
+  rtol = 1e-5,
+  atol = 1e-7,
+): void {
   expect(actual.shape).toEqual(expected.shape);
   const a = actual.dataSync();
   const e = expected.dataSync();

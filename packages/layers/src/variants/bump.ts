@@ -31,7 +31,9 @@ export class SevarBump extends SqueezeExciteLayer {
   }
 
   protected override kernelShape(index: number, inUnits: number, outUnits: number): number[] {
-    return index === 1 && this.bumpKind === 'conv3x3' ? [3, 3, inUnits, outUnits] : [inUnits, outUnits];
+    return index === 1 && this.bumpKind === 'conv3x3'
+      ? [3, 3, inUnits, outUnits]
+      : [inUnits, outUnits];
   }
 
   protected override applyFc(index: number, s: tf.Tensor2D): tf.Tensor2D {

@@ -13,7 +13,10 @@ describe('se: C → m → C', () => {
     // Each FC: kernel rows then its bias as the last row.
     handWeights: [
       [[1], [1], [-4]], // relu(2 + 3 - 4) = 1
-      [[1, -1], [0, 0]], // (1, -1)
+      [
+        [1, -1],
+        [0, 0],
+      ], // (1, -1)
     ],
   });
 });

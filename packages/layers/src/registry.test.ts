@@ -5,6 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { getVariant, isVariantName, VARIANT_NAMES, VARIANTS } from './registry.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+// Table rows as trimmed cells, whatever padding a formatter gave them.
+const readmeRows = readme
+  .split('\n')
+  .filter((line) => line.startsWith('|'))
+  .map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
 
 describe('registry', () => {
   it('holds the five variants of the paper in its order', () => {

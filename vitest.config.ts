@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    projects: ['packages/*'],
+    // Every package is a project; examples join when they have tests of their own.
+    projects: ['packages/*', 'examples/*/vitest.config.ts'],
   },
 });

@@ -25,8 +25,8 @@ describe('top-k', () => {
     expect(hits(logits, [3, 6, 6], 1)).toEqual([0, 0, 1]);
     expect(hits(logits, [3, 6, 6], 5)).toEqual([1, 0, 1]);
     expect(hits(logits, [0, 4, 0], 5)).toEqual([0, 1, 1]);
-    const acc = tf.tidy(() =>
-      topKAccuracy(tf.tensor2d(logits), tf.tensor1d([3, 6, 6], 'int32'), 5).dataSync()[0],
+    const acc = tf.tidy(
+      () => topKAccuracy(tf.tensor2d(logits), tf.tensor1d([3, 6, 6], 'int32'), 5).dataSync()[0],
     );
     expect(acc).toBeCloseTo(2 / 3, 6);
   });

@@ -27,7 +27,10 @@ const fixture = JSON.parse(
   readFileSync(new URL('./__fixtures__/optimizers.json', import.meta.url), 'utf8'),
 ) as Fixture;
 
-function toOptions(kind: Fixture['configs'][number]['kind'], o: Record<string, number | boolean>): OptimizerOptions {
+function toOptions(
+  kind: Fixture['configs'][number]['kind'],
+  o: Record<string, number | boolean>,
+): OptimizerOptions {
   return {
     name: kind,
     lr: o['lr'] as number,
@@ -39,7 +42,12 @@ function toOptions(kind: Fixture['configs'][number]['kind'], o: Record<string, n
   };
 }
 
-function expectClose(actual: ArrayLike<number>, expected: number[], rtol: number, atol: number): void {
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: number[],
+  rtol: number,
+  atol: number,
+): void {
   expect(actual.length).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
@@ -60,13 +68,16 @@ describe('optimizers match PyTorch 1.13 (reference/optimizers.py)', () => {
       const before = tf.memory().numTensors;
       const x = tf.tensor2d(fixture.x, [6, 4]);
       const y = tf.tensor1d(fixture.y, 'int32');
-      const w = tf.tidy(() => tf.variable(tf.tensor2d(fixture.w0, [4, 3]), true, `w_${config.name}`));
+      const w = tf.tidy(() =>
+        tf.variable(tf.tensor2d(fixture.w0, [4, 3]), true, `w_${config.name}`),
+      );
       const b = tf.tidy(() => tf.variable(tf.tensor1d(fixture.b0), true, `b_${config.name}`));
       const optimizer = createOptimizer(toOptions(config.kind, config.options));
       for (const step of config.steps) {
         optimizer.setLearningRate(step.lr);
         const loss = optimizer.minimize(
-          () => sparseSoftmaxCrossEntropy(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, y as tf.Tensor1D),
+          () =>
+            sparseSoftmaxCrossEntropy(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, y as tf.Tensor1D),
           true,
           [w, b],
         )!;
@@ -103,7 +114,13 @@ describe('hand-computed updates', () => {
     // step 2: d = 1 + 0.81 = 1.81, buf = 0.9 * 2 + 1.81 = 3.61, dir = 1.81 + 3.249 = 5.059,
     //         w = 1.62 - 0.5059 = 1.1141
     const w = tf.tidy(() => tf.variable(tf.scalar(2), true, 'sgd_hand'));
-    const optimizer = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.5 });
+    const optimizer = createOptimizer({
+      name: 'sgd',
+      lr: 0.1,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 0.5,
+    });
     const grad = tf.scalar(1);
     optimizer.applyGradients([{ name: w.name, tensor: grad }]);
     expectClose(w.dataSync(), [1.62], 1e-6, 0);
@@ -133,7 +150,12 @@ describe('hand-computed updates', () => {
   it('decayBiasAndNorm: false leaves rank-1 weights undecayed', () => {
     const k = tf.tidy(() => tf.variable(tf.tensor2d([[1]]), true, 'decay_k'));
     const bias = tf.tidy(() => tf.variable(tf.tensor1d([1]), true, 'decay_b'));
-    const optimizer = createOptimizer({ name: 'sgd', lr: 1, weightDecay: 0.1, decayBiasAndNorm: false });
+    const optimizer = createOptimizer({
+      name: 'sgd',
+      lr: 1,
+      weightDecay: 0.1,
+      decayBiasAndNorm: false,
+    });
     const zk = tf.zeros([1, 1]);
     const zb = tf.zeros([1]);
     optimizer.applyGradients([
@@ -179,7 +201,9 @@ describe('hand-computed updates', () => {
     expect(() => createOptimizer({ name: 'rmsprop' as 'sgd', lr: 1 })).toThrow(
       /createOptimizer: name: expected one of 'adadelta', 'sgd', 'adam', 'adamw', received 'rmsprop'/,
     );
-    expect(() => createOptimizer({ name: 'sgd', lr: 1, nesterov: true })).toThrow(InvalidOptionError);
+    expect(() => createOptimizer({ name: 'sgd', lr: 1, nesterov: true })).toThrow(
+      InvalidOptionError,
+    );
     expect(() => createOptimizer({ name: 'sgd', lr: -1 })).toThrow(/lr/);
   });
 });

@@ -2,8 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from './errors.js';
 import { createSchedule, type Schedule } from './schedules.js';
 
-const at = (s: Schedule, epoch: number, stepInEpoch = 0, stepsPerEpoch = 10, totalEpochs = 5): number =>
-  s.learningRate({ epoch, stepInEpoch, stepsPerEpoch, totalEpochs });
+const at = (
+  s: Schedule,
+  epoch: number,
+  stepInEpoch = 0,
+  stepsPerEpoch = 10,
+  totalEpochs = 5,
+): number => s.learningRate({ epoch, stepInEpoch, stepsPerEpoch, totalEpochs });
 
 describe('createSchedule', () => {
   it('constant', () => {
@@ -55,6 +60,8 @@ describe('createSchedule', () => {
     expect(() => createSchedule({ name: 'poly', lr: 1 } as never)).toThrow(
       "createSchedule: name: expected one of 'constant', 'step', 'multistep', 'cosine', received 'poly'",
     );
-    expect(() => createSchedule({ name: 'step', lr: 1, stepSize: 0, gamma: 0.5 })).toThrow(InvalidOptionError);
+    expect(() => createSchedule({ name: 'step', lr: 1, stepSize: 0, gamma: 0.5 })).toThrow(
+      InvalidOptionError,
+    );
   });
 });

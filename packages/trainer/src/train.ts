@@ -202,6 +202,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           });
           if (step === 0) firstLr = lr;
           setLearningRate(optimizer, lr);
+          // BN moving statistics change during the forward pass; keep the old ones (clones share
+          // memory, so this is cheap) to put back if this step's loss turns out non-finite.
+          const stateBefore = model.nonTrainableWeights.map((w) => tf.clone(w.read()));
           const { stats, grads } = withRandom(rng, () =>
             tf.tidy(() => {
               let kept: tf.Tensor1D | null = null;
@@ -234,8 +237,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           const lossValue = values[0]! / n;
           if (!Number.isFinite(lossValue)) {
             tf.dispose(grads);
+            model.nonTrainableWeights.forEach((w, i) => w.write(stateBefore[i]!));
+            tf.dispose(stateBefore);
             throw new NonFiniteLossError(epoch + 1, step + 1, lossValue, lastCheckpoint);
           }
+          tf.dispose(stateBefore);
           optimizer.applyGradients(
             variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })),
           );

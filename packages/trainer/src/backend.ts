@@ -84,14 +84,20 @@ function isBrowser(): boolean {
   return typeof (globalThis as { document?: unknown }).document !== 'undefined';
 }
 
-/** True when the error says that `pkg` itself (not one of its own imports) is missing. */
+/**
+ * True when the error says that `pkg` itself is missing (Node: ERR_MODULE_NOT_FOUND "Cannot find
+ * package"; bundlers such as Vite: "Could not resolve"), not that something inside it failed.
+ */
 function isMissingPackage(error: unknown, pkg: string): boolean {
   const e = error as { code?: unknown; message?: unknown };
   const code = typeof e?.code === 'string' ? e.code : '';
   const message = typeof e?.message === 'string' ? e.message : '';
+  const namesPkg = message.includes(`'${pkg}'`) || message.includes(`"${pkg}"`);
   return (
-    (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') &&
-    (message.includes(`'${pkg}'`) || message.includes(`"${pkg}"`))
+    namesPkg &&
+    (code === 'ERR_MODULE_NOT_FOUND' ||
+      code === 'MODULE_NOT_FOUND' ||
+      /Cannot find (package|module)|Could not resolve|Failed to resolve/.test(message))
   );
 }
 

@@ -1,0 +1,86 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { describe, expect, it } from 'vitest';
+import { useBackend } from './backend.js';
+import { BackendInitError, BackendNotInstalledError, InvalidOptionError } from './errors.js';
+
+describe('useBackend', () => {
+  it("'tensorflow' without @tensorflow/tfjs-node installed says how to install it", async () => {
+    const error = await useBackend('tensorflow').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendNotInstalledError);
+    expect((error as Error).message).toContain('npm install @tensorflow/tfjs-node');
+    await expect(useBackend('tensorflow-gpu')).rejects.toThrow(
+      'npm install @tensorflow/tfjs-node-gpu',
+    );
+  });
+
+  it("'cpu' sets the cpu backend", async () => {
+    const info = await useBackend('cpu');
+    expect(info).toEqual({ name: 'cpu', tfName: 'cpu', version: '4.22.0' });
+    expect(tf.getBackend()).toBe('cpu');
+  });
+
+  it("'wasm' sets wasm with SIMD reported, no threads under Node, and the training kernels", async () => {
+    const info = await useBackend('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(info).toMatchObject({
+      name: 'wasm',
+      tfName: 'wasm',
+      version: '4.22.0',
+      threads: false,
+      trainingKernels: true,
+    });
+    expect(info.simd).toBe(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
+    // The filter gradient wasm lacks out of the box is now registered.
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+  });
+
+  it("'auto' skips the missing tfjs-node packages and takes wasm with its training kernels", async () => {
+    const warnings: string[] = [];
+    const info = await useBackend('auto', { onWarning: (m) => warnings.push(m) });
+    expect(info.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(warnings).toEqual([]);
+  });
+
+  it('a package that registers its backend on another tfjs-core copy is reported, not silently ignored', async () => {
+    const before = tf.getBackend();
+    const error = await useBackend('tensorflow', {
+      importModule: async () => ({ version: { 'tfjs-node': '4.0.0' } }),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendInitError);
+    expect((error as Error).message).toMatch(
+      /registered no 'tensorflow' backend with this @tensorflow\/tfjs-core/,
+    );
+    expect(tf.getBackend()).toBe(before);
+  });
+
+  it("'auto' takes tensorflow when a (fake) tfjs-node registers it", async () => {
+    const importModule = async (specifier: string): Promise<Record<string, unknown>> => {
+      if (specifier === '@tensorflow/tfjs-node') {
+        const cpu = await import('@tensorflow/tfjs-backend-cpu');
+        tf.registerBackend('tensorflow', () => new cpu.MathBackendCPU());
+        for (const k of tf.getKernelsForBackend('cpu'))
+          tf.registerKernel({ ...k, backendName: 'tensorflow' });
+        return { version: { 'tfjs-node': '4.22.0' } };
+      }
+      const error = Object.assign(new Error(`Cannot find package '${specifier}'`), {
+        code: 'ERR_MODULE_NOT_FOUND',
+      });
+      throw error;
+    };
+    const info = await useBackend('auto', { importModule });
+    expect(info).toEqual({ name: 'tensorflow', tfName: 'tensorflow', version: '4.22.0' });
+    expect(tf.getBackend()).toBe('tensorflow');
+    await tf.setBackend('cpu');
+    tf.removeBackend('tensorflow');
+    for (const k of tf.getKernelsForBackend('tensorflow'))
+      tf.unregisterKernel(k.kernelName, 'tensorflow');
+  });
+
+  it('rejects unknown names listing the valid ones', async () => {
+    await expect(useBackend('webgpu' as 'cpu')).rejects.toThrow(InvalidOptionError);
+    await expect(useBackend('webgpu' as 'cpu')).rejects.toThrow(
+      "'auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'webgl', 'cpu'",
+    );
+  });
+});

@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+import { cnn3 } from '../cnn3.js';
+import { resnet18, resnet34 } from '../resnet.js';
+import type { VariantName } from '@sevar/layers';
+
+/** Switches to the pure-JS cpu backend (the reference backend for every test here). */
+export async function useCpu(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
+
+/**
+ * u32 hash of (seed, index): the same function as `hash_u32` in reference/gen_fixtures.py, so both
+ * sides generate bit-identical weights without storing them.
+ */
+export function hashU32(seed: number, i: number): number {
+  let h = (Math.imul(i, 0x9e3779b1) ^ Math.imul(seed + 1, 0x85ebca77)) >>> 0;
+  h = (h ^ (h >>> 16)) >>> 0;
+  h = Math.imul(h, 0x7feb352d) >>> 0;
+  h = (h ^ (h >>> 15)) >>> 0;
+  h = Math.imul(h, 0x846ca68b) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** `n` float32 values `lo + (hi - lo) * u`, u = hash / 2^32 (the reference's `values`). */
+export function hashValues(seed: number, n: number, lo: number, hi: number): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * (hashU32(seed, i) / 4294967296);
+  return out;
+}
+
+/** One fixture row of the counts table (param_counts.json). */
+export interface CountRow {
+  model: 'cnn3' | 'resnet18-cifar' | 'resnet18-imagenet' | 'resnet34-cifar' | 'resnet34-imagenet';
+  placement: 'after-conv2' | 'replace-conv2' | 'pre-add' | 'post-add';
+  attention: VariantName | null;
+  numClasses: number;
+  inputSize: number;
+  trainableParams: number;
+  bnStatistics: number;
+  macsPerImage: number;
+}
+
+/** Builds the model a reference row names (`resnet18-cifar` → `resnet18({stem: 'cifar'})`). */
+export function buildFromReference(
+  row: Pick<CountRow, 'model' | 'placement' | 'attention' | 'numClasses'>,
+  inputSize?: number,
+): tfl.LayersModel {
+  const inputShape: [number, number, number] | undefined =
+    inputSize === undefined ? undefined : [inputSize, inputSize, 3];
+  if (row.model === 'cnn3') {
+    return cnn3({
+      attention: row.attention,
+      numClasses: row.numClasses,
+      attentionPlacement: row.placement as 'after-conv2' | 'replace-conv2',
+      inputShape,
+    });
+  }
+  const [arch, stem] = row.model.split('-') as ['resnet18' | 'resnet34', 'cifar' | 'imagenet'];
+  const build = arch === 'resnet18' ? resnet18 : resnet34;
+  return build({
+    attention: row.attention,
+    numClasses: row.numClasses,
+    stem,
+    placement: row.placement as 'pre-add' | 'post-add',
+    inputShape,
+  });
+}
+
+/** Max |a - b| / max |b|. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i]! - expected[i]!));
+    scale = Math.max(scale, Math.abs(expected[i]!));
+  }
+  return diff / scale;
+}
+
+/**
+ * Gives every weight of `model` deterministic non-trivial values (BN variances positive), so a
+ * round trip cannot pass by matching a fresh initialisation.
+ */
+export function fillDeterministic(model: tfl.LayersModel, seed: number): void {
+  const values = model.weights.map((w, k) => {
+    const n = w.shape.reduce((a, b) => a * b, 1);
+    const name = w.originalName;
+    const [lo, hi] = name.endsWith('moving_variance')
+      ? [0.5, 2]
+      : name.endsWith('gamma')
+        ? [0.5, 1.5]
+        : w.shape.length >= 2
+          ? [-Math.sqrt(6 / (n / w.shape[w.shape.length - 1]!)), Math.sqrt(6 / (n / w.shape[w.shape.length - 1]!))]
+          : [-0.2, 0.2];
+    return tf.tensor(hashValues(seed + k, n, lo, hi), w.shape);
+  });
+  model.setWeights(values);
+  tf.dispose(values);
+}

@@ -1,0 +1,143 @@
+import { access, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tar from 'tar';
+import { ChecksumError, DataFormatError, DataNotFoundError } from '../errors.js';
+import { defaultDataDir } from './cache-dir.js';
+import { downloadFile } from './download.js';
+import { md5File } from './md5.js';
+import type { ProgressOption } from './progress.js';
+import { fileUrl } from './sources.js';
+import type { DataFile } from './sources.js';
+
+/** Options shared by the real loaders. */
+export interface SourceOptions {
+  /** Directory holding the official file (archive or extracted); default {@link defaultDataDir}. */
+  dataDir?: string;
+  /** Fetch missing files from the official URL (or `baseUrl`); default false. */
+  download?: boolean;
+  /** Check the MD5 of archives and `.mat` files; default true. */
+  verify?: boolean;
+  /** Download progress: bar on stderr (default when a TTY), a callback, or false. */
+  progress?: ProgressOption;
+  /** A mirror serving the same file names. */
+  baseUrl?: string;
+}
+
+export const exists = async (p: string): Promise<boolean> => {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const isFile = async (p: string): Promise<boolean> => {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+};
+
+function placeHint(f: DataFile, dir: string): string {
+  return (
+    `Put ${f.file} (${f.bytes.toLocaleString('en-US')} bytes, md5 ${f.md5}, from ${f.url}) ` +
+    `in ${dir}${f.folder !== undefined ? ` (or its extracted ${f.folder}/ folder)` : ''}, ` +
+    `or pass dataDir pointing at the directory that holds it.`
+  );
+}
+
+async function verifyFile(path: string, f: DataFile): Promise<void> {
+  const got = await md5File(path);
+  if (got !== f.md5) {
+    throw new ChecksumError(
+      path,
+      f.md5,
+      got,
+      ` (expected the official ${f.file}; the file was left in place; pass verify: false to use it anyway)`,
+    );
+  }
+}
+
+/** Returns the path of a single-file dataset file (SVHN), downloading it if asked. */
+export async function ensureFile(f: DataFile, options: SourceOptions): Promise<string> {
+  const dir = options.dataDir ?? defaultDataDir();
+  const path = join(dir, f.file);
+  if (!(await isFile(path))) {
+    if (options.download !== true) {
+      throw new DataNotFoundError(path, `${path} not found. Pass download: true, or: ${placeHint(f, dir)}`);
+    }
+    await downloadFile({
+      url: fileUrl(f, options.baseUrl), dest: path, md5: f.md5, progress: options.progress,
+      hint: placeHint(f, dir),
+    });
+    return path; // verified while downloading
+  }
+  if (options.verify !== false) await verifyFile(path, f);
+  return path;
+}
+
+/** Extracts `archive` into `dir/<folder>` through a temporary directory, so a half extraction never looks complete. */
+async function extract(archive: string, f: DataFile & { folder: string }, dir: string): Promise<void> {
+  const tmp = await mkdtemp(join(dir, '.sevar-extract-'));
+  try {
+    try {
+      await tar.x({ file: archive, cwd: tmp, strict: true });
+    } catch (err) {
+      throw new DataFormatError(archive, `cannot extract the .tar.gz archive: ${(err as Error).message}`, { cause: err });
+    }
+    if (!(await exists(join(tmp, f.folder)))) {
+      const found = await readdir(tmp);
+      throw new DataFormatError(
+        archive,
+        `expected the archive to contain ${f.folder}/, found [${found.join(', ')}]`,
+      );
+    }
+    await rename(join(tmp, f.folder), join(dir, f.folder));
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Returns the directory that holds every one of `files` for an archive dataset (CIFAR):
+ * `dataDir/<folder>/`, or `dataDir` itself when it is the extracted folder; else extracts
+ * `dataDir/<archive>` (downloading it first if asked).
+ */
+export async function ensureExtracted(
+  f: DataFile & { folder: string }, files: readonly string[], options: SourceOptions,
+): Promise<string> {
+  const dir = options.dataDir ?? defaultDataDir();
+  for (const d of [join(dir, f.folder), dir]) {
+    const present = await Promise.all(files.map((x) => isFile(join(d, x))));
+    if (present.every(Boolean)) return d;
+  }
+  const archive = join(dir, f.file);
+  if (await isFile(archive)) {
+    if (options.verify !== false) await verifyFile(archive, f);
+  } else if (options.download === true) {
+    await downloadFile({
+      url: fileUrl(f, options.baseUrl), dest: archive, md5: f.md5, progress: options.progress,
+      hint: placeHint(f, dir),
+    });
+  } else {
+    throw new DataNotFoundError(
+      archive,
+      `${f.file} not found: looked for ${join(dir, f.folder, files[0] ?? '')} (and the rest of ` +
+        `${files.join(', ')}) and for ${archive}. Pass download: true, or: ${placeHint(f, dir)}`,
+    );
+  }
+  const target = join(dir, f.folder);
+  if (await exists(target)) {
+    const missing: string[] = [];
+    for (const x of files) if (!(await isFile(join(target, x)))) missing.push(x);
+    throw new DataNotFoundError(
+      join(target, missing[0] ?? ''),
+      `${target} exists but lacks ${missing.join(', ')}; it was not modified. Remove or complete ` +
+        `it so ${archive} can be extracted there.`,
+    );
+  }
+  await extract(archive, f, dir);
+  return target;
+}

@@ -96,7 +96,8 @@ async function extract(archive: string, f: DataFile & { folder: string }, dir: s
     }
     await rename(join(tmp, f.folder), join(dir, f.folder));
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    // tar may still be closing files when it rejects; retry, and never mask the real error.
+    await rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => undefined);
   }
 }
 

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
+
+function run(args: string[], env: Record<string, string> = {}) {
+  if (!existsSync(MAIN))
+    throw new Error(`${MAIN} is missing: build first (npx tsc -b examples/cnn3-cifar10)`);
+  return spawnSync(process.execPath, [MAIN, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 110_000,
+  });
+}
+
+describe('cnn3-cifar10 example', () => {
+  it('trains one smoke epoch (SEVAR_SMOKE=1) with an SE variant and prints finite metrics', () => {
+    const r = run(['--attention', 'slow-squeeze-slow-excite'], { SEVAR_SMOKE: '1' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    // 122,570 (SPEC) + the module's FC weights: 64 -> 8 -> 4 -> 8 -> 64 with biases.
+    expect(r.stdout).toContain('attention: slow-squeeze-slow-excite, 123742 params');
+    expect(r.stdout).toContain('on embedded: 256 train / 128 test images, batch 64, 1 epochs');
+    const m =
+      /epoch 1\/1 lr 1\.00 \| train loss (\S+) top-1 (\S+)% \| test loss (\S+) top-1 (\S+)%/.exec(
+        r.stdout,
+      );
+    expect(m, r.stdout).not.toBeNull();
+    const [trainLoss, trainTop1, testLoss, testTop1] = m!.slice(1).map(Number) as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    // Cross-entropy over 10 classes starts near ln 10 = 2.30; anything far off means broken logits.
+    for (const loss of [trainLoss, testLoss]) {
+      expect(Number.isFinite(loss)).toBe(true);
+      expect(loss).toBeGreaterThan(1);
+      expect(loss).toBeLessThan(5);
+    }
+    for (const top1 of [trainTop1, testTop1]) {
+      expect(top1).toBeGreaterThanOrEqual(0);
+      expect(top1).toBeLessThanOrEqual(100);
+    }
+    expect(r.stdout).toMatch(/final: test loss \d+\.\d{4}, top-1 \d+\.\d\d%/);
+  });
+
+  it('rejects an unknown variant with the valid names and exit code 1', () => {
+    const r = run(['--smoke', '--attention', 'bogus']);
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      "--attention: expected none or one of se, slow-squeeze, slow-excite, slow-squeeze-slow-excite, bump, received 'bogus'",
+    );
+  });
+});

@@ -1,0 +1,254 @@
+// `pnpm bench:train`: images/s of one training step (and of inference) for the project's cnn3
+// and resnet18 (cifar stem) on every installed tfjs backend, beside the same networks in
+// PyTorch measured in the same run. Each measurement runs in its own process so that backends
+// and allocators do not share state. Ratios, not absolute numbers, are what to compare.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+interface Result {
+  framework: string;
+  backend?: string;
+  model: string;
+  attention: string;
+  batch: number;
+  trainImagesPerSec: number;
+  trainSteps: number;
+  inferImagesPerSec: number;
+  peakRssMiB: number;
+  blas?: string;
+}
+
+const PYTHON = '/usr/bin/python3';
+const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+const { values: args } = parseArgs({
+  options: {
+    child: { type: 'boolean', default: false },
+    backend: { type: 'string' },
+    backends: { type: 'string' },
+    models: { type: 'string', default: 'cnn3,resnet18' },
+    attention: { type: 'string', default: 'none,se' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    'max-seconds': { type: 'string', default: '60' },
+    json: { type: 'string' },
+  },
+});
+
+async function child(): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { useBackend, createOptimizer, sparseSoftmaxCrossEntropy } = await import('@sevar/trainer');
+  const { createModel } = await import('@sevar/models');
+  const backend = await useBackend(args.backend as 'cpu', { onWarning: () => {} });
+  const [name, attention] = [args.models!, args.attention!];
+  const batch = Number(args.batch);
+  const model =
+    name === 'cnn3'
+      ? createModel('cnn3', {
+          attention: attention === 'none' ? null : (attention as 'se'),
+          numClasses: 10,
+        })
+      : createModel('resnet18', {
+          attention: attention === 'none' ? null : (attention as 'se'),
+          numClasses: 10,
+          stem: 'cifar',
+        });
+  const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
+  const xs = tf.randomNormal([batch, 32, 32, 3]);
+  const ys = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => i % 10),
+    'int32',
+  );
+  const trainStep = async () => {
+    const loss = optimizer.minimize(
+      () => sparseSoftmaxCrossEntropy(model.apply(xs, { training: true }) as never, ys),
+      true,
+    )!;
+    await loss.data();
+    loss.dispose();
+  };
+  const inferStep = async () => {
+    const y = model.predict(xs) as InstanceType<typeof tf.Tensor>;
+    await y.data();
+    y.dispose();
+  };
+  const timed = async (fn: () => Promise<void>) => {
+    for (let i = 0; i < Number(args.warmup); i++) await fn();
+    const times: number[] = [];
+    const start = performance.now();
+    const budget = Number(args['max-seconds']) * 1000;
+    while (
+      times.length < Number(args.steps) &&
+      (times.length < 2 || performance.now() - start < budget)
+    ) {
+      const t = performance.now();
+      await fn();
+      times.push(performance.now() - t);
+    }
+    times.sort((a, b) => a - b);
+    return { median: times[Math.floor(times.length / 2)]! / 1000, n: times.length };
+  };
+  const train = await timed(trainStep);
+  const infer = await timed(inferStep);
+  const result: Result = {
+    framework: 'tfjs',
+    backend: `${backend.name}${backend.simd ? '+simd' : ''}`,
+    model: name,
+    attention,
+    batch,
+    trainImagesPerSec: batch / train.median,
+    trainSteps: train.n,
+    inferImagesPerSec: batch / infer.median,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  };
+  console.log(JSON.stringify(result));
+}
+
+function installedBackends(): string[] {
+  const found = ['wasm', 'cpu'];
+  for (const [name, pkg] of [
+    ['tensorflow', '@tensorflow/tfjs-node'],
+    ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],
+  ] as const) {
+    try {
+      import.meta.resolve(pkg);
+      found.unshift(name);
+    } catch {
+      // not installed: skipped
+    }
+  }
+  return found;
+}
+
+function runJson(cmd: string, argv: string[], env?: NodeJS.ProcessEnv): Result | string {
+  const r = spawnSync(cmd, argv, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 24,
+  });
+  const line = r.stdout.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(line) as Result;
+  } catch {
+    return `failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`;
+  }
+}
+
+function hasTorch(): boolean {
+  try {
+    execFileSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  if (args.child) return child();
+  const backends = args.backends ? args.backends.split(',') : installedBackends();
+  const common = [
+    '--batch',
+    args.batch!,
+    '--steps',
+    args.steps!,
+    '--warmup',
+    args.warmup!,
+    '--max-seconds',
+    args['max-seconds']!,
+  ];
+  const torch = hasTorch();
+  const loadBefore = loadavg()[0]!;
+  const rows: (Result & { ratio?: number })[] = [];
+  const failures: string[] = [];
+  for (const model of args.models!.split(',')) {
+    for (const attention of args.attention!.split(',')) {
+      let reference: Result | undefined;
+      if (torch) {
+        // Debian's stock BLAS and OpenBLAS can differ by 30%+: compare against the better one.
+        const setups: [string, NodeJS.ProcessEnv | undefined][] = [['stock', undefined]];
+        if (existsSync(OPENBLAS_DIR)) setups.push(['openblas', { LD_LIBRARY_PATH: OPENBLAS_DIR }]);
+        for (const [blas, env] of setups) {
+          const r = runJson(
+            PYTHON,
+            [`${here}../torch_train.py`, '--model', model, '--attention', attention, ...common],
+            env,
+          );
+          if (typeof r === 'string') failures.push(`pytorch/${blas} ${model} ${attention}: ${r}`);
+          else if (!reference || r.trainImagesPerSec > reference.trainImagesPerSec)
+            reference = { ...r, blas };
+        }
+        if (reference) rows.push({ ...reference, framework: `pytorch (${reference.blas} BLAS)` });
+      }
+      for (const backend of backends) {
+        const r = runJson(process.execPath, [
+          fileURLToPath(import.meta.url),
+          '--child',
+          '--backend',
+          backend,
+          '--models',
+          model,
+          '--attention',
+          attention,
+          ...common,
+        ]);
+        if (typeof r === 'string') failures.push(`${backend} ${model} ${attention}: ${r}`);
+        else
+          rows.push({
+            ...r,
+            ...(reference ? { ratio: r.trainImagesPerSec / reference.trainImagesPerSec } : {}),
+          });
+      }
+    }
+  }
+  const loadAfter = loadavg()[0]!;
+  const head = [
+    'model',
+    'attention',
+    'framework/backend',
+    'train img/s',
+    'x PyTorch',
+    'infer img/s',
+    'steps',
+    'peak RSS MiB',
+  ];
+  const table = rows.map((r) => [
+    r.model,
+    r.attention,
+    r.backend ? `tfjs ${r.backend}` : r.framework,
+    r.trainImagesPerSec.toFixed(1),
+    r.ratio !== undefined ? r.ratio.toFixed(3) : r.backend ? '-' : '1',
+    r.inferImagesPerSec.toFixed(1),
+    String(r.trainSteps),
+    r.peakRssMiB.toFixed(0),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...table.map((t) => t[i]!.length)));
+  const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(w[i]!)).join(' | ')} |`;
+  console.log(fmt(head));
+  console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);
+  for (const t of table) console.log(fmt(t));
+  console.log(
+    `batch ${args.batch}, median of up to ${args.steps} steps after ${args.warmup} warm-up; 1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
+  );
+  if (Math.max(loadBefore, loadAfter) > 0.5) {
+    console.log(
+      'note: the machine was busy (load average > 0.5): absolute numbers are low; ratios measured side by side are still the figure to read.',
+    );
+  }
+  if (!torch)
+    console.log(
+      `note: no PyTorch at ${PYTHON} (apt-get install python3-torch): no reference column.`,
+    );
+  for (const f of failures) console.log(`failed: ${f}`);
+  if (args.json)
+    writeFileSync(args.json, JSON.stringify({ rows, loadBefore, loadAfter, failures }, null, 2));
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});

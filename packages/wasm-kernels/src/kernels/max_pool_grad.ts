@@ -1,0 +1,72 @@
+import { backend_util } from '@tensorflow/tfjs-core';
+import type { KernelBackend, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
+import { TrainingKernelError } from '../errors.js';
+import { asHeapBackend, f32 } from './heap.js';
+
+/**
+ * MaxPoolGrad over the wasm heap in one pass: each window's first maximum (row-major, strict
+ * `>`, as the cpu backend and TensorFlow pick it) receives that window's dy. Replaces the
+ * stock wasm kernel, which starts its search at FLT_MIN and so drops the gradient of every
+ * window whose maximum is <= 0, and which runs several times slower.
+ */
+export function maxPoolGrad(
+  _backendName: string,
+  args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: KernelBackend; attrs: MaxPoolGradAttrs },
+): TensorInfo {
+  const { inputs, attrs } = args;
+  const { dy, input } = inputs;
+  const backend = asHeapBackend(args.backend, 'MaxPoolGrad');
+  if (input.dtype !== 'float32' || dy.dtype !== 'float32') {
+    throw new TrainingKernelError(
+      `@sevar/wasm-kernels MaxPoolGrad: expected float32 input and dy, received ${input.dtype} and ${dy.dtype}`,
+    );
+  }
+  const info = backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = info;
+  const out = backend.makeOutput(input.shape, 'float32');
+  // Views are taken after the allocation above, which may grow (and detach) the heap.
+  const dx = f32(backend, out);
+  const x = f32(backend, input);
+  const g = f32(backend, dy);
+  dx.fill(0);
+  const best = new Float32Array(c);
+  const at = new Int32Array(c);
+  for (let b = 0; b < n; b++) {
+    for (let yr = 0; yr < oh; yr++) {
+      const r0 = Math.max(0, yr * sh - padInfo.top);
+      const r1 = Math.min(h, yr * sh - padInfo.top + kh);
+      for (let yc = 0; yc < ow; yc++) {
+        const c0 = Math.max(0, yc * sw - padInfo.left);
+        const c1 = Math.min(w, yc * sw - padInfo.left + kw);
+        best.fill(-Infinity);
+        at.fill(-1);
+        for (let r = r0; r < r1; r++) {
+          for (let q = c0; q < c1; q++) {
+            const base = ((b * h + r) * w + q) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const v = x[base + ch] as number;
+              if (v > (best[ch] as number)) {
+                best[ch] = v;
+                at[ch] = base + ch;
+              }
+            }
+          }
+        }
+        const gBase = ((b * oh + yr) * ow + yc) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const pos = at[ch] as number;
+          if (pos >= 0) dx[pos] = (dx[pos] as number) + (g[gBase + ch] as number);
+        }
+      }
+    }
+  }
+  return out;
+}

@@ -15,7 +15,16 @@ describe('useBackend', () => {
 
   it("'cpu' sets the cpu backend", async () => {
     const info = await useBackend('cpu');
-    expect(info).toEqual({ name: 'cpu', tfName: 'cpu', version: '4.22.0' });
+    expect(info).toEqual({ name: 'cpu', tfName: 'cpu', version: '4.22.0', trainingKernels: true });
+    const stockFilterGrad = tf.getKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc;
+    const stock = await useBackend('cpu', { fastCpuKernels: false });
+    expect(stock).toEqual({
+      name: 'cpu',
+      tfName: 'cpu',
+      version: '4.22.0',
+      trainingKernels: false,
+    });
+    expect(tf.getKernel('Conv2DBackpropFilter', 'cpu')!.kernelFunc).not.toBe(stockFilterGrad);
     expect(tf.getBackend()).toBe('cpu');
   });
 

@@ -1,0 +1,32 @@
+import { BACKEND_NAMES, useBackend } from '@sevar/trainer';
+import type { BackendInfo, BackendName } from '@sevar/trainer';
+import type { Context } from './context.js';
+import { UsageError } from './errors.js';
+
+export { BACKEND_NAMES };
+
+// Resolve backend packages from the CLI's own dependencies (tfjs-node is an optional peer of it).
+const importFromCli = (specifier: string) =>
+  import(specifier) as Promise<Record<string, unknown>>;
+
+export function parseBackendName(value: string): BackendName {
+  if (!(BACKEND_NAMES as readonly string[]).includes(value)) {
+    throw new UsageError('--backend', `one of ${BACKEND_NAMES.join(', ')}`, value);
+  }
+  return value as BackendName;
+}
+
+/** Sets the tfjs backend; warnings go to stderr. */
+export async function setBackend(name: BackendName, ctx: Context): Promise<BackendInfo> {
+  return useBackend(name, {
+    importModule: importFromCli,
+    onWarning: (m) => ctx.stderr.write(`warning: ${m}\n`),
+  });
+}
+
+export function describeBackend(info: BackendInfo): string {
+  const extras: string[] = [];
+  if (info.simd !== undefined) extras.push(info.simd ? 'SIMD' : 'no SIMD');
+  if (info.threads !== undefined) extras.push(info.threads ? 'threads' : 'single thread');
+  return `${info.name} ${info.version}${extras.length > 0 ? ` (${extras.join(', ')})` : ''}`;
+}

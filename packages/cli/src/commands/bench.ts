@@ -1,0 +1,118 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { BackendNotInstalledError, createOptimizer, train, TrainerError } from '@sevar/trainer';
+import type { BackendName, BatchSource } from '@sevar/trainer';
+import type { ModelName } from '@sevar/models';
+import { describeBackend, setBackend } from '../backend.js';
+import type { Context } from '../context.js';
+import { defaultRecipe } from '../recipe.js';
+import { renderText } from '../report/table.js';
+import { buildModel } from '../run.js';
+
+export const BENCH_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+
+export interface BenchOptions {
+  model: ModelName;
+  method: string;
+  backends: BackendName[];
+  batchSize: number;
+  steps: number;
+  imageSize?: number;
+  json: boolean;
+}
+
+export interface BenchRow {
+  backend: string;
+  status: 'ok' | 'not installed' | 'failed';
+  detail: string;
+  trainImagesPerSecond: number | null;
+  inferenceImagesPerSecond: number | null;
+}
+
+/** `steps` random batches; epoch 0 is one warm-up step (kernel compilation, allocation). */
+function syntheticSource(shape: [number, number, number, number], classes: number, steps: number): BatchSource {
+  return {
+    batchesPerEpoch: steps,
+    *epoch(e: number) {
+      for (let i = 0; i < (e === 0 ? 1 : steps); i++) {
+        yield {
+          xs: tf.randomNormal(shape),
+          ys: tf.randomUniform([shape[0]], 0, classes, 'int32') as tf.Tensor1D,
+        };
+      }
+    },
+  };
+}
+
+async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promise<BenchRow> {
+  let detail: string;
+  try {
+    detail = describeBackend(await setBackend(name, ctx));
+  } catch (error) {
+    const status = error instanceof BackendNotInstalledError ? 'not installed' : 'failed';
+    return { backend: name, status, detail: (error as Error).message, trainImagesPerSecond: null, inferenceImagesPerSecond: null };
+  }
+  const recipe = defaultRecipe(o.model, 'embedded');
+  const size = o.imageSize ?? recipe.imageSize;
+  const sized = { ...recipe, imageSize: size, stem: size >= 128 ? ('imagenet' as const) : recipe.stem };
+  const model = buildModel(sized, o.method, 1);
+  const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
+  const shape: [number, number, number, number] = [o.batchSize, size, size, 3];
+  try {
+    const r = await train({
+      model,
+      optimizer,
+      epochs: 2,
+      seed: 1,
+      progress: false,
+      data: { train: syntheticSource(shape, 10, o.steps) },
+    });
+    const trainIps = r.history[1]!.imagesPerSecond;
+    const x = tf.randomNormal(shape);
+    const predict = async () => {
+      const y = model.predict(x) as tf.Tensor;
+      await y.data();
+      y.dispose();
+    };
+    await predict();
+    const started = performance.now();
+    for (let i = 0; i < o.steps; i++) await predict();
+    const inferIps = (o.steps * o.batchSize) / ((performance.now() - started) / 1000);
+    x.dispose();
+    return { backend: name, status: 'ok', detail, trainImagesPerSecond: trainIps, inferenceImagesPerSecond: inferIps };
+  } catch (error) {
+    if (!(error instanceof TrainerError) && !(error instanceof Error)) throw error;
+    return { backend: name, status: 'failed', detail: `${detail}: ${error.message}`, trainImagesPerSecond: null, inferenceImagesPerSecond: null };
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+}
+
+/** Training and inference images/s of one model on each backend that is installed. */
+export async function benchCommand(o: BenchOptions, ctx: Context): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  for (const name of o.backends) {
+    ctx.stderr.write(`bench: ${name}...\n`);
+    rows.push(await benchOne(name, o, ctx));
+  }
+  if (o.json) {
+    ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return rows;
+  }
+  const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(1));
+  const head = ['backend', 'train img/s', 'inference img/s', 'status'];
+  ctx.stdout.write(
+    `${o.model} (${o.method}), batch ${o.batchSize}, ${o.steps} timed steps after one warm-up step\n` +
+      renderText({
+        head,
+        numeric: [false, true, true, false],
+        rows: rows.map((r) => [
+          r.backend,
+          fmt(r.trainImagesPerSecond),
+          fmt(r.inferenceImagesPerSecond),
+          r.status === 'ok' ? r.detail : `${r.status}${r.status === 'failed' ? `: ${r.detail}` : ''}`,
+        ]),
+      }),
+  );
+  return rows;
+}

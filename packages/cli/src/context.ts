@@ -1,0 +1,62 @@
+/** Where a command writes: process streams from the binary, buffers in tests. */
+export interface Output {
+  write(text: string): void;
+}
+
+/** What every command receives besides its options. */
+export interface Context {
+  stdout: Output;
+  stderr: Output;
+  /** Ctrl-C state; commands poll it between steps and epochs. */
+  interrupt: Interrupt;
+  /** Show progress bars (default: when stderr is a terminal). */
+  progress: boolean;
+}
+
+/**
+ * Ctrl-C handling: the first press asks the run to stop after the current epoch (whose
+ * checkpoint is then written), the second to stop after the current step, keeping the last
+ * checkpoint. The binary exits hard on the third.
+ */
+export class Interrupt {
+  presses = 0;
+  /** True while a training loop runs and will honour a stop request; otherwise Ctrl-C exits. */
+  training = false;
+  private readonly listeners: ((presses: number) => void)[] = [];
+
+  get stopAfterEpoch(): boolean {
+    return this.presses >= 1;
+  }
+
+  get stopNow(): boolean {
+    return this.presses >= 2;
+  }
+
+  press(): void {
+    this.presses++;
+    for (const l of this.listeners) l(this.presses);
+  }
+
+  onPress(listener: (presses: number) => void): void {
+    this.listeners.push(listener);
+  }
+}
+
+export function bufferOutput(): Output & { text: string } {
+  const o = {
+    text: '',
+    write(s: string) {
+      o.text += s;
+    },
+  };
+  return o;
+}
+
+export function defaultContext(): Context {
+  return {
+    stdout: { write: (s) => void process.stdout.write(s) },
+    stderr: { write: (s) => void process.stderr.write(s) },
+    interrupt: new Interrupt(),
+    progress: process.stderr.isTTY === true,
+  };
+}

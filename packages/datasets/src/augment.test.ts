@@ -46,7 +46,11 @@ describe('writeCrop', () => {
     expect(px(out, 32, 28, 27)).toEqual([0, 0, 0]);
     writeCrop(coordImage(), 0, 32, 32, 4, 4, 4, true, out, 0, UNIT);
     // Centre offset + flip: pixel (y, x) comes from (y, 31 - x).
-    for (const [y, x] of [[0, 0], [5, 31], [17, 3]] as const) {
+    for (const [y, x] of [
+      [0, 0],
+      [5, 31],
+      [17, 3],
+    ] as const) {
       expect(px(out, 32, y, x)).toEqual([8 * y + 1, 8 * (31 - x) + 1, 200]);
     }
   });
@@ -65,7 +69,7 @@ describe('writeCrop', () => {
 describe('augmentInto crop-flip', () => {
   it('every output is a shifted (and maybe mirrored) copy with offsets in [-4, 4]', () => {
     const img = coordImage();
-    const spec = resolveAugment('crop-flip', 32, 32);
+    const spec = resolveAugment('crop-flip');
     const rng = new Rng(11);
     const out = new Float32Array(32 * 32 * 3);
     const shifts = new Set<string>();
@@ -103,7 +107,7 @@ describe('augmentInto crop-flip', () => {
   });
 
   it("'crop' never flips (digits)", () => {
-    const spec = resolveAugment('crop', 32, 32);
+    const spec = resolveAugment('crop');
     const rng = new Rng(2);
     const out = new Float32Array(32 * 32 * 3);
     for (let t = 0; t < 100; t++) {
@@ -127,10 +131,13 @@ function rampImage(): Uint8Array {
 
 describe('bilinear transforms', () => {
   it('random-resized-crop with the full window and size 32 is the identity', () => {
-    const spec = resolveAugment(
-      { kind: 'random-resized-crop', size: 32, scale: [1, 1], ratio: [1, 1], flip: false },
-      32, 32,
-    );
+    const spec = resolveAugment({
+      kind: 'random-resized-crop',
+      size: 32,
+      scale: [1, 1],
+      ratio: [1, 1],
+      flip: false,
+    });
     const out = new Float32Array(32 * 32 * 3);
     const img = rampImage();
     augmentInto(spec, new Rng(0), img, 0, 32, 32, out, 0, UNIT);
@@ -138,10 +145,13 @@ describe('bilinear transforms', () => {
   });
 
   it('upsampling a ramp to 64 follows half-pixel-centre bilinear interpolation', () => {
-    const spec = resolveAugment(
-      { kind: 'random-resized-crop', size: 64, scale: [1, 1], ratio: [1, 1], flip: false },
-      32, 32,
-    );
+    const spec = resolveAugment({
+      kind: 'random-resized-crop',
+      size: 64,
+      scale: [1, 1],
+      ratio: [1, 1],
+      flip: false,
+    });
     expect(augmentOutputSize(spec, 32, 32)).toEqual([64, 64]);
     const out = new Float32Array(64 * 64 * 3);
     augmentInto(spec, new Rng(0), rampImage(), 0, 32, 32, out, 0, UNIT);
@@ -152,7 +162,7 @@ describe('bilinear transforms', () => {
   });
 
   it('resize 256 + centre crop 224 maps output pixel k to source (k + 0.5) / 8 + 1.5', () => {
-    const spec = resolveAugment({ kind: 'resize-center-crop', resize: 256, size: 224 }, 32, 32);
+    const spec = resolveAugment({ kind: 'resize-center-crop', resize: 256, size: 224 });
     const out = new Float32Array(224 * 224 * 3);
     augmentInto(spec, new Rng(0), rampImage(), 0, 32, 32, out, 0, UNIT);
     for (const k of [0, 7, 100, 223]) {
@@ -173,7 +183,7 @@ describe('bilinear transforms', () => {
       // Rounding to whole pixels widens the limits a little on small windows.
       expect((w.ch * w.cw) / 1024).toBeGreaterThan(0.05);
     }
-    const spec = resolveAugment({ kind: 'random-resized-crop', size: 48 }, 32, 32);
+    const spec = resolveAugment({ kind: 'random-resized-crop', size: 48 });
     const out = new Float32Array(48 * 48 * 3);
     const img = coordImage();
     let lo = Infinity;
@@ -191,7 +201,7 @@ describe('bilinear transforms', () => {
   });
 
   it('is deterministic under a seed', () => {
-    const spec = resolveAugment({ kind: 'random-resized-crop', size: 40 }, 32, 32);
+    const spec = resolveAugment({ kind: 'random-resized-crop', size: 40 });
     const a = new Float32Array(40 * 40 * 3);
     const b = new Float32Array(40 * 40 * 3);
     augmentInto(spec, new Rng(77), coordImage(), 0, 32, 32, a, 0, UNIT);
@@ -202,16 +212,16 @@ describe('bilinear transforms', () => {
 
 describe('resolveAugment', () => {
   it('rejects unknown names and bad sizes, naming the option', () => {
-    expect(() => resolveAugment('rotate' as 'crop', 32, 32)).toThrow(/augment: unknown 'rotate'/);
-    expect(() => resolveAugment({ kind: 'random-resized-crop', size: 0 }, 32, 32)).toThrow(
+    expect(() => resolveAugment('rotate' as 'crop')).toThrow(/augment: unknown 'rotate'/);
+    expect(() => resolveAugment({ kind: 'random-resized-crop', size: 0 })).toThrow(
       /augment.size \(random-resized-crop\)/,
     );
     expect(() =>
-      resolveAugment({ kind: 'random-resized-crop', size: 8, scale: [0.5, 0.1] }, 32, 32),
+      resolveAugment({ kind: 'random-resized-crop', size: 8, scale: [0.5, 0.1] }),
     ).toThrow(/augment.scale/);
-    expect(() => resolveAugment({ kind: 'resize-center-crop', resize: 8, size: 16 }, 32, 32)).toThrow(
+    expect(() => resolveAugment({ kind: 'resize-center-crop', resize: 8, size: 16 })).toThrow(
       /size <= resize/,
     );
-    expect(() => resolveAugment({ kind: 'crop', padding: -1 }, 32, 32)).toThrow(/padding/);
+    expect(() => resolveAugment({ kind: 'crop', padding: -1 })).toThrow(/padding/);
   });
 });

@@ -46,12 +46,13 @@ export type AugmentOption = 'none' | 'crop-flip' | 'crop' | 'flip' | AugmentSpec
 
 const SHORTHANDS = ['none', 'crop-flip', 'crop', 'flip'];
 
-/** Turns an option into a full spec for images of `height × width`. */
-export function resolveAugment(option: AugmentOption, height: number, width: number): AugmentSpec {
+/** Turns an option into a full, validated spec. */
+export function resolveAugment(option: AugmentOption): AugmentSpec {
   if (typeof option === 'string') {
     switch (option) {
       case 'none':
-        return { kind: 'resize', size: height };
+        // Identity at any image size (a zero-padding crop that never flips).
+        return { kind: 'crop', padding: 0, flip: false };
       case 'crop-flip':
         return { kind: 'crop', padding: 4, flip: true };
       case 'crop':
@@ -96,7 +97,13 @@ export function resolveAugment(option: AugmentOption, height: number, width: num
           `augment.ratio (random-resized-crop): expected 0 < min <= max, received [${ratio.join(', ')}]`,
         );
       }
-      return { kind: 'random-resized-crop', size: option.size, scale, ratio, flip: option.flip ?? true };
+      return {
+        kind: 'random-resized-crop',
+        size: option.size,
+        scale,
+        ratio,
+        flip: option.flip ?? true,
+      };
     }
     case 'resize-center-crop':
       posInt('resize', option.resize);
@@ -119,7 +126,11 @@ export function resolveAugment(option: AugmentOption, height: number, width: num
 }
 
 /** Output height and width of a spec on `height × width` input. */
-export function augmentOutputSize(spec: AugmentSpec, height: number, width: number): [number, number] {
+export function augmentOutputSize(
+  spec: AugmentSpec,
+  height: number,
+  width: number,
+): [number, number] {
   switch (spec.kind) {
     case 'crop':
       return [height, width];
@@ -150,13 +161,25 @@ export function pixelAffine(norm: Normalization): PixelAffine {
  * torchvision's `RandomCrop(padding=4)` applied before `Normalize`.
  */
 export function writeCrop(
-  src: Uint8Array, srcOff: number, h: number, w: number,
-  pad: number, oy: number, ox: number, flip: boolean,
-  dst: Float32Array, dstOff: number, aff: PixelAffine,
+  src: Uint8Array,
+  srcOff: number,
+  h: number,
+  w: number,
+  pad: number,
+  oy: number,
+  ox: number,
+  flip: boolean,
+  dst: Float32Array,
+  dstOff: number,
+  aff: PixelAffine,
 ): void {
   const { scale, shift } = aff;
-  const s0 = scale[0]!, s1 = scale[1]!, s2 = scale[2]!;
-  const b0 = shift[0]!, b1 = shift[1]!, b2 = shift[2]!;
+  const s0 = scale[0]!,
+    s1 = scale[1]!,
+    s2 = scale[2]!;
+  const b0 = shift[0]!,
+    b1 = shift[1]!,
+    b2 = shift[2]!;
   for (let y = 0; y < h; y++) {
     const sy = y + oy - pad;
     const rowOut = dstOff + y * w * 3;
@@ -180,12 +203,22 @@ export function writeCrop(
 
 /** A window in source pixel coordinates and the inclusive pixel bounds samples clamp to. */
 export interface SampleRegion {
-  y0: number; x0: number; h: number; w: number;
-  yMin: number; yMax: number; xMin: number; xMax: number;
+  y0: number;
+  x0: number;
+  h: number;
+  w: number;
+  yMin: number;
+  yMax: number;
+  xMin: number;
+  xMax: number;
 }
 
 function axisTaps(
-  start: number, len: number, out: number, lo: number, hi: number,
+  start: number,
+  len: number,
+  out: number,
+  lo: number,
+  hi: number,
 ): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
   const i0 = new Int32Array(out);
   const i1 = new Int32Array(out);
@@ -206,9 +239,16 @@ function axisTaps(
 
 /** Bilinear resize of `region` to `outH × outW`, optionally mirrored, normalized into `dst`. */
 export function writeBilinear(
-  src: Uint8Array, srcOff: number, w: number, region: SampleRegion,
-  outH: number, outW: number, flip: boolean,
-  dst: Float32Array, dstOff: number, aff: PixelAffine,
+  src: Uint8Array,
+  srcOff: number,
+  w: number,
+  region: SampleRegion,
+  outH: number,
+  outW: number,
+  flip: boolean,
+  dst: Float32Array,
+  dstOff: number,
+  aff: PixelAffine,
 ): void {
   const ty = axisTaps(region.y0, region.h, outH, region.yMin, region.yMax);
   const tx = axisTaps(region.x0, region.w, outW, region.xMin, region.xMax);
@@ -234,8 +274,11 @@ export function writeBilinear(
 
 /** torchvision's RandomResizedCrop.get_params: 10 tries, then a centre crop fallback. */
 export function sampleResizedCropWindow(
-  rng: Rng, h: number, w: number,
-  scale: readonly [number, number], ratio: readonly [number, number],
+  rng: Rng,
+  h: number,
+  w: number,
+  scale: readonly [number, number],
+  ratio: readonly [number, number],
 ): { top: number; left: number; ch: number; cw: number } {
   const area = h * w;
   const logR0 = Math.log(ratio[0]);
@@ -263,9 +306,15 @@ export function sampleResizedCropWindow(
  * image is fixed for each spec, so results depend only on the generator's state.
  */
 export function augmentInto(
-  spec: AugmentSpec, rng: Rng,
-  src: Uint8Array, srcOff: number, h: number, w: number,
-  dst: Float32Array, dstOff: number, aff: PixelAffine,
+  spec: AugmentSpec,
+  rng: Rng,
+  src: Uint8Array,
+  srcOff: number,
+  h: number,
+  w: number,
+  dst: Float32Array,
+  dstOff: number,
+  aff: PixelAffine,
 ): void {
   switch (spec.kind) {
     case 'crop': {
@@ -277,11 +326,23 @@ export function augmentInto(
       return;
     }
     case 'random-resized-crop': {
-      const win = sampleResizedCropWindow(rng, h, w, spec.scale ?? [0.08, 1], spec.ratio ?? [3 / 4, 4 / 3]);
+      const win = sampleResizedCropWindow(
+        rng,
+        h,
+        w,
+        spec.scale ?? [0.08, 1],
+        spec.ratio ?? [3 / 4, 4 / 3],
+      );
       const flip = rng.next() < 0.5 && (spec.flip ?? true);
       const region: SampleRegion = {
-        y0: win.top, x0: win.left, h: win.ch, w: win.cw,
-        yMin: win.top, yMax: win.top + win.ch - 1, xMin: win.left, xMax: win.left + win.cw - 1,
+        y0: win.top,
+        x0: win.left,
+        h: win.ch,
+        w: win.cw,
+        yMin: win.top,
+        yMax: win.top + win.ch - 1,
+        xMin: win.left,
+        xMax: win.left + win.cw - 1,
       };
       writeBilinear(src, srcOff, w, region, spec.size, spec.size, flip, dst, dstOff, aff);
       return;
@@ -294,9 +355,14 @@ export function augmentInto(
       const top = Math.round((rh - spec.size) / 2);
       const left = Math.round((rw - spec.size) / 2);
       const region: SampleRegion = {
-        y0: (top * h) / rh, x0: (left * w) / rw,
-        h: (spec.size * h) / rh, w: (spec.size * w) / rw,
-        yMin: 0, yMax: h - 1, xMin: 0, xMax: w - 1,
+        y0: (top * h) / rh,
+        x0: (left * w) / rw,
+        h: (spec.size * h) / rh,
+        w: (spec.size * w) / rw,
+        yMin: 0,
+        yMax: h - 1,
+        xMin: 0,
+        xMax: w - 1,
       };
       writeBilinear(src, srcOff, w, region, spec.size, spec.size, false, dst, dstOff, aff);
       return;
@@ -306,7 +372,16 @@ export function augmentInto(
         writeCrop(src, srcOff, h, w, 0, 0, 0, false, dst, dstOff, aff);
         return;
       }
-      const region: SampleRegion = { y0: 0, x0: 0, h, w, yMin: 0, yMax: h - 1, xMin: 0, xMax: w - 1 };
+      const region: SampleRegion = {
+        y0: 0,
+        x0: 0,
+        h,
+        w,
+        yMin: 0,
+        yMax: h - 1,
+        xMin: 0,
+        xMax: w - 1,
+      };
       writeBilinear(src, srcOff, w, region, spec.size, spec.size, false, dst, dstOff, aff);
       return;
     }

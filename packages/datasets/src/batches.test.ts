@@ -18,13 +18,26 @@ function tinyDataset(n: number, name = 'cifar10'): ImageDataset {
     images.fill(i % 256, i * 3072, (i + 1) * 3072);
     labels[i] = i % 10;
   }
-  return { images, labels, count: n, height: 32, width: 32, classNames: 'abcdefghij'.split(''), name, split: 'train' };
+  return {
+    images,
+    labels,
+    count: n,
+    height: 32,
+    width: 32,
+    classNames: 'abcdefghij'.split(''),
+    name,
+    split: 'train',
+  };
 }
 
 async function collect(it: AsyncIterableIterator<{ xs: tf.Tensor; ys: tf.Tensor }>) {
   const out: { xs: Float32Array; ys: Int32Array; shape: number[] }[] = [];
   for await (const { xs, ys } of it) {
-    out.push({ xs: xs.dataSync() as Float32Array, ys: ys.dataSync() as Int32Array, shape: xs.shape });
+    out.push({
+      xs: xs.dataSync() as Float32Array,
+      ys: ys.dataSync() as Int32Array,
+      shape: xs.shape,
+    });
     expect(xs.dtype).toBe('float32');
     expect(ys.dtype).toBe('int32');
     xs.dispose();
@@ -40,7 +53,11 @@ describe('createBatches', () => {
     expect(s.batchesPerEpoch).toBe(3);
     expect(s.numExamples).toBe(70);
     const batches = await collect(s.epoch(0));
-    expect(batches.map((b) => b.shape)).toEqual([[32, 32, 32, 3], [32, 32, 32, 3], [6, 32, 32, 3]]);
+    expect(batches.map((b) => b.shape)).toEqual([
+      [32, 32, 32, 3],
+      [32, 32, 32, 3],
+      [6, 32, 32, 3],
+    ]);
     const seen: number[] = [];
     for (const b of batches) {
       for (let k = 0; k < b.ys.length; k++) {
@@ -53,7 +70,11 @@ describe('createBatches', () => {
   });
 
   it('dropRemainder drops the short batch; shuffle false keeps order', async () => {
-    const s = createBatches(tinyDataset(70), { batchSize: 32, dropRemainder: true, shuffle: false });
+    const s = createBatches(tinyDataset(70), {
+      batchSize: 32,
+      dropRemainder: true,
+      shuffle: false,
+    });
     expect(s.batchesPerEpoch).toBe(2);
     expect(Array.from(s.order(5).slice(0, 5))).toEqual([0, 1, 2, 3, 4]);
     const b = await collect(s.epoch(0));

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseCifarRecords } from './cifar/records.js';
-import { EMBEDDED_CLASSES, embeddedCifarBytes, loadEmbedded, loadEmbeddedSync } from './embedded.js';
+import {
+  EMBEDDED_CLASSES,
+  embeddedCifarBytes,
+  loadEmbedded,
+  loadEmbeddedSync,
+} from './embedded.js';
 import { NORMALIZATION } from './normalization.js';
 
 describe('embedded dataset', () => {
@@ -70,11 +75,14 @@ describe('embedded dataset', () => {
       for (let p = 0; p < 3072; p++) s[p % 3]! += images[i * 3072 + p]!;
       s[3]! += 1024;
     }
-    for (const s of sums) for (let c = 0; c < 3; c++) expect(Math.abs(s[c]! / s[3]! - 127)).toBeLessThan(15);
+    for (const s of sums)
+      for (let c = 0; c < 3; c++) expect(Math.abs(s[c]! / s[3]! - 127)).toBeLessThan(15);
   });
 
   it('rejects bad options', () => {
-    expect(() => embeddedCifarBytes({ split: 'val' as 'train' })).toThrow(/split 'train' or 'test'/);
+    expect(() => embeddedCifarBytes({ split: 'val' as 'train' })).toThrow(
+      /split 'train' or 'test'/,
+    );
     expect(() => embeddedCifarBytes({ split: 'train', count: 0 })).toThrow(/positive integer/);
   });
 });

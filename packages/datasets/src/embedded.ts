@@ -9,7 +9,15 @@ import type { ImageDataset } from './types.js';
  * pixel noise are random, so colour alone says nothing and a CNN must learn shape.
  */
 export const EMBEDDED_CLASSES = [
-  'disc', 'square', 'triangle', 'ring', 'cross', 'h-stripes', 'v-stripes', 'checker', 'two-dots',
+  'disc',
+  'square',
+  'triangle',
+  'ring',
+  'cross',
+  'h-stripes',
+  'v-stripes',
+  'checker',
+  'two-dots',
   'frame',
 ] as const;
 
@@ -85,25 +93,40 @@ function drawImage(cls: number, rng: Rng, out: Uint8Array, offset: number): void
   const dy = rng.uniform(2, 30);
   const dr2 = rng.uniform(1.5, 3) ** 2;
   const sigma = rng.uniform(4, 18);
+  // Approximately normal noise (Irwin-Hall of 4 uniform bytes), one PRNG call per value.
+  const noiseScale = (sigma * Math.sqrt(3)) / 255;
+  const fg0 = fg[0],
+    fg1 = fg[1],
+    fg2 = fg[2];
+  const bg0 = bg[0],
+    bg1 = bg[1],
+    bg2 = bg[2];
+  const dc0 = dc[0],
+    dc1 = dc[1],
+    dc2 = dc[2];
+  const noise = (): number => {
+    const r = rng.nextUint32();
+    return ((r & 255) + ((r >>> 8) & 255) + ((r >>> 16) & 255) + (r >>> 24) - 510) * noiseScale;
+  };
+  const clamp = (v: number): number => (v < 0 ? 0 : v > 255 ? 255 : Math.round(v));
   for (let y = 0; y < 32; y++) {
     for (let x = 0; x < 32; x++) {
       // 2×2 supersampling gives anti-aliased edges.
       let cover = 0;
-      for (let sy = 0.25; sy < 1; sy += 0.5) {
-        for (let sx = 0.25; sx < 1; sx += 0.5) {
-          const px = (x + sx - cx) / scale;
-          const py = (y + sy - cy) / scale;
-          if (inside(cls, cos * px + sin * py, -sin * px + cos * py)) cover += 0.25;
-        }
+      for (let k = 0; k < 4; k++) {
+        const px = (x + 0.25 + 0.5 * (k & 1) - cx) / scale;
+        const py = (y + 0.25 + 0.5 * (k >> 1) - cy) / scale;
+        if (inside(cls, cos * px + sin * py, -sin * px + cos * py)) cover += 0.25;
       }
       const grad = gx * (x - 16) + gy * (y - 16);
-      const inBlob = hasDistractor && (x + 0.5 - dx) ** 2 + (y + 0.5 - dy) ** 2 <= dr2;
+      const bx = x + 0.5 - dx;
+      const by = y + 0.5 - dy;
+      const inBlob = hasDistractor && bx * bx + by * by <= dr2;
       const o = offset + (y * 32 + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        let v = inBlob ? dc[c]! : cover * fg[c]! + (1 - cover) * (bg[c]! + grad);
-        v += sigma * rng.normal();
-        out[o + c] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-      }
+      const un = 1 - cover;
+      out[o] = clamp((inBlob ? dc0 : cover * fg0 + un * (bg0 + grad)) + noise());
+      out[o + 1] = clamp((inBlob ? dc1 : cover * fg1 + un * (bg1 + grad)) + noise());
+      out[o + 2] = clamp((inBlob ? dc2 : cover * fg2 + un * (bg2 + grad)) + noise());
     }
   }
 }

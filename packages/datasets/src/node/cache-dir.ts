@@ -9,7 +9,10 @@ export const DATA_DIR_ENV = 'SEVAR_DATA_DIR';
  * directory (`$XDG_CACHE_HOME` or `~/.cache` on Linux, `~/Library/Caches` on macOS,
  * `%LOCALAPPDATA%` on Windows) + `/sevar/datasets`.
  */
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform = process.platform,
+): string {
   const override = env[DATA_DIR_ENV];
   if (override !== undefined && override !== '') return override;
   const home = homedir();

@@ -1,15 +1,30 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync, existsSync } from 'node:fs';
+import {
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  existsSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIFAR100_COARSE_CLASSES, CIFAR10_CLASSES } from '../cifar/class-names.js';
-import { ChecksumError, DataFormatError, DataNotFoundError, DatasetOptionError } from '../errors.js';
+import {
+  ChecksumError,
+  DataFormatError,
+  DataNotFoundError,
+  DatasetOptionError,
+} from '../errors.js';
 import { loadCifar10, loadCifar100 } from './cifar.js';
 import { DATA_FILES } from './sources.js';
 
 const FIX = join(import.meta.dirname, '__fixtures__', 'cifar');
-const expected = (name: string): Uint8Array => new Uint8Array(readFileSync(join(FIX, 'expected', name)));
+const expected = (name: string): Uint8Array =>
+  new Uint8Array(readFileSync(join(FIX, 'expected', name)));
 const tmps: string[] = [];
 const tmp = (): string => {
   const d = mkdtempSync(join(tmpdir(), 'sevar-cifar-'));
@@ -31,7 +46,9 @@ describe('loadCifar10', () => {
   it('parses the extracted folder pixel- and label-exactly (numpy-written records)', async () => {
     for (const split of ['train', 'test'] as const) {
       const ds = await loadCifar10({ split, dataDir: FIX });
-      expect(Buffer.from(ds.images).equals(Buffer.from(expected(`c10_${split}_images.bin`)))).toBe(true);
+      expect(Buffer.from(ds.images).equals(Buffer.from(expected(`c10_${split}_images.bin`)))).toBe(
+        true,
+      );
       expect(Array.from(ds.labels)).toEqual(Array.from(expected(`c10_${split}_labels.bin`)));
       expect(ds.count).toBe(ds.labels.length);
       expect(ds.classNames).toEqual(CIFAR10_CLASSES);
@@ -66,7 +83,9 @@ describe('loadCifar10', () => {
     const archive = join(d, DATA_FILES.cifar10.file);
     const bytes = readFileSync(archive);
     writeFileSync(archive, bytes.subarray(0, Math.floor(bytes.length / 2)));
-    const err = await loadCifar10({ split: 'test', dataDir: d, verify: false }).catch((e: unknown) => e);
+    const err = await loadCifar10({ split: 'test', dataDir: d, verify: false }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DataFormatError);
     expect((err as DataFormatError).file).toBe(archive);
     expect(readdirSync(d)).toEqual([DATA_FILES.cifar10.file]); // no half folder, no temp dir
@@ -118,7 +137,9 @@ describe('loadCifar100', () => {
     for (const split of ['train', 'test'] as const) {
       const fine = await loadCifar100({ split, dataDir: d, verify: false });
       const coarse = await loadCifar100({ split, dataDir: d, label: 'coarse', verify: false });
-      expect(Buffer.from(fine.images).equals(Buffer.from(expected(`c100_${split}_images.bin`)))).toBe(true);
+      expect(
+        Buffer.from(fine.images).equals(Buffer.from(expected(`c100_${split}_images.bin`))),
+      ).toBe(true);
       expect(Array.from(fine.labels)).toEqual(Array.from(expected(`c100_${split}_fine.bin`)));
       expect(Array.from(coarse.labels)).toEqual(Array.from(expected(`c100_${split}_coarse.bin`)));
       expect(fine.classNames.length).toBe(100);

@@ -1,6 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CIFAR100_COARSE_CLASSES, CIFAR100_FINE_CLASSES, CIFAR10_CLASSES } from '../cifar/class-names.js';
+import {
+  CIFAR100_COARSE_CLASSES,
+  CIFAR100_FINE_CLASSES,
+  CIFAR10_CLASSES,
+} from '../cifar/class-names.js';
 import { cifarRecordSize, parseCifarRecords } from '../cifar/records.js';
 import type { CifarRecordLayout } from '../cifar/records.js';
 import { DataFormatError, DatasetOptionError } from '../errors.js';
@@ -20,7 +24,9 @@ export interface Cifar100Options extends CifarOptions {
 
 function checkSplit(fn: string, split: unknown): asserts split is 'train' | 'test' {
   if (split !== 'train' && split !== 'test') {
-    throw new DatasetOptionError(`${fn}: expected split 'train' or 'test', received ${JSON.stringify(split)}`);
+    throw new DatasetOptionError(
+      `${fn}: expected split 'train' or 'test', received ${JSON.stringify(split)}`,
+    );
   }
 }
 
@@ -48,7 +54,13 @@ async function readRecordFiles(paths: string[], layout: CifarRecordLayout) {
 }
 
 export const CIFAR10_FILES = {
-  train: ['data_batch_1.bin', 'data_batch_2.bin', 'data_batch_3.bin', 'data_batch_4.bin', 'data_batch_5.bin'],
+  train: [
+    'data_batch_1.bin',
+    'data_batch_2.bin',
+    'data_batch_3.bin',
+    'data_batch_4.bin',
+    'data_batch_5.bin',
+  ],
   test: ['test_batch.bin'],
 } as const;
 
@@ -57,8 +69,18 @@ export async function loadCifar10(options: CifarOptions): Promise<ImageDataset> 
   checkSplit('loadCifar10', options.split);
   const files = CIFAR10_FILES[options.split];
   const dir = await ensureExtracted(DATA_FILES.cifar10, files, options);
-  const r = await readRecordFiles(files.map((f) => join(dir, f)), { labelBytes: 1, labelIndex: 0, numClasses: 10 });
-  return { ...r, height: 32, width: 32, classNames: CIFAR10_CLASSES, name: 'cifar10', split: options.split };
+  const r = await readRecordFiles(
+    files.map((f) => join(dir, f)),
+    { labelBytes: 1, labelIndex: 0, numClasses: 10 },
+  );
+  return {
+    ...r,
+    height: 32,
+    width: 32,
+    classNames: CIFAR10_CLASSES,
+    name: 'cifar10',
+    split: options.split,
+  };
 }
 
 /** CIFAR-100 (binary version): 50,000 / 10,000 images, 100 fine or 20 coarse classes. */
@@ -66,17 +88,24 @@ export async function loadCifar100(options: Cifar100Options): Promise<ImageDatas
   checkSplit('loadCifar100', options.split);
   const label = options.label ?? 'fine';
   if (label !== 'fine' && label !== 'coarse') {
-    throw new DatasetOptionError(`loadCifar100: expected label 'fine' or 'coarse', received ${JSON.stringify(label)}`);
+    throw new DatasetOptionError(
+      `loadCifar100: expected label 'fine' or 'coarse', received ${JSON.stringify(label)}`,
+    );
   }
   const file = `${options.split}.bin`;
   const dir = await ensureExtracted(DATA_FILES.cifar100, [file], options);
   const fine = label === 'fine';
   const r = await readRecordFiles([join(dir, file)], {
-    labelBytes: 2, labelIndex: fine ? 1 : 0, numClasses: fine ? 100 : 20,
+    labelBytes: 2,
+    labelIndex: fine ? 1 : 0,
+    numClasses: fine ? 100 : 20,
   });
   return {
-    ...r, height: 32, width: 32,
+    ...r,
+    height: 32,
+    width: 32,
     classNames: fine ? CIFAR100_FINE_CLASSES : CIFAR100_COARSE_CLASSES,
-    name: 'cifar100', split: options.split,
+    name: 'cifar100',
+    split: options.split,
   };
 }

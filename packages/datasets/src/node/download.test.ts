@@ -14,7 +14,8 @@ import { loadSvhn } from './svhn.js';
 const payload = randomBytes(300_000);
 const md5 = createHash('md5').update(payload).digest('hex');
 
-type Mode = 'ok' | 'cut-once' | 'cut-always' | 'ignore-range' | 'wrong-bytes' | 'missing' | 'redirect';
+type Mode =
+  'ok' | 'cut-once' | 'cut-always' | 'ignore-range' | 'wrong-bytes' | 'missing' | 'redirect';
 let mode: Mode = 'ok';
 let requests: { url: string; range: string | undefined }[] = [];
 let served = 0;
@@ -91,9 +92,13 @@ describe('downloadFile', () => {
   it('an interrupted transfer leaves nothing under the final name, then resumes with Range', async () => {
     mode = 'cut-always';
     const dest = join(dir, 'file.bin');
-    const err = await downloadFile({ url: `${base}/file.bin`, dest, md5, retries: 1, progress: false }).catch(
-      (e: unknown) => e,
-    );
+    const err = await downloadFile({
+      url: `${base}/file.bin`,
+      dest,
+      md5,
+      retries: 1,
+      progress: false,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DownloadError);
     expect((err as DownloadError).file).toBe(dest);
     expect((err as Error).message).toContain(`${dest}.part`);
@@ -168,9 +173,12 @@ describe('downloadFile', () => {
     await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const err = await downloadFile({ url: `http://127.0.0.1:${port}/x`, dest, retries: 0, progress: false }).catch(
-      (e: unknown) => e,
-    );
+    const err = await downloadFile({
+      url: `http://127.0.0.1:${port}/x`,
+      dest,
+      retries: 0,
+      progress: false,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DownloadError);
     expect((err as Error).message).toMatch(/ECONNREFUSED/);
     expect(existsSync(dest)).toBe(false);
@@ -180,9 +188,13 @@ describe('downloadFile', () => {
 
 describe('loaders with download: true', () => {
   it('fetch from baseUrl and refuse a file whose MD5 is not the official one', async () => {
-    const err = await loadSvhn({ split: 'test', dataDir: dir, download: true, baseUrl: `${base}/`, progress: false }).catch(
-      (e: unknown) => e,
-    );
+    const err = await loadSvhn({
+      split: 'test',
+      dataDir: dir,
+      download: true,
+      baseUrl: `${base}/`,
+      progress: false,
+    }).catch((e: unknown) => e);
     expect(requests[0]!.url).toBe('/test_32x32.mat');
     expect(err).toBeInstanceOf(ChecksumError);
     expect(existsSync(join(dir, 'test_32x32.mat'))).toBe(false);

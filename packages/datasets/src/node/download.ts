@@ -39,7 +39,12 @@ interface Response {
   url: string;
 }
 
-function get(url: string, headers: Record<string, string>, idleMs: number, redirects = 5): Promise<Response> {
+function get(
+  url: string,
+  headers: Record<string, string>,
+  idleMs: number,
+  redirects = 5,
+): Promise<Response> {
   return new Promise((resolve, reject) => {
     const mod = url.startsWith('https:') ? https : http;
     const req = mod.get(url, { headers }, (res) => {
@@ -101,7 +106,9 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
           // A range we did not ask for: start over rather than splice wrong bytes.
           res.resume();
           await unlink(part).catch(() => undefined);
-          lastError = new Error(`server answered Range bytes=${have}- with ${String(res.headers['content-range'])}`);
+          lastError = new Error(
+            `server answered Range bytes=${have}- with ${String(res.headers['content-range'])}`,
+          );
           continue;
         }
         append = true;

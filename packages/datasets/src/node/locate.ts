@@ -66,10 +66,16 @@ export async function ensureFile(f: DataFile, options: SourceOptions): Promise<s
   const path = join(dir, f.file);
   if (!(await isFile(path))) {
     if (options.download !== true) {
-      throw new DataNotFoundError(path, `${path} not found. Pass download: true, or: ${placeHint(f, dir)}`);
+      throw new DataNotFoundError(
+        path,
+        `${path} not found. Pass download: true, or: ${placeHint(f, dir)}`,
+      );
     }
     await downloadFile({
-      url: fileUrl(f, options.baseUrl), dest: path, md5: f.md5, progress: options.progress,
+      url: fileUrl(f, options.baseUrl),
+      dest: path,
+      md5: f.md5,
+      progress: options.progress,
       hint: placeHint(f, dir),
     });
     return path; // verified while downloading
@@ -79,13 +85,21 @@ export async function ensureFile(f: DataFile, options: SourceOptions): Promise<s
 }
 
 /** Extracts `archive` into `dir/<folder>` through a temporary directory, so a half extraction never looks complete. */
-async function extract(archive: string, f: DataFile & { folder: string }, dir: string): Promise<void> {
+async function extract(
+  archive: string,
+  f: DataFile & { folder: string },
+  dir: string,
+): Promise<void> {
   const tmp = await mkdtemp(join(dir, '.sevar-extract-'));
   try {
     try {
       await tar.x({ file: archive, cwd: tmp, strict: true });
     } catch (err) {
-      throw new DataFormatError(archive, `cannot extract the .tar.gz archive: ${(err as Error).message}`, { cause: err });
+      throw new DataFormatError(
+        archive,
+        `cannot extract the .tar.gz archive: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
     if (!(await exists(join(tmp, f.folder)))) {
       const found = await readdir(tmp);
@@ -97,7 +111,9 @@ async function extract(archive: string, f: DataFile & { folder: string }, dir: s
     await rename(join(tmp, f.folder), join(dir, f.folder));
   } finally {
     // tar may still be closing files when it rejects; retry, and never mask the real error.
-    await rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(() => undefined);
+    await rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(
+      () => undefined,
+    );
   }
 }
 
@@ -107,7 +123,9 @@ async function extract(archive: string, f: DataFile & { folder: string }, dir: s
  * `dataDir/<archive>` (downloading it first if asked).
  */
 export async function ensureExtracted(
-  f: DataFile & { folder: string }, files: readonly string[], options: SourceOptions,
+  f: DataFile & { folder: string },
+  files: readonly string[],
+  options: SourceOptions,
 ): Promise<string> {
   const dir = options.dataDir ?? defaultDataDir();
   for (const d of [join(dir, f.folder), dir]) {
@@ -119,7 +137,10 @@ export async function ensureExtracted(
     if (options.verify !== false) await verifyFile(archive, f);
   } else if (options.download === true) {
     await downloadFile({
-      url: fileUrl(f, options.baseUrl), dest: archive, md5: f.md5, progress: options.progress,
+      url: fileUrl(f, options.baseUrl),
+      dest: archive,
+      md5: f.md5,
+      progress: options.progress,
       hint: placeHint(f, dir),
     });
   } else {

@@ -28,7 +28,10 @@ export interface ProgressReporter {
 }
 
 /** A reporter for `option`; the bar shows bytes, rate and ETA. */
-export function progressReporter(file: string, option: ProgressOption | undefined): ProgressReporter {
+export function progressReporter(
+  file: string,
+  option: ProgressOption | undefined,
+): ProgressReporter {
   const show = option ?? process.stderr.isTTY === true;
   if (typeof option === 'function') {
     let total = NaN;
@@ -41,7 +44,8 @@ export function progressReporter(file: string, option: ProgressOption | undefine
       stop: () => undefined,
     };
   }
-  if (show !== true) return { start: () => undefined, update: () => undefined, stop: () => undefined };
+  if (show !== true)
+    return { start: () => undefined, update: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
     {
       format: `${file} [{bar}] {percentage}% | {got}/{size} | {rate} | ETA {eta_formatted}`,
@@ -59,7 +63,11 @@ export function progressReporter(file: string, option: ProgressOption | undefine
       t0 = Date.now();
       r0 = received;
       size = formatBytes(total);
-      bar.start(Number.isFinite(total) ? total : 0, received, { got: formatBytes(received), size, rate: '-' });
+      bar.start(Number.isFinite(total) ? total : 0, received, {
+        got: formatBytes(received),
+        size,
+        rate: '-',
+      });
     },
     update(received) {
       const s = (Date.now() - t0) / 1000;

@@ -45,7 +45,10 @@ function nhwcSink(images: Uint8Array): MatSink {
 }
 
 /** Reads an SVHN `*_32x32.mat` (X, y) into NHWC images and labels 0–9, streaming. */
-export async function readSvhnMat(path: string, options: { chunkSize?: number } = {}): Promise<SvhnArrays> {
+export async function readSvhnMat(
+  path: string,
+  options: { chunkSize?: number } = {},
+): Promise<SvhnArrays> {
   const { chunks, size } = await fileChunks(path, options.chunkSize);
   let images: Uint8Array | null = null;
   let labels: Uint8Array | null = null;

@@ -35,8 +35,12 @@ function nhwcFromColumnMajor(values: number[], n: number): Uint8Array {
 
 describe('readSvhnMat', () => {
   const files = [
-    'scipy_svhn_compressed.mat', 'scipy_svhn_plain.mat',
-    'crafted_svhn_le_z.mat', 'crafted_svhn_le_plain.mat', 'crafted_svhn_be_z.mat', 'crafted_svhn_be_plain.mat',
+    'scipy_svhn_compressed.mat',
+    'scipy_svhn_plain.mat',
+    'crafted_svhn_le_z.mat',
+    'crafted_svhn_le_plain.mat',
+    'crafted_svhn_be_z.mat',
+    'crafted_svhn_be_plain.mat',
   ];
   for (const f of files) {
     it(`${f}: NHWC pixels and labels (10 -> 0) exactly, at any chunk size`, async () => {
@@ -95,7 +99,9 @@ describe('loadSvhn', () => {
     const bytes = readFileSync(join(FIX, 'scipy_svhn_compressed.mat'));
     const p = join(d, 'test_32x32.mat');
     writeFileSync(p, bytes.subarray(0, bytes.length - 1000));
-    const err = await loadSvhn({ split: 'test', dataDir: d, verify: false }).catch((e: unknown) => e);
+    const err = await loadSvhn({ split: 'test', dataDir: d, verify: false }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(DataFormatError);
     expect((err as DataFormatError).file).toBe(p);
   });

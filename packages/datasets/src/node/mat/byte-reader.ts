@@ -81,7 +81,8 @@ export class ByteReader {
   }
 
   async skip(n: number, context: string): Promise<void> {
-    for await (const _ of this.take(n, context)) {
+    const it = this.take(n, context);
+    while ((await it.next()).done !== true) {
       // discard
     }
   }

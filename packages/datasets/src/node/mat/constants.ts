@@ -41,5 +41,15 @@ export const MX_CLASSES: Record<number, string> = {
 };
 
 export const NUMERIC_CLASSES = new Set([
-  'char', 'double', 'single', 'int8', 'uint8', 'int16', 'uint16', 'int32', 'uint32', 'int64', 'uint64',
+  'char',
+  'double',
+  'single',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
 ]);

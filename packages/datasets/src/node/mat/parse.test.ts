@@ -86,7 +86,9 @@ describe('MAT v5 parser on bad input', () => {
   it('a flipped byte inside a compressed element is reported as corrupt zlib', async () => {
     const bad = Uint8Array.from(good);
     bad[128 + 8 + 500] ^= 0xff;
-    await expect(parseMat(bad, 'flipped.mat')).rejects.toThrow(/flipped.mat: .*(corrupt zlib|expected)/);
+    await expect(parseMat(bad, 'flipped.mat')).rejects.toThrow(
+      /flipped.mat: .*(corrupt zlib|expected)/,
+    );
   });
 
   it('truncation anywhere gives a DataFormatError naming the file', async () => {
@@ -107,7 +109,9 @@ describe('MAT v5 parser on bad input', () => {
   it('a wrong endian indicator or version is named in the error', async () => {
     const bad = Uint8Array.from(plain);
     bad[126] = 0x41;
-    await expect(parseMat(bad, 'e.mat')).rejects.toThrow(/e.mat: expected the MAT-file endian indicator 'IM' or 'MI'/);
+    await expect(parseMat(bad, 'e.mat')).rejects.toThrow(
+      /e.mat: expected the MAT-file endian indicator 'IM' or 'MI'/,
+    );
     const v = Uint8Array.from(plain);
     v[124] = 0x05;
     await expect(parseMat(v, 'v.mat')).rejects.toThrow(/v.mat: expected MAT-file version 0x0100/);
@@ -119,7 +123,9 @@ describe('MAT v5 parser on bad input', () => {
     const at = 128 + 8 + 16 + 8;
     expect(new DataView(bad.buffer).getInt32(at, true)).toBe(32);
     new DataView(bad.buffer).setInt32(at, 31, true);
-    await expect(parseMat(bad, 'dims.mat')).rejects.toThrow(/dims.mat: variable 'X'.*dims \[31, 32, 3, 7\]/);
+    await expect(parseMat(bad, 'dims.mat')).rejects.toThrow(
+      /dims.mat: variable 'X'.*dims \[31, 32, 3, 7\]/,
+    );
   });
 
   it('a missing file is a DataNotFoundError naming it', async () => {
@@ -130,7 +136,11 @@ describe('MAT v5 parser on bad input', () => {
 });
 
 describe('MAT v5 parser fuzz', () => {
-  const seeds = [readFileSync(join(FIX, 'scipy_svhn_plain.mat')), readFileSync(join(FIX, 'scipy_dtypes_compressed.mat')), readFileSync(join(FIX, 'crafted_svhn_be_plain.mat'))];
+  const seeds = [
+    readFileSync(join(FIX, 'scipy_svhn_plain.mat')),
+    readFileSync(join(FIX, 'scipy_dtypes_compressed.mat')),
+    readFileSync(join(FIX, 'crafted_svhn_be_plain.mat')),
+  ];
 
   async function onlyTypedErrors(bytes: Uint8Array, what: string): Promise<void> {
     try {
@@ -156,7 +166,8 @@ describe('MAT v5 parser fuzz', () => {
         bytes = Uint8Array.from(base);
         const flips = 1 + rng.int(8);
         // Mutate the structure (tags, flags, dims) where it matters most.
-        for (let k = 0; k < flips; k++) bytes[128 + rng.int(Math.min(200, bytes.length - 128))] = rng.int(256);
+        for (let k = 0; k < flips; k++)
+          bytes[128 + rng.int(Math.min(200, bytes.length - 128))] = rng.int(256);
       } else if (mode === 2) {
         bytes = base.subarray(0, rng.int(base.length));
       } else {
@@ -171,7 +182,11 @@ describe('MAT v5 parser fuzz', () => {
       const inner = new Uint8Array(8 + rng.int(300));
       for (let k = 0; k < inner.length; k++) inner[k] = rng.int(256);
       new DataView(inner.buffer).setUint32(0, 14, true);
-      new DataView(inner.buffer).setUint32(4, rng.next() < 0.5 ? inner.length - 8 : rng.nextUint32(), true);
+      new DataView(inner.buffer).setUint32(
+        4,
+        rng.next() < 0.5 ? inner.length - 8 : rng.nextUint32(),
+        true,
+      );
       const z = deflateSync(inner);
       const file = new Uint8Array(128 + 8 + z.length);
       file.set(seeds[0]!.subarray(0, 128));

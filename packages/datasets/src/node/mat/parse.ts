@@ -3,7 +3,14 @@ import { createInflate } from 'node:zlib';
 import { DataFormatError, MatHdf5Error } from '../../errors.js';
 import { ByteReader } from './byte-reader.js';
 import {
-  MI_COMPRESSED, MI_INT32, MI_INT8, MI_MATRIX, MI_TYPES, MI_UINT32, MX_CLASSES, NUMERIC_CLASSES,
+  MI_COMPRESSED,
+  MI_INT32,
+  MI_INT8,
+  MI_MATRIX,
+  MI_TYPES,
+  MI_UINT32,
+  MX_CLASSES,
+  NUMERIC_CLASSES,
 } from './constants.js';
 
 /** A variable's header, known before its data streams in. */
@@ -64,14 +71,20 @@ class MatParser {
 
   async parse(reader: ByteReader): Promise<void> {
     if (await reader.atEnd()) throw this.fail('is empty; expected a MAT-file level 5 header');
-    const head = await reader.readExact(Math.min(128, this.options.totalBytes ?? 128), 'the 128-byte header');
+    const head = await reader.readExact(
+      Math.min(128, this.options.totalBytes ?? 128),
+      'the 128-byte header',
+    );
     if (HDF5_SIGNATURE.every((v, i) => head[i] === v)) throw new MatHdf5Error(this.file);
-    if (head.length < 128) throw this.fail(`expected a 128-byte MAT-file header, received ${head.length} bytes`);
+    if (head.length < 128)
+      throw this.fail(`expected a 128-byte MAT-file header, received ${head.length} bytes`);
     const text = new TextDecoder('latin1').decode(head.subarray(0, 116));
     const e0 = head[126];
     const e1 = head[127];
-    if (e0 === 0x49 && e1 === 0x4d) this.le = true; // 'IM'
-    else if (e0 === 0x4d && e1 === 0x49) this.le = false; // 'MI'
+    if (e0 === 0x49 && e1 === 0x4d)
+      this.le = true; // 'IM'
+    else if (e0 === 0x4d && e1 === 0x49)
+      this.le = false; // 'MI'
     else {
       throw this.fail(
         `expected the MAT-file endian indicator 'IM' or 'MI' at bytes 126-127, received ` +
@@ -81,7 +94,9 @@ class MatParser {
     const version = new DataView(head.buffer, head.byteOffset + 124, 2).getUint16(0, this.le);
     if (version === 0x0200 || text.startsWith('MATLAB 7.3')) throw new MatHdf5Error(this.file);
     if (version !== 0x0100) {
-      throw this.fail(`expected MAT-file version 0x0100 at byte 124, received 0x${version.toString(16)}`);
+      throw this.fail(
+        `expected MAT-file version 0x0100 at byte 124, received 0x${version.toString(16)}`,
+      );
     }
     while (!(await reader.atEnd())) {
       const start = reader.offset;
@@ -90,7 +105,11 @@ class MatParser {
       if (tag.type === MI_COMPRESSED) {
         await this.parseCompressed(reader, tag.nbytes);
       } else if (tag.type === MI_MATRIX) {
-        await this.parseMatrix(reader, tag.nbytes, reader.file === this.file ? 'file' : reader.what);
+        await this.parseMatrix(
+          reader,
+          tag.nbytes,
+          reader.file === this.file ? 'file' : reader.what,
+        );
         await reader.skip(pad8(tag.nbytes), 'padding');
       } else if (tag.small === null) {
         // Other top-level elements carry nothing this parser reads.
@@ -115,16 +134,25 @@ class MatParser {
       // Small data element: 16-bit byte count, 16-bit type, up to 4 bytes of data.
       const nbytes = first >>> 16;
       const type = first & 0xffff;
-      if (nbytes > 4) throw this.fail(`small data element at byte ${reader.offset - 8} declares ${nbytes} bytes; expected at most 4`);
+      if (nbytes > 4)
+        throw this.fail(
+          `small data element at byte ${reader.offset - 8} declares ${nbytes} bytes; expected at most 4`,
+        );
       return { type, nbytes, small: b.slice(4, 4 + nbytes) };
     }
     return { type: first, nbytes: this.u32(b, 4), small: null };
   }
 
   /** Reads a whole (small) sub-element's data, skipping its padding. */
-  private async readSmallData(reader: ByteReader, tag: Tag, what: string, limit: number): Promise<Uint8Array> {
+  private async readSmallData(
+    reader: ByteReader,
+    tag: Tag,
+    what: string,
+    limit: number,
+  ): Promise<Uint8Array> {
     if (tag.small !== null) return tag.small;
-    if (tag.nbytes > limit) throw this.fail(`${what}: declares ${tag.nbytes} bytes, more than the ${limit} allowed`);
+    if (tag.nbytes > limit)
+      throw this.fail(`${what}: declares ${tag.nbytes} bytes, more than the ${limit} allowed`);
     const data = (await reader.readExact(tag.nbytes, what)).slice();
     await reader.skip(pad8(tag.nbytes), `${what} padding`);
     return data;
@@ -155,14 +183,19 @@ class MatParser {
     try {
       const tag = await this.readTag(inner, 'the tag inside a compressed element');
       if (tag.type !== MI_MATRIX) {
-        throw this.fail(`compressed element #${index}: expected miMATRIX (14) inside, received type ${tag.type}`);
+        throw this.fail(
+          `compressed element #${index}: expected miMATRIX (14) inside, received type ${tag.type}`,
+        );
       }
       await this.parseMatrix(inner, tag.nbytes, inner.what);
       await inner.drain();
       await feed;
     } catch (err) {
       inflate.destroy();
-      const fed = await feed.then(() => null, (e: unknown) => e);
+      const fed = await feed.then(
+        () => null,
+        (e: unknown) => e,
+      );
       // A truncated file shows up in the producer; report that rather than the zlib symptom.
       if (fed instanceof DataFormatError) throw fed;
       if (err instanceof DataFormatError) throw err;
@@ -181,7 +214,10 @@ class MatParser {
     if (nbytes === 0) return; // empty matrix placeholder
     const left = (): number => end - reader.offset;
     const sub = async (what: string): Promise<Tag> => {
-      if (left() < 8) throw this.fail(`variable #${index} (${where}): ${what} runs past the end of its miMATRIX element`);
+      if (left() < 8)
+        throw this.fail(
+          `variable #${index} (${where}): ${what} runs past the end of its miMATRIX element`,
+        );
       const tag = await this.readTag(reader, what);
       const size = tag.small === null ? tag.nbytes + pad8(tag.nbytes) : 0;
       if (size > left() && !(tag.small === null && tag.nbytes <= left())) {
@@ -194,30 +230,44 @@ class MatParser {
     };
     const flagsTag = await sub('array flags');
     if (flagsTag.type !== MI_UINT32 || (flagsTag.small === null && flagsTag.nbytes !== 8)) {
-      throw this.fail(`variable #${index} (${where}): expected array flags as 8 bytes of miUINT32, received type ${flagsTag.type} with ${flagsTag.nbytes} bytes`);
+      throw this.fail(
+        `variable #${index} (${where}): expected array flags as 8 bytes of miUINT32, received type ${flagsTag.type} with ${flagsTag.nbytes} bytes`,
+      );
     }
     const flags = await this.readSmallData(reader, flagsTag, 'array flags', 8);
-    if (flags.length < 4) throw this.fail(`variable #${index} (${where}): array flags hold ${flags.length} bytes, expected 8`);
+    if (flags.length < 4)
+      throw this.fail(
+        `variable #${index} (${where}): array flags hold ${flags.length} bytes, expected 8`,
+      );
     const flagWord = this.u32(flags, 0);
     const mxClass = MX_CLASSES[flagWord & 0xff];
     const complex = (flagWord & 0x0800) !== 0;
     if (mxClass === undefined) {
-      throw this.fail(`variable #${index} (${where}): unknown array class ${flagWord & 0xff}; expected 1-15`);
+      throw this.fail(
+        `variable #${index} (${where}): unknown array class ${flagWord & 0xff}; expected 1-15`,
+      );
     }
     const dimsTag = await sub('dimensions');
     if (dimsTag.type !== MI_INT32 || dimsTag.nbytes % 4 !== 0 || dimsTag.nbytes < 8) {
-      throw this.fail(`variable #${index} (${where}): expected dimensions as >= 2 miINT32 values, received type ${dimsTag.type} with ${dimsTag.nbytes} bytes`);
+      throw this.fail(
+        `variable #${index} (${where}): expected dimensions as >= 2 miINT32 values, received type ${dimsTag.type} with ${dimsTag.nbytes} bytes`,
+      );
     }
     const dimBytes = await this.readSmallData(reader, dimsTag, 'dimensions', 4096);
     const dv = new DataView(dimBytes.buffer, dimBytes.byteOffset, dimBytes.byteLength);
     const dims: number[] = [];
     for (let i = 0; i < dimBytes.length; i += 4) dims.push(dv.getInt32(i, this.le));
-    if (dims.some((d) => d < 0)) throw this.fail(`variable #${index} (${where}): negative dimension in [${dims.join(', ')}]`);
+    if (dims.some((d) => d < 0))
+      throw this.fail(`variable #${index} (${where}): negative dimension in [${dims.join(', ')}]`);
     const nameTag = await sub('array name');
     if (nameTag.type !== MI_INT8 && nameTag.type !== 2) {
-      throw this.fail(`variable #${index} (${where}): expected the array name as miINT8, received type ${nameTag.type}`);
+      throw this.fail(
+        `variable #${index} (${where}): expected the array name as miINT8, received type ${nameTag.type}`,
+      );
     }
-    const name = new TextDecoder('latin1').decode(await this.readSmallData(reader, nameTag, 'array name', 4096));
+    const name = new TextDecoder('latin1').decode(
+      await this.readSmallData(reader, nameTag, 'array name', 4096),
+    );
     const label = `variable '${name}' (${where})`;
     if (!NUMERIC_CLASSES.has(mxClass)) {
       // Cells, structs, objects and sparse arrays: not needed for SVHN, skipped whole.
@@ -234,22 +284,43 @@ class MatParser {
           `(${numel * stored.size} bytes), received ${realTag.nbytes} bytes`,
       );
     }
-    if (numel > ELEMENT_LIMIT) throw this.fail(`${label}: ${numel} elements exceed the supported ${ELEMENT_LIMIT}`);
-    const header: MatVariableHeader = { name, mxClass, storedType: stored.name, dims, numel, complex };
+    if (numel > ELEMENT_LIMIT)
+      throw this.fail(`${label}: ${numel} elements exceed the supported ${ELEMENT_LIMIT}`);
+    const header: MatVariableHeader = {
+      name,
+      mxClass,
+      storedType: stored.name,
+      dims,
+      numel,
+      complex,
+    };
     const sink = this.handler(header);
     if (realTag.small !== null) {
       if (sink) this.decode(stored.size, realTag.type, [realTag.small], sink, label);
     } else if (sink === null) {
       await reader.skip(realTag.nbytes, `${label} data`);
     } else {
-      await this.decodeStream(stored.size, realTag.type, reader.take(realTag.nbytes, `${label} data`), sink, label);
+      await this.decodeStream(
+        stored.size,
+        realTag.type,
+        reader.take(realTag.nbytes, `${label} data`),
+        sink,
+        label,
+      );
     }
-    if (realTag.small === null) await reader.skip(Math.min(pad8(realTag.nbytes), left()), `${label} padding`);
+    if (realTag.small === null)
+      await reader.skip(Math.min(pad8(realTag.nbytes), left()), `${label} padding`);
     // Imaginary part (complex arrays) is not returned; skip whatever is left.
     if (left() > 0) await reader.skip(left(), `${label} remainder`);
   }
 
-  private decode(size: number, type: number, chunks: Uint8Array[], sink: MatSink, label: string): void {
+  private decode(
+    size: number,
+    type: number,
+    chunks: Uint8Array[],
+    sink: MatSink,
+    label: string,
+  ): void {
     let at = 0;
     for (const c of chunks) at += this.decodeAligned(size, type, c, sink, at);
     void label;
@@ -257,7 +328,11 @@ class MatParser {
 
   /** Decodes chunks of stored values, carrying partial elements across chunk borders. */
   private async decodeStream(
-    size: number, type: number, chunks: AsyncIterable<Uint8Array>, sink: MatSink, label: string,
+    size: number,
+    type: number,
+    chunks: AsyncIterable<Uint8Array>,
+    sink: MatSink,
+    label: string,
   ): Promise<void> {
     let at = 0;
     const carry = new Uint8Array(size);
@@ -283,7 +358,13 @@ class MatParser {
   }
 
   /** Decodes a chunk holding whole elements; returns the element count. */
-  private decodeAligned(size: number, type: number, c: Uint8Array, sink: MatSink, at: number): number {
+  private decodeAligned(
+    size: number,
+    type: number,
+    c: Uint8Array,
+    sink: MatSink,
+    at: number,
+  ): number {
     const n = c.length / size;
     if (type === 2 || type === 16) {
       sink.write(at, c);
@@ -297,15 +378,33 @@ class MatParser {
     const out = new Float64Array(n);
     const le = this.le;
     switch (type) {
-      case 3: for (let i = 0; i < n; i++) out[i] = dv.getInt16(2 * i, le); break;
-      case 4: case 17: for (let i = 0; i < n; i++) out[i] = dv.getUint16(2 * i, le); break;
-      case 5: for (let i = 0; i < n; i++) out[i] = dv.getInt32(4 * i, le); break;
-      case 6: case 18: for (let i = 0; i < n; i++) out[i] = dv.getUint32(4 * i, le); break;
-      case 7: for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, le); break;
-      case 9: for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, le); break;
+      case 3:
+        for (let i = 0; i < n; i++) out[i] = dv.getInt16(2 * i, le);
+        break;
+      case 4:
+      case 17:
+        for (let i = 0; i < n; i++) out[i] = dv.getUint16(2 * i, le);
+        break;
+      case 5:
+        for (let i = 0; i < n; i++) out[i] = dv.getInt32(4 * i, le);
+        break;
+      case 6:
+      case 18:
+        for (let i = 0; i < n; i++) out[i] = dv.getUint32(4 * i, le);
+        break;
+      case 7:
+        for (let i = 0; i < n; i++) out[i] = dv.getFloat32(4 * i, le);
+        break;
+      case 9:
+        for (let i = 0; i < n; i++) out[i] = dv.getFloat64(8 * i, le);
+        break;
       // 64-bit integers become doubles (exact below 2^53).
-      case 12: for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(8 * i, le)); break;
-      case 13: for (let i = 0; i < n; i++) out[i] = Number(dv.getBigUint64(8 * i, le)); break;
+      case 12:
+        for (let i = 0; i < n; i++) out[i] = Number(dv.getBigInt64(8 * i, le));
+        break;
+      case 13:
+        for (let i = 0; i < n; i++) out[i] = Number(dv.getBigUint64(8 * i, le));
+        break;
     }
     sink.write(at, out);
     return n;
@@ -329,7 +428,9 @@ export async function parseMatStream(
   } catch (err) {
     if (err instanceof DataFormatError) throw err;
     if (err instanceof RangeError) {
-      throw new DataFormatError(file, `declared sizes cannot be allocated (${err.message})`, { cause: err });
+      throw new DataFormatError(file, `declared sizes cannot be allocated (${err.message})`, {
+        cause: err,
+      });
     }
     throw err;
   }

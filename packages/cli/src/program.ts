@@ -144,6 +144,10 @@ function parseMethod(value: string): string {
   return value;
 }
 
+function parseJobs(value: string): number | 'auto' {
+  return value === 'auto' ? 'auto' : integer(1, 64)(value);
+}
+
 function parseBackends(value: string): BackendName[] {
   if (value === 'all') return [...BENCH_BACKENDS];
   const names = value.split(',').map((s) => s.trim());
@@ -195,8 +199,9 @@ export function buildProgram(ctx: Context): Command {
     .addOption(datasetOption('embedded'))
     .option('--variants <list>', `'all' or a comma list of ${allMethods().join(', ')} (none is always added)`, 'all')
     .option('--seeds <n>', 'runs per method (error bars over seeds)', integer(1), 1)
+    .option('--jobs <n>', "runs trained at once on worker threads ('auto': one per core on wasm/cpu)", parseJobs, 'auto')
     .option('--out <dir>', 'results folder (default: sevar-results/compare-<model>-<dataset>)');
-  addTrainingFlags(compareCmd).action(async (flags: TrainingFlags & { model: ModelName; dataset: DatasetName; variants: string; seeds: number }) => {
+  addTrainingFlags(compareCmd).action(async (flags: TrainingFlags & { model: ModelName; dataset: DatasetName; variants: string; seeds: number; jobs: number | 'auto' }) => {
     const recipe = buildRecipe(flags.model, flags.dataset, flags);
     await compare(
       {
@@ -204,6 +209,7 @@ export function buildProgram(ctx: Context): Command {
         protocol: flags.protocol,
         methods: parseMethods(flags.variants),
         seeds: flags.seeds,
+        jobs: flags.jobs,
         seed: flags.seed,
         backend: flags.backend,
         out: outDir(flags, `sevar-results/compare-${flags.model}-${flags.dataset}`),
@@ -229,8 +235,9 @@ Finished runs in --out are reused and an unfinished one resumes; --fresh starts 
     .addOption(new Option('--table <name>', 'paper table').choices(TABLE_NAMES).makeOptionMandatory())
     .option('--variants <list>', "'all' or a comma list of variants", 'all')
     .option('--seeds <n>', 'runs per method', integer(1), 1)
+    .option('--jobs <n>', "runs trained at once on worker threads ('auto': one per core on wasm/cpu)", parseJobs, 'auto')
     .option('--out <dir>', 'results folder (default: sevar-results/reproduce-<table>-<protocol>)');
-  addTrainingFlags(reproduceCmd).action(async (flags: TrainingFlags & { table: TableName; variants: string; seeds: number }) => {
+  addTrainingFlags(reproduceCmd).action(async (flags: TrainingFlags & { table: TableName; variants: string; seeds: number; jobs: number | 'auto' }) => {
     const table = PAPER_TABLES[flags.table];
     const recipe = buildRecipe(table.model, table.dataset, flags);
     await reproduce(
@@ -240,6 +247,7 @@ Finished runs in --out are reused and an unfinished one resumes; --fresh starts 
         recipe,
         methods: parseMethods(flags.variants),
         seeds: flags.seeds,
+        jobs: flags.jobs,
         seed: flags.seed,
         backend: flags.backend,
         out: outDir(flags, `sevar-results/reproduce-${flags.table}-${flags.protocol}`),

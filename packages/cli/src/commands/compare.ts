@@ -1,13 +1,15 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
 import { isVariantName, VARIANT_NAMES } from '@sevar/layers';
 import type { BackendName } from '@sevar/trainer';
 import { describeBackend, setBackend } from '../backend.js';
 import type { Context } from '../context.js';
 import { loadSplit } from '../data.js';
-import type { DatasetName } from '../data.js';
 import { UsageError } from '../errors.js';
 import { findPaperTable } from '../paper.js';
+import { runPool, workerScript } from '../pool.js';
+import type { WorkerInit } from '../pool.js';
 import type { PaperTable } from '../paper.js';
 import { defaultRecipe } from '../recipe.js';
 import type { ProtocolName, Recipe } from '../recipe.js';
@@ -32,6 +34,8 @@ export interface CompareOptions {
   /** Methods to train: `none` and/or variant keys. */
   methods: string[];
   seeds: number;
+  /** Runs trained at once on worker threads; `auto`: one per core on wasm/cpu, else 1. */
+  jobs: number | 'auto';
   /** Seed of the first run; seed k is `seed + k`. */
   seed: number;
   backend: BackendName;
@@ -52,6 +56,8 @@ export interface CompareResults {
   recipe: Recipe;
   protocol: ProtocolName;
   trainExamples: number;
+  /** Runs trained side by side (worker threads). */
+  jobs: number;
   testExamples: number;
   seeds: number[];
   paperTable: { name: string; caption: string; comparable: boolean; notes: string[] } | null;
@@ -116,43 +122,59 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
   const { recipe, out } = options;
   const info = await setBackend(options.backend, ctx);
   const backend = describeBackend(info);
-  const [train, test] = await Promise.all([
-    loadSplit(recipe.dataset as DatasetName, 'train', {
-      limit: recipe.limitTrain,
-      dataDir: options.dataDir,
-      download: options.download,
-      progress: ctx.progress,
-    }),
-    loadSplit(recipe.dataset as DatasetName, 'test', {
-      limit: recipe.limitTest,
-      dataDir: options.dataDir,
-      download: options.download,
-      progress: ctx.progress,
-    }),
-  ]);
+  const seeds = Array.from({ length: options.seeds }, (_, k) => options.seed + k);
+  const total = seeds.length * options.methods.length;
+  // wasm and cpu run on one thread under Node: one worker per core trains runs side by side.
+  const singleThreaded = info.name === 'wasm' || info.name === 'cpu';
+  const jobs = Math.min(
+    total,
+    options.jobs === 'auto' ? (singleThreaded ? availableParallelism() : 1) : options.jobs,
+  );
+  const pooled = jobs > 1 && workerScript() !== null;
+  const loadOptions = (limit: number | undefined) => ({
+    limit,
+    dataDir: options.dataDir,
+    download: options.download,
+    progress: ctx.progress,
+  });
+  // Workers load their own copy; the parent loads here when it trains or must download first.
+  const data =
+    !pooled || recipe.dataset !== 'embedded'
+      ? await Promise.all([
+          loadSplit(recipe.dataset, 'train', loadOptions(recipe.limitTrain)),
+          loadSplit(recipe.dataset, 'test', loadOptions(recipe.limitTest)),
+        ])
+      : null;
   const runsDir = join(out, 'runs');
   if (options.fresh) await rm(runsDir, { recursive: true, force: true });
   await mkdir(runsDir, { recursive: true });
-  const seeds = Array.from({ length: options.seeds }, (_, k) => options.seed + k);
-  const total = seeds.length * options.methods.length;
+  const plan = seeds.flatMap((seed) => options.methods.map((method) => ({ seed, method })));
+  const jobList = plan.map(({ seed, method }, k) => ({
+    spec: { recipe, method, seed },
+    dir: join(runsDir, runName({ method, seed })),
+    label: `[${k + 1}/${total}] ${runName({ method, seed })}`,
+  }));
   ctx.stderr.write(
-    `sevar compare: ${options.methods.length} methods x ${seeds.length} seed(s) = ${total} runs; ` +
-      `${settingsLines(recipe, backend, train.count, test.count, seeds).join('; ')}\n`,
+    `sevar compare: ${options.methods.length} methods x ${seeds.length} seed(s) = ${total} runs` +
+      `${pooled ? ` on ${jobs} worker threads` : ''}; ${recipe.model} on ${recipe.dataset}, ` +
+      `${recipe.epochs} epochs, batch ${recipe.batchSize}; backend ${backend}; results in ${out}\n`,
   );
-  const runs: RunResult[] = [];
-  let k = 0;
-  for (const seed of seeds) {
-    for (const method of options.methods) {
-      k++;
-      const name = runName({ method, seed });
-      runs.push(
-        await runOne(
-          { recipe, method, seed },
-          { dir: join(runsDir, name), train, test, ctx, label: `[${k}/${total}] ${name}`, backend },
-        ),
-      );
+  let runs: RunResult[];
+  if (pooled) {
+    const init: WorkerInit = { backend: info.name, dataset: recipe.dataset };
+    if (recipe.limitTrain !== undefined) init.limitTrain = recipe.limitTrain;
+    if (recipe.limitTest !== undefined) init.limitTest = recipe.limitTest;
+    if (options.dataDir !== undefined) init.dataDir = options.dataDir;
+    runs = await runPool(jobList, jobs, init, { ...ctx, progress: false });
+  } else {
+    const [train, test] = data!;
+    runs = [];
+    for (const job of jobList) {
+      runs.push(await runOne(job.spec, { dir: job.dir, train, test, ctx, label: job.label, backend }));
     }
   }
+  const trainCount = runs[0]!.history[0]?.train.examples ?? 0;
+  const testCount = runs[0]!.test.examples;
 
   const table = findPaperTable(recipe.model, recipe.dataset);
   const comparison = paperComparison(recipe, options.protocol, table);
@@ -168,7 +190,7 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
     );
   }
   notes.push(`chance level: ${(100 / (recipe.dataset === 'cifar100' ? 100 : 10)).toFixed(0)}% top-1`);
-  const settings = settingsLines(recipe, backend, train.count, test.count, seeds);
+  const settings = settingsLines(recipe, backend, trainCount, testCount, seeds);
 
   const plotsDir = join(out, 'plots');
   await mkdir(plotsDir, { recursive: true });
@@ -207,8 +229,9 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
     backend,
     recipe,
     protocol: options.protocol,
-    trainExamples: train.count,
-    testExamples: test.count,
+    trainExamples: trainCount,
+    testExamples: testCount,
+    jobs: pooled ? jobs : 1,
     seeds,
     paperTable: comparison,
     summary,

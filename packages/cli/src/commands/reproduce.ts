@@ -13,6 +13,7 @@ export interface ReproduceOptions {
   recipe: Recipe;
   methods: string[];
   seeds: number;
+  jobs: number | 'auto';
   seed: number;
   backend: BackendName;
   out: string;
@@ -34,6 +35,7 @@ export async function reproduce(o: ReproduceOptions, ctx: Context): Promise<Comp
       protocol: o.protocol,
       methods: o.methods,
       seeds: o.seeds,
+      jobs: o.jobs,
       seed: o.seed,
       backend: o.backend,
       out: o.out,

@@ -1,0 +1,56 @@
+// A worker thread that trains runs for `compare --jobs N`: wasm and cpu execute on one thread,
+// so N workers use N cores. Messages: see pool.ts.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import { describeBackend, setBackend } from './backend.js';
+import type { Context } from './context.js';
+import { Interrupt } from './context.js';
+import { loadSplit } from './data.js';
+import { CliError } from './errors.js';
+import type { ToWorker, WorkerInit } from './pool.js';
+import { runOne } from './run.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+tf.env().set('PROD', true);
+
+const interrupt = new Interrupt();
+const ctx: Context = {
+  stdout: { write: (text) => port.postMessage({ type: 'out', text }) },
+  stderr: { write: (text) => port.postMessage({ type: 'err', text }) },
+  interrupt,
+  progress: false,
+};
+
+const ready = (async () => {
+  const info = await setBackend(init.backend, ctx);
+  const load = (split: 'train' | 'test', limit: number | undefined) =>
+    loadSplit(init.dataset, split, { limit, dataDir: init.dataDir, download: false });
+  const [train, test] = await Promise.all([load('train', init.limitTrain), load('test', init.limitTest)]);
+  return { backend: describeBackend(info), train, test };
+})();
+// Surface setup errors through the first run request rather than as an unhandled rejection.
+ready.catch(() => {});
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'interrupt') {
+    while (interrupt.presses < m.presses) interrupt.press();
+    return;
+  }
+  void (async () => {
+    try {
+      const { backend, train, test } = await ready;
+      const result = await runOne(m.spec, { dir: m.dir, train, test, ctx, label: m.label, backend });
+      port.postMessage({ type: 'result', id: m.id, result });
+    } catch (error) {
+      const e = error as Error;
+      port.postMessage({
+        type: 'error',
+        id: m.id,
+        name: e?.name ?? 'Error',
+        message: e?.message ?? String(error),
+        exitCode: error instanceof CliError ? error.exitCode : 1,
+      });
+    }
+  })();
+});

@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bufferOutput, Interrupt } from '../context.js';
+import { main } from '../program.js';
+
+export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  signal?: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `sevar` in this process (sources, not the build). */
+export async function runCli(args: string[]): Promise<CliRun> {
+  const stdout = bufferOutput();
+  const stderr = bufferOutput();
+  const code = await main(args, { stdout, stderr, interrupt: new Interrupt(), progress: false });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+/** Spawns the built binary; `onStderr` sees stderr as it arrives (to send signals mid-run). */
+export function spawnCli(
+  args: string[],
+  options: { cwd?: string; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+): Promise<CliRun> {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (npx tsc -b packages/cli)`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: options.cwd,
+      env: { ...process.env, SEVAR_DEBUG: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      options.onStderr?.(stderr, child);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+  });
+}
+
+export function tempDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `sevar-cli-${prefix}-`));
+}
+
+/** The stderr of a failed command is one `error: ...` line (commander's or ours), no stack. */
+export function expectOneLineError(stderr: string): string {
+  const lines = stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('(set SEVAR_DEBUG'));
+  const errors = lines.filter((l) => l.startsWith('error:'));
+  if (errors.length !== 1 || /\n\s+at /.test(stderr)) {
+    throw new Error(`expected one error line and no stack trace, got:\n${stderr}`);
+  }
+  return errors[0]!;
+}

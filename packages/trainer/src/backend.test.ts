@@ -86,6 +86,23 @@ describe('useBackend', () => {
       tf.unregisterKernel(k.kernelName, 'tensorflow');
   });
 
+  it('accepts a backend the app registered itself when the import cannot be followed', async () => {
+    const importModule = async (specifier: string): Promise<Record<string, unknown>> => {
+      throw Object.assign(new Error(`Could not resolve "${specifier}"`), { code: 'X' });
+    };
+    await import('@tensorflow/tfjs-backend-cpu');
+    const info = await useBackend('cpu', { importModule, fastCpuKernels: false });
+    expect(info).toEqual({
+      name: 'cpu',
+      tfName: 'cpu',
+      version: tf.version_core,
+      trainingKernels: false,
+    });
+    await expect(useBackend('tensorflow', { importModule })).rejects.toThrow(
+      BackendNotInstalledError,
+    );
+  });
+
   it('rejects unknown names listing the valid ones', async () => {
     await expect(useBackend('webgpu' as 'cpu')).rejects.toThrow(InvalidOptionError);
     await expect(useBackend('webgpu' as 'cpu')).rejects.toThrow(

@@ -131,9 +131,17 @@ async function activate(
   try {
     mod = await opts.importModule(pkg);
   } catch (error) {
-    if (isMissingPackage(error, pkg))
+    const registered = tfName !== 'tensorflow' && tf.findBackendFactory(tfName) !== null;
+    if (isMissingPackage(error, pkg) && registered) {
+      // Imported by the app itself (e.g. a browser bundle that cannot follow dynamic imports).
+      mod = {};
+    } else if (isMissingPackage(error, pkg)) {
       throw new BackendNotInstalledError(name, pkg, { cause: error });
-    throw new BackendInitError(name, `importing ${pkg} failed: ${String(error)}`, { cause: error });
+    } else {
+      throw new BackendInitError(name, `importing ${pkg} failed: ${String(error)}`, {
+        cause: error,
+      });
+    }
   }
   if (tf.findBackendFactory(tfName) === null) {
     // The package registered its backend on another copy of tfjs-core (version mismatch).
@@ -150,11 +158,8 @@ async function activate(
     trainingKernels = await registerKernels('registerCpuTrainingKernels', opts);
   } else if (name === 'cpu') {
     // Put back tfjs-cpu's stock kernels in case an earlier call replaced them.
-    const mod = await opts
-      .importModule('@sevar/wasm-kernels')
-      .catch(() => ({}) as Record<string, unknown>);
-    const unregister = mod['unregisterCpuTrainingKernels'];
-    if (typeof unregister === 'function') (unregister as () => void)();
+    const { unregisterCpuTrainingKernels } = await import('@sevar/wasm-kernels');
+    unregisterCpuTrainingKernels();
   }
   let ok: boolean;
   try {
@@ -189,22 +194,18 @@ async function registerKernels(
   exportName: 'registerWasmTrainingKernels' | 'registerCpuTrainingKernels',
   opts: Required<UseBackendOptions>,
 ): Promise<boolean> {
-  let register: unknown;
   try {
-    const mod = await opts.importModule('@sevar/wasm-kernels');
-    register = mod[exportName];
+    // A literal specifier, so that bundlers include this (regular) dependency.
+    const kernels = await import('@sevar/wasm-kernels');
+    kernels[exportName]();
+    return true;
   } catch (error) {
     opts.onWarning(
-      `@sevar/trainer: could not load @sevar/wasm-kernels (${String(error)}); training kernels not registered`,
+      `@sevar/trainer: ${exportName} from @sevar/wasm-kernels failed (${String(error)}); ` +
+        'convolution gradient kernels not registered',
     );
     return false;
   }
-  if (typeof register !== 'function') {
-    opts.onWarning(`@sevar/trainer: @sevar/wasm-kernels exports no ${exportName}`);
-    return false;
-  }
-  (register as () => void)();
-  return true;
 }
 
 /**

@@ -221,3 +221,29 @@ describe('sparseSoftmaxCrossEntropy', () => {
     tf.dispose([l, y]);
   });
 });
+
+describe('why tfjs-core optimizers are not used for Adadelta', () => {
+  it("tf.train.adadelta's first step differs from PyTorch (it divides by the old accumulator)", () => {
+    const config = fixture.configs.find((c) => c.name === 'adadelta')!;
+    const x = tf.tensor2d(fixture.x, [6, 4]);
+    const y = tf.tensor1d(fixture.y, 'int32');
+    const w = tf.tidy(() => tf.variable(tf.tensor2d(fixture.w0, [4, 3]), true, 'w_tfjs_adadelta'));
+    const b = tf.tidy(() => tf.variable(tf.tensor1d(fixture.b0), true, 'b_tfjs_adadelta'));
+    const optimizer = tf.train.adadelta(1.0, 0.9, 1e-6);
+    tf.dispose(
+      optimizer.minimize(
+        () =>
+          sparseSoftmaxCrossEntropy(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, y as tf.Tensor1D),
+        true,
+        [w, b],
+      ),
+    );
+    // Its first update is the raw gradient (sqrt(eps) / sqrt(eps) = 1); PyTorch's is about
+    // sqrt(eps / (1 - rho)) * sign(g) = 0.003 * sign(g), tens of times smaller here.
+    const moved = Math.abs(w.dataSync()[0]! - fixture.w0[0]!);
+    const torchMoved = Math.abs(config.steps[0]!.w[0]! - fixture.w0[0]!);
+    expect(moved / torchMoved).toBeGreaterThan(10);
+    optimizer.dispose();
+    tf.dispose([x, y, w, b]);
+  });
+});

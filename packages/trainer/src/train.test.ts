@@ -92,7 +92,7 @@ describe('train', () => {
       epochs: 1,
       progress: false,
     });
-    const movingMean = model.getLayer(undefined, 1).getWeights()[2]!;
+    const movingMean = model.layers[1]!.getWeights()[2]!;
     const actual = Array.from(movingMean.dataSync());
     (expectedMean as number[]).forEach((v, i) => expect(actual[i]).toBeCloseTo(v, 5));
 

@@ -75,24 +75,24 @@ function drawImage(cls: number, rng: Rng, out: Uint8Array, offset: number): void
   const bg = randomColor(rng);
   let fg = randomColor(rng);
   // Keep enough contrast that the shape is visible through the noise.
-  for (let k = 0; k < 20 && Math.hypot(fg[0] - bg[0], fg[1] - bg[1], fg[2] - bg[2]) < 100; k++) {
+  for (let k = 0; k < 20 && Math.hypot(fg[0] - bg[0], fg[1] - bg[1], fg[2] - bg[2]) < 120; k++) {
     fg = randomColor(rng);
   }
   const gx = rng.uniform(-3, 3);
   const gy = rng.uniform(-3, 3);
   const cx = rng.uniform(10, 22);
   const cy = rng.uniform(10, 22);
-  const scale = rng.uniform(5.5, 11);
+  const scale = rng.uniform(7, 12);
   const stripes = cls >= 5 && cls <= 7;
   const theta = stripes ? rng.uniform(-0.3, 0.3) : rng.uniform(-Math.PI, Math.PI);
   const cos = Math.cos(theta);
   const sin = Math.sin(theta);
-  const hasDistractor = rng.next() < 0.5;
+  const hasDistractor = rng.next() < 0.3;
   const dc = randomColor(rng);
   const dx = rng.uniform(2, 30);
   const dy = rng.uniform(2, 30);
   const dr2 = rng.uniform(1.5, 3) ** 2;
-  const sigma = rng.uniform(4, 18);
+  const sigma = rng.uniform(3, 12);
   // Approximately normal noise (Irwin-Hall of 4 uniform bytes), one PRNG call per value.
   const noiseScale = (sigma * Math.sqrt(3)) / 255;
   const fg0 = fg[0],

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   augmentInto,
@@ -5,6 +7,7 @@ import {
   pixelAffine,
   resolveAugment,
   sampleResizedCropWindow,
+  writeBilinear,
   writeCrop,
 } from './augment.js';
 import { NORMALIZATION } from './normalization.js';
@@ -207,6 +210,35 @@ describe('bilinear transforms', () => {
     augmentInto(spec, new Rng(77), coordImage(), 0, 32, 32, a, 0, UNIT);
     augmentInto(spec, new Rng(77), coordImage(), 0, 32, 32, b, 0, UNIT);
     expect(Array.from(a)).toEqual(Array.from(b));
+  });
+});
+
+describe('bilinear against PyTorch (reference/make_resize_fixtures.py)', () => {
+  const raw = readFileSync(join(import.meta.dirname, '__fixtures__', 'resize.bin'));
+  const img = new Uint8Array(raw.buffer, raw.byteOffset, 3072).slice();
+  const floats = new Float32Array(
+    raw.buffer.slice(raw.byteOffset + 3072, raw.byteOffset + raw.length),
+  );
+  const center = floats.subarray(0, 56 * 56 * 3);
+  const window = floats.subarray(56 * 56 * 3);
+  const maxDiff = (a: Float32Array, b: Float32Array): number => {
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! * 255 - b[i]!));
+    return m;
+  };
+
+  it('resize 64 + centre crop 56 matches F.interpolate(bilinear, align_corners=False) + crop', () => {
+    const out = new Float32Array(56 * 56 * 3);
+    const spec = resolveAugment({ kind: 'resize-center-crop', resize: 64, size: 56 });
+    augmentInto(spec, new Rng(0), img, 0, 32, 32, out, 0, UNIT);
+    expect(maxDiff(out, center)).toBeLessThan(1e-3);
+  });
+
+  it('a crop window resized to 24×24 matches F.interpolate on the cropped tensor', () => {
+    const out = new Float32Array(24 * 24 * 3);
+    const region = { y0: 3, x0: 5, h: 20, w: 15, yMin: 3, yMax: 22, xMin: 5, xMax: 19 };
+    writeBilinear(img, 0, 32, region, 24, 24, false, out, 0, UNIT);
+    expect(maxDiff(out, window)).toBeLessThan(1e-3);
   });
 });
 

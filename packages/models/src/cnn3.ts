@@ -109,8 +109,12 @@ export function cnn3(options: Cnn3Options): tfl.LayersModel {
   x = conv(x, 64, 'conv3');
   // Flattens in H, W, C order (PyTorch flattens C, H, W): fc1's rows are permuted between the two.
   x = tfl.layers.flatten({ name: 'flatten' }).apply(x) as tfl.SymbolicTensor;
-  x = tfl.layers.dense({ units: 64, activation: 'relu', name: 'fc1' }).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers.dense({ units: numClasses, name: 'fc2' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers
+    .dense({ units: 64, activation: 'relu', name: 'fc1' })
+    .apply(x) as tfl.SymbolicTensor;
+  const logits = tfl.layers
+    .dense({ units: numClasses, name: 'fc2' })
+    .apply(x) as tfl.SymbolicTensor;
   const suffix = attention === null ? '' : `_${attention}${withConv2 ? '' : '_replace_conv2'}`;
   return tfl.model({ inputs: input, outputs: logits, name: `cnn3${suffix}` });
 }

@@ -28,8 +28,13 @@ describe('describeModel against the PyTorch reference (reference/gen_fixtures.py
 
   it('hits the SPEC anchors', () => {
     const find = (model: string, attention: string | null, k: number) =>
-      rows.find((r) => r.model === model && r.attention === attention && r.numClasses === k && r.placement !== 'replace-conv2')!
-        .trainableParams;
+      rows.find(
+        (r) =>
+          r.model === model &&
+          r.attention === attention &&
+          r.numClasses === k &&
+          r.placement !== 'replace-conv2',
+      )!.trainableParams;
     expect(find('cnn3', null, 10)).toBe(122_570);
     expect(find('cnn3', 'se', 10)).toBe(123_150);
     expect(find('resnet18-imagenet', null, 1000)).toBe(11_689_512);
@@ -37,21 +42,22 @@ describe('describeModel against the PyTorch reference (reference/gen_fixtures.py
   });
 
   // Building a ResNet initialises ~11-22M weights; one model at a time, disposed right after.
-  it.each(rows.map((r) => [`${r.model} ${r.placement} ${r.attention ?? 'none'} ${r.numClasses}`, r] as const))(
-    '%s: trainable params, BN statistics and MACs equal PyTorch',
-    (_label, row) => {
-      const before = tf.memory().numTensors;
-      const model = buildFromReference(row);
-      const d = describeModel(model);
-      model.dispose();
-      expect(tf.memory().numTensors).toBe(before);
-      expect({ params: d.trainableParams, bn: d.nonTrainableParams, macs: d.macsPerImage }).toEqual({
-        params: row.trainableParams,
-        bn: row.bnStatistics,
-        macs: row.macsPerImage,
-      });
-    },
-  );
+  it.each(
+    rows.map(
+      (r) => [`${r.model} ${r.placement} ${r.attention ?? 'none'} ${r.numClasses}`, r] as const,
+    ),
+  )('%s: trainable params, BN statistics and MACs equal PyTorch', (_label, row) => {
+    const before = tf.memory().numTensors;
+    const model = buildFromReference(row);
+    const d = describeModel(model);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect({ params: d.trainableParams, bn: d.nonTrainableParams, macs: d.macsPerImage }).toEqual({
+      params: row.trainableParams,
+      bn: row.bnStatistics,
+      macs: row.macsPerImage,
+    });
+  });
 });
 
 describe('describeModel layer rows', () => {
@@ -61,12 +67,34 @@ describe('describeModel layer rows', () => {
     model.dispose();
     const row = (name: string) => d.layers.find((l) => l.name === name)!;
     expect(d.layers.map((l) => l.name)).toEqual([
-      'input', 'conv1', 'pool1', 'conv2', 'attention', 'pool2', 'conv3', 'flatten', 'fc1', 'fc2',
+      'input',
+      'conv1',
+      'pool1',
+      'conv2',
+      'attention',
+      'pool2',
+      'conv3',
+      'flatten',
+      'fc1',
+      'fc2',
     ]);
-    expect(row('conv1')).toMatchObject({ className: 'Conv2D', outputShape: [30, 30, 32], trainableParams: 896, macs: 30 * 30 * 32 * 27 });
-    expect(row('attention')).toMatchObject({ outputShape: [13, 13, 64], trainableParams: 64 * 4 + 4 + 4 * 64 + 64, macs: 2 * 64 * 4 });
+    expect(row('conv1')).toMatchObject({
+      className: 'Conv2D',
+      outputShape: [30, 30, 32],
+      trainableParams: 896,
+      macs: 30 * 30 * 32 * 27,
+    });
+    expect(row('attention')).toMatchObject({
+      outputShape: [13, 13, 64],
+      trainableParams: 64 * 4 + 4 + 4 * 64 + 64,
+      macs: 2 * 64 * 4,
+    });
     expect(row('pool2')).toMatchObject({ outputShape: [6, 6, 64], trainableParams: 0, macs: 0 });
-    expect(row('fc1')).toMatchObject({ outputShape: [64], trainableParams: 1024 * 64 + 64, macs: 1024 * 64 });
+    expect(row('fc1')).toMatchObject({
+      outputShape: [64],
+      trainableParams: 1024 * 64 + 64,
+      macs: 1024 * 64,
+    });
     expect(d.macsPerImage).toBe(d.layers.reduce((a, l) => a + l.macs, 0));
   });
 
@@ -76,8 +104,12 @@ describe('describeModel layer rows', () => {
     small.dispose();
     const bn = ds.layers.filter((l) => l.className === 'BatchNormalization');
     expect(ds.nonTrainableParams).toBe(bn.reduce((a, l) => a + l.trainableParams, 0));
-    const convMacs = ds.layers.filter((l) => l.className === 'Conv2D').reduce((a, l) => a + l.macs, 0);
-    const fc = rows.find((r) => r.model === 'resnet18-cifar' && r.attention === null && r.numClasses === 10)!;
+    const convMacs = ds.layers
+      .filter((l) => l.className === 'Conv2D')
+      .reduce((a, l) => a + l.macs, 0);
+    const fc = rows.find(
+      (r) => r.model === 'resnet18-cifar' && r.attention === null && r.numClasses === 10,
+    )!;
     // 16x16 has a quarter of 32x32's positions at every layer; the head FC does not scale.
     expect(convMacs * 4 + 512 * 10).toBe(fc.macsPerImage);
   });

@@ -4,7 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import cnn3Cases from './__fixtures__/parity_cnn3.json' with { type: 'json' };
 import resnetCases from './__fixtures__/parity_resnet18.json' with { type: 'json' };
-import { buildFromReference, hashValues, relativeError, useCpu, type CountRow } from './__tests__/helpers.js';
+import {
+  buildFromReference,
+  hashValues,
+  relativeError,
+  useCpu,
+  type CountRow,
+} from './__tests__/helpers.js';
 
 interface TensorSpec {
   name: string;
@@ -60,10 +66,10 @@ function toTfjs(spec: TensorSpec, torchValues: tf.Tensor, fc1InputHW: number | n
   const [out, inUnits] = spec.shape as [number, number];
   const hw = fc1InputHW;
   const c = inUnits / (hw * hw);
-  return tf.reshape(
-    tf.transpose(tf.reshape(torchValues, [out, c, hw, hw]), [2, 3, 1, 0]),
-    [inUnits, out],
-  );
+  return tf.reshape(tf.transpose(tf.reshape(torchValues, [out, c, hw, hw]), [2, 3, 1, 0]), [
+    inUnits,
+    out,
+  ]);
 }
 
 /** tfjs weight slot of a PyTorch parameter: `[layer name, weight name]`. */
@@ -71,7 +77,12 @@ function slot(c: ParityCase, torchName: string): [string, string] {
   const parts = torchName.split('.');
   const leaf = parts.pop()!;
   let module = parts.join('.');
-  let weight = { weight: 'kernel', bias: 'bias', running_mean: 'moving_mean', running_var: 'moving_variance' }[leaf]!;
+  let weight = {
+    weight: 'kernel',
+    bias: 'bias',
+    running_mean: 'moving_mean',
+    running_var: 'moving_variance',
+  }[leaf]!;
   const fc = /^(.*)attention\.fcs\.(\d+)$/.exec(module);
   if (fc) {
     module = `${fc[1]}attention`;
@@ -80,7 +91,12 @@ function slot(c: ParityCase, torchName: string): [string, string] {
   const isBn = /(^|\.)bn\d$|shortcut\.1$/.test(module);
   if (isBn && leaf === 'weight') weight = 'gamma';
   if (isBn && leaf === 'bias') weight = 'beta';
-  const layer = c.model === 'cnn3' ? module.replace(/\.$/, '') : fc ? tfjsLayerName(module) : tfjsLayerName(module);
+  const layer =
+    c.model === 'cnn3'
+      ? module.replace(/\.$/, '')
+      : fc
+        ? tfjsLayerName(module)
+        : tfjsLayerName(module);
   return [layer, weight];
 }
 
@@ -124,7 +140,8 @@ function runCase(c: ParityCase): number {
   model.dispose();
   expect(tf.memory().numTensors).toBe(before);
   const err = relativeError(actual, c.logits.flat());
-  if (process.env.SEVAR_PRINT_PARITY) console.log(`${c.model} ${c.attention} ${c.placement}: ${err.toExponential(2)}`);
+  if (process.env.SEVAR_PRINT_PARITY)
+    console.log(`${c.model} ${c.attention} ${c.placement}: ${err.toExponential(2)}`);
   return err;
 }
 

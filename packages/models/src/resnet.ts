@@ -59,7 +59,8 @@ const WIDTHS = [64, 128, 256, 512] as const;
 const BN = { axis: -1, momentum: 0.9, epsilon: 1e-5 } as const;
 
 // torchvision's kaiming_normal_(mode='fan_out', nonlinearity='relu').
-const convInit = () => tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' });
+const convInit = () =>
+  tfl.initializers.varianceScaling({ scale: 2, mode: 'fanOut', distribution: 'normal' });
 
 /** A BasicBlock ResNet: `blocks[i]` blocks in stage i+1, widths 64/128/256/512. */
 export function buildResNet(
@@ -72,7 +73,13 @@ export function buildResNet(
   const numClasses = checkNumClasses(arch, options.numClasses);
   const stemKind = checkChoice(arch, 'stem', options.stem, RESNET_STEMS, undefined);
   const reduction = checkReduction(arch, options.reduction);
-  const placement = checkChoice(arch, 'placement', options.placement, ATTENTION_PLACEMENTS, 'pre-add');
+  const placement = checkChoice(
+    arch,
+    'placement',
+    options.placement,
+    ATTENTION_PLACEMENTS,
+    'pre-add',
+  );
   const factor = stemKind === 'imagenet' ? 32 : 8;
   const inputShape = checkInputShape(
     arch,
@@ -119,8 +126,11 @@ export function buildResNet(
     }
   }
   x = tfl.layers.globalAveragePooling2d({ name: 'head_pool' }).apply(x) as tfl.SymbolicTensor;
-  const logits = tfl.layers.dense({ units: numClasses, name: 'head_fc' }).apply(x) as tfl.SymbolicTensor;
-  const suffix = attention === null ? '' : `_${attention}${placement === 'pre-add' ? '' : '_post_add'}`;
+  const logits = tfl.layers
+    .dense({ units: numClasses, name: 'head_fc' })
+    .apply(x) as tfl.SymbolicTensor;
+  const suffix =
+    attention === null ? '' : `_${attention}${placement === 'pre-add' ? '' : '_post_add'}`;
   return tfl.model({ inputs: input, outputs: logits, name: `${arch}_${stemKind}${suffix}` });
 }
 
@@ -161,7 +171,12 @@ function basicBlock(x: tfl.SymbolicTensor, a: BlockArgs): tfl.SymbolicTensor {
  * bottom/right, which shifts every strided feature map by a pixel. So strided convs get an
  * explicit symmetric ZeroPadding2D + 'valid'; stride-1 'same' is already symmetric.
  */
-function conv3x3(x: tfl.SymbolicTensor, filters: number, stride: number, name: string): tfl.SymbolicTensor {
+function conv3x3(
+  x: tfl.SymbolicTensor,
+  filters: number,
+  stride: number,
+  name: string,
+): tfl.SymbolicTensor {
   if (stride === 1) return convLayer(x, filters, 3, 1, 'same', name);
   return convLayer(pad(x, 1, `${name}_pad`), filters, 3, stride, 'valid', name);
 }
@@ -175,13 +190,27 @@ function convLayer(
   name: string,
 ): tfl.SymbolicTensor {
   return tfl.layers
-    .conv2d({ filters, kernelSize, strides, padding, useBias: false, kernelInitializer: convInit(), name })
+    .conv2d({
+      filters,
+      kernelSize,
+      strides,
+      padding,
+      useBias: false,
+      kernelInitializer: convInit(),
+      name,
+    })
     .apply(x) as tfl.SymbolicTensor;
 }
 
 function pad(x: tfl.SymbolicTensor, p: number, name: string): tfl.SymbolicTensor {
   return tfl.layers
-    .zeroPadding2d({ padding: [[p, p], [p, p]], name })
+    .zeroPadding2d({
+      padding: [
+        [p, p],
+        [p, p],
+      ],
+      name,
+    })
     .apply(x) as tfl.SymbolicTensor;
 }
 

@@ -48,17 +48,36 @@ const cases: [string, () => tfl.LayersModel, number[]][] = [
   ],
   ...attentions.map((a): [string, () => tfl.LayersModel, number[]] => [
     `resnet18 cifar ${a ?? 'none'}`,
-    () => resnet18({ attention: a, numClasses: 10, stem: 'cifar', inputShape: [8, 8, 3] } satisfies ResNetOptions),
+    () =>
+      resnet18({
+        attention: a,
+        numClasses: 10,
+        stem: 'cifar',
+        inputShape: [8, 8, 3],
+      } satisfies ResNetOptions),
     [1, 8, 8, 3],
   ]),
   [
     'resnet18 cifar se post-add',
-    () => resnet18({ attention: 'se', numClasses: 100, stem: 'cifar', placement: 'post-add', inputShape: [8, 8, 3] }),
+    () =>
+      resnet18({
+        attention: 'se',
+        numClasses: 100,
+        stem: 'cifar',
+        placement: 'post-add',
+        inputShape: [8, 8, 3],
+      }),
     [1, 8, 8, 3],
   ],
   [
     'resnet18 imagenet slow-excite',
-    () => resnet18({ attention: 'slow-excite', numClasses: 1000, stem: 'imagenet', inputShape: [32, 32, 3] }),
+    () =>
+      resnet18({
+        attention: 'slow-excite',
+        numClasses: 1000,
+        stem: 'imagenet',
+        inputShape: [32, 32, 3],
+      }),
     [1, 32, 32, 3],
   ],
   [
@@ -86,7 +105,9 @@ describe('save -> load round trip (tf.io in memory)', () => {
     expect(loaded.layers.map((l) => [l.name, l.getClassName()])).toEqual(
       model.layers.map((l) => [l.name, l.getClassName()]),
     );
-    expect(loaded.weights.map((w) => w.originalName)).toEqual(model.weights.map((w) => w.originalName));
+    expect(loaded.weights.map((w) => w.originalName)).toEqual(
+      model.weights.map((w) => w.originalName),
+    );
     expect(predict(loaded, x)).toEqual(expected);
 
     tf.dispose(x);

@@ -10,7 +10,11 @@ import { resnet18 } from './resnet.js';
 beforeAll(useCpu);
 
 /** One SGD step in training mode (BN uses batch statistics); returns the names of unchanged weights. */
-function stepAndFindUnchanged(model: tfl.LayersModel, xShape: number[], numClasses: number): string[] {
+function stepAndFindUnchanged(
+  model: tfl.LayersModel,
+  xShape: number[],
+  numClasses: number,
+): string[] {
   // Fixed weights and input make the test deterministic: with random init and zero biases, an SE
   // layer with m = 4 hidden units can start with all its ReLUs dead, and fc1 then gets no gradient.
   fillDeterministic(model, 21);
@@ -72,7 +76,8 @@ describe('one training step on the cpu backend changes every trainable weight', 
       inputShape: [8, 8, 3],
     });
     // getWeights() hands out the live variables: read them, never dispose them.
-    const movingMean = () => model.getLayer('stage4_block2_bn2').getWeights()[2]!.dataSync().slice();
+    const movingMean = () =>
+      model.getLayer('stage4_block2_bn2').getWeights()[2]!.dataSync().slice();
     const meanBefore = movingMean();
     expect(stepAndFindUnchanged(model, [2, 8, 8, 3], 10)).toEqual([]);
     expect(movingMean()).not.toEqual(meanBefore);

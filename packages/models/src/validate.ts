@@ -16,7 +16,12 @@ export function checkKeys(model: string, options: unknown, allowed: readonly str
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
-      throw new ModelConfigError(model, key, `absent (known options: ${quoteList(allowed)})`, (options as Record<string, unknown>)[key]);
+      throw new ModelConfigError(
+        model,
+        key,
+        `absent (known options: ${quoteList(allowed)})`,
+        (options as Record<string, unknown>)[key],
+      );
     }
   }
 }
@@ -61,7 +66,12 @@ export function checkInputShape(
   }
   const [h, w] = shape as InputShape;
   if (h < minSide || w < minSide) {
-    throw new ModelConfigError(model, 'inputShape', `at least ${minSide}x${minSide} (${why})`, shape);
+    throw new ModelConfigError(
+      model,
+      'inputShape',
+      `at least ${minSide}x${minSide} (${why})`,
+      shape,
+    );
   }
   return [...shape] as InputShape;
 }

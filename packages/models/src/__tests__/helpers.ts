@@ -87,18 +87,21 @@ export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<num
  */
 export function fillDeterministic(model: tfl.LayersModel, seed: number): void {
   const values = model.weights.map((w, k) => {
-    const n = w.shape.reduce((a, b) => a * b, 1);
+    const shape = w.shape as number[];
+    const n = shape.reduce((a, b) => a * b, 1);
     const name = w.originalName;
+    // He-like range for kernels: fan-in is everything but the last (output) axis.
+    const a = Math.sqrt(6 / (n / shape[shape.length - 1]!));
     const [lo, hi] = name.endsWith('moving_variance')
       ? [0.5, 2]
       : /attention\/fc\d+\/bias$/.test(name)
         ? [0.05, 0.2] // positive, so the narrow (m = 4) hidden ReLUs are not all dead
-      : name.endsWith('gamma')
-        ? [0.5, 1.5]
-        : w.shape.length >= 2
-          ? [-Math.sqrt(6 / (n / w.shape[w.shape.length - 1]!)), Math.sqrt(6 / (n / w.shape[w.shape.length - 1]!))]
-          : [-0.2, 0.2];
-    return tf.tensor(hashValues(seed + k, n, lo, hi), w.shape);
+        : name.endsWith('gamma')
+          ? [0.5, 1.5]
+          : shape.length >= 2
+            ? [-a, a]
+            : [-0.2, 0.2];
+    return tf.tensor(hashValues(seed + k, n, lo, hi), shape);
   });
   model.setWeights(values);
   tf.dispose(values);

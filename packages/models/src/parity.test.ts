@@ -91,13 +91,8 @@ function slot(c: ParityCase, torchName: string): [string, string] {
   const isBn = /(^|\.)bn\d$|shortcut\.1$/.test(module);
   if (isBn && leaf === 'weight') weight = 'gamma';
   if (isBn && leaf === 'bias') weight = 'beta';
-  const layer =
-    c.model === 'cnn3'
-      ? module.replace(/\.$/, '')
-      : fc
-        ? tfjsLayerName(module)
-        : tfjsLayerName(module);
-  return [layer, weight];
+  // cnn3's PyTorch module names (conv1, fc1, attention, ...) are its tfjs layer names.
+  return [c.model === 'cnn3' ? module : tfjsLayerName(module), weight];
 }
 
 function loadReferenceWeights(c: ParityCase, model: tfl.LayersModel): void {

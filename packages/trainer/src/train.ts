@@ -193,6 +193,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     progress.start(epoch + 1, epochs, stepsPerEpoch);
     try {
       for await (const { xs, ys } of data.train.epoch(epoch)) {
+        let stateBefore: tf.Tensor[] = [];
         try {
           const lr = schedule.learningRate({
             epoch,
@@ -204,7 +205,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           setLearningRate(optimizer, lr);
           // BN moving statistics change during the forward pass; keep the old ones (clones share
           // memory, so this is cheap) to put back if this step's loss turns out non-finite.
-          const stateBefore = model.nonTrainableWeights.map((w) => tf.clone(w.read()));
+          stateBefore = model.nonTrainableWeights.map((w) => tf.clone(w.read()));
           const { stats, grads } = withRandom(rng, () =>
             tf.tidy(() => {
               let kept: tf.Tensor1D | null = null;
@@ -238,10 +239,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           if (!Number.isFinite(lossValue)) {
             tf.dispose(grads);
             model.nonTrainableWeights.forEach((w, i) => w.write(stateBefore[i]!));
-            tf.dispose(stateBefore);
             throw new NonFiniteLossError(epoch + 1, step + 1, lossValue, lastCheckpoint);
           }
-          tf.dispose(stateBefore);
           optimizer.applyGradients(
             variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })),
           );
@@ -261,7 +260,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           });
           await options.onStepEnd?.({ epoch: epoch + 1, step, loss: lossValue, lr });
         } finally {
-          tf.dispose([xs, ys]);
+          tf.dispose([xs, ys, ...stateBefore]);
         }
       }
     } finally {

@@ -161,7 +161,7 @@ class MatParser {
   private async parseCompressed(outer: ByteReader, nbytes: number): Promise<void> {
     const index = this.variableIndex;
     const at = outer.offset - 8;
-    const inflate = createInflate();
+    const inflate = createInflate({ chunkSize: 1 << 18 }); // fewer, larger output chunks
     // Producer: feeds exactly the element's compressed bytes, honouring backpressure.
     const feed = (async () => {
       try {

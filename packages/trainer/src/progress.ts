@@ -10,8 +10,8 @@ export interface ProgressReporter {
 const noop: ProgressReporter = { start() {}, update() {}, stop() {} };
 
 /**
- * A cli-progress bar on stderr with loss, accuracy, images/s and ETA; a no-op when disabled or
- * when stderr is not a terminal (logs and CI stay clean).
+ * A cli-progress bar on stderr with loss, accuracy, images/s and ETA. By default only when stderr
+ * is a terminal (logs and CI stay clean); `true` forces it (periodic lines on a non-terminal).
  */
 export function createProgress(enabled: boolean | undefined): ProgressReporter {
   if (enabled === false || (enabled === undefined && process.stderr.isTTY !== true)) return noop;
@@ -26,6 +26,9 @@ export function createProgress(enabled: boolean | undefined): ProgressReporter {
             '{ips} img/s | ETA {eta_formatted}',
           hideCursor: true,
           etaBuffer: 50,
+          // Asked for explicitly on a non-terminal (e.g. a log file): print a line every 2 s.
+          noTTYOutput: process.stderr.isTTY !== true,
+          notTTYSchedule: 2000,
         },
         cliProgress.Presets.shades_classic,
       );

@@ -236,7 +236,7 @@ describe('why tfjs-core optimizers are not used for Adadelta', () => {
           sparseSoftmaxCrossEntropy(tf.add(tf.matMul(x, w), b) as tf.Tensor2D, y as tf.Tensor1D),
         true,
         [w, b],
-      ),
+      )!,
     );
     // Its first update is the raw gradient (sqrt(eps) / sqrt(eps) = 1); PyTorch's is about
     // sqrt(eps / (1 - rho)) * sign(g) = 0.003 * sign(g), tens of times smaller here.

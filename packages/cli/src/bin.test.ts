@@ -1,0 +1,110 @@
+// End to end through the built binary (`dist/bin.js`), as a user runs it.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { CompareResults } from './commands/compare.js';
+import type { RunResult } from './run.js';
+import { expectOneLineError, runCli, spawnCli, tempDir } from './__tests__/helpers.js';
+
+const TRAIN = ['train', '--variant', 'se', '--epochs', '3', '--limit-train', '192', '--limit-test', '40', '--backend', 'wasm'];
+
+async function readJson<T>(path: string): Promise<T> {
+  return JSON.parse(await readFile(path, 'utf8')) as T;
+}
+
+describe('sevar binary', () => {
+  it('prints help and version, exits 0; a bad flag exits non-zero with one line', async () => {
+    const help = await spawnCli(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: sevar');
+    const version = await spawnCli(['--version']);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const bad = await spawnCli(['compare', '--seeds', '0']);
+    expect(bad.code).toBe(1);
+    expect(expectOneLineError(bad.stderr)).toMatch(/--seeds <n>.*'0' is invalid/);
+  });
+
+  it('Ctrl-C stops after a checkpoint; the same command resumes and matches an uninterrupted run', async () => {
+    const root = await tempDir('sigint');
+    const a = join(root, 'a');
+    let sent = false;
+    const stopped = await spawnCli([...TRAIN, '--out', a], {
+      onStderr: (text, child) => {
+        if (!sent && text.includes('epoch 1/3')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(stopped.code, stopped.stderr).toBe(130);
+    expect(expectOneLineError(stopped.stderr)).toMatch(
+      /interrupted: cnn3\/se stopped after 2 of 3 epochs; checkpoint in .*checkpoints; run the same command again to resume/,
+    );
+    expect(stopped.stderr).toContain('Ctrl-C: stopping after this epoch');
+    expect(existsSync(join(a, 'checkpoints', 'latest'))).toBe(true);
+    expect(existsSync(join(a, 'result.json'))).toBe(false);
+
+    const resumed = await spawnCli([...TRAIN, '--out', a]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).not.toContain('epoch 2/3');
+    expect(resumed.stderr).toContain('epoch 3/3');
+    const ra = await readJson<RunResult>(join(a, 'result.json'));
+    expect(ra.history.map((h) => h.epoch)).toEqual([1, 2, 3]);
+
+    const b = join(root, 'b');
+    const straight = await spawnCli([...TRAIN, '--out', b]);
+    expect(straight.code, straight.stderr).toBe(0);
+    const rb = await readJson<RunResult>(join(b, 'result.json'));
+    // Seeded weights, data order and trainer PRNG: the resumed run is the same run.
+    expect(ra.test).toEqual(rb.test);
+    expect(ra.history.map((h) => h.train.loss)).toEqual(rb.history.map((h) => h.train.loss));
+
+    // eval of the saved model reproduces the run's own final evaluation.
+    const ev = await spawnCli(['eval', b, '--limit', '40', '--backend', 'wasm']);
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toContain(`top-1 ${(rb.test.top1 * 100).toFixed(2)}%`);
+    expect(ev.stdout).toContain(`loss ${rb.test.loss.toFixed(4)}`);
+  });
+
+  it('compare on two worker threads gives the same numbers as in-process sequential runs', async () => {
+    const root = await tempDir('jobs');
+    const args = ['compare', '--variants', 'bump', '--epochs', '1', '--limit-train', '128', '--limit-test', '40', '--backend', 'wasm'];
+    const pooled = await spawnCli([...args, '--jobs', '2', '--out', join(root, 'pooled')]);
+    expect(pooled.code, pooled.stderr).toBe(0);
+    expect(pooled.stderr).toContain('on 2 worker threads');
+    const sequential = await runCli([...args, '--jobs', '1', '--out', join(root, 'seq')]);
+    expect(sequential.code, sequential.stderr).toBe(0);
+    const p = await readJson<CompareResults>(join(root, 'pooled', 'results.json'));
+    const s = await readJson<CompareResults>(join(root, 'seq', 'results.json'));
+    expect(p.jobs).toBe(2);
+    expect(s.jobs).toBe(1);
+    expect(p.runs.map((r) => r.test)).toEqual(s.runs.map((r) => r.test));
+  });
+
+  it('bench measures installed backends and reports the missing ones', async () => {
+    const r = await spawnCli(['bench', '--backends', 'wasm,tensorflow', '--steps', '1', '--batch-size', '8', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = JSON.parse(r.stdout) as { backend: string; status: string; trainImagesPerSecond: number | null; inferenceImagesPerSecond: number | null }[];
+    expect(rows[0]).toMatchObject({ backend: 'wasm', status: 'ok' });
+    expect(rows[0]!.trainImagesPerSecond).toBeGreaterThan(0);
+    expect(rows[0]!.inferenceImagesPerSecond).toBeGreaterThan(0);
+    // tfjs-node is an optional peer that this workspace does not install.
+    expect(rows[1]).toMatchObject({ backend: 'tensorflow', status: 'not installed', trainImagesPerSecond: null });
+  });
+
+  it('datasets info lists every dataset and the cache directory', async () => {
+    const dir = await tempDir('info');
+    const r = await spawnCli(['datasets', 'info', '--data-dir', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const info = JSON.parse(r.stdout) as { dataDir: string; datasets: { name: string; status: string; files: { md5: string }[] }[] };
+    expect(info.dataDir).toBe(dir);
+    expect(info.datasets.map((d) => [d.name, d.status])).toEqual([
+      ['embedded', 'built in (generated in memory, offline)'],
+      ['cifar10', 'not downloaded'],
+      ['cifar100', 'not downloaded'],
+      ['svhn', 'not downloaded'],
+    ]);
+    expect(info.datasets[1]!.files[0]!.md5).toBe('c32a1d4ab5d03f1284b67883e8d87530');
+  });
+});

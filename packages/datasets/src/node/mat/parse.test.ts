@@ -91,6 +91,21 @@ describe('MAT v5 parser on bad input', () => {
     );
   });
 
+  it('bytes after the end of a deflate stream inside its element are ignored; later variables still parse', async () => {
+    const f = readFileSync(join(FIX, 'crafted_svhn_le_z.mat'));
+    const n1 = f.readUInt32LE(132);
+    for (const extra of [3, 5000]) {
+      const z = Buffer.concat([f.subarray(136, 136 + n1), Buffer.alloc(extra, 0xab)]);
+      const tag = Buffer.alloc(8);
+      tag.writeUInt32LE(15, 0);
+      tag.writeUInt32LE(z.length, 4);
+      const file = Buffer.concat([f.subarray(0, 128), tag, z, f.subarray(136 + n1)]);
+      const vars = await parseMat(file, 'trailing.mat', { chunkSize: 1000 });
+      expect(Array.from(vars.get('y')!.data)).toEqual([10, 1, 2, 9, 10]);
+      expect(vars.get('X')!.data.length).toBe(5 * 3072);
+    }
+  });
+
   it('truncation anywhere gives a DataFormatError naming the file', async () => {
     for (const src of [good, plain]) {
       // (Exactly 128 bytes is a valid header-only file with no variables.)

@@ -162,13 +162,21 @@ class MatParser {
     const index = this.variableIndex;
     const at = outer.offset - 8;
     const inflate = createInflate({ chunkSize: 1 << 18 }); // fewer, larger output chunks
-    // Producer: feeds exactly the element's compressed bytes, honouring backpressure.
+    // zlib ends its output at the end of the deflate stream even if the element has bytes
+    // left; those trailing bytes are ignored (as zlib does) but still consumed below.
+    let zlibDone = false;
+    const zlibEnd = once(inflate, 'end').then(
+      () => void (zlibDone = true),
+      () => undefined,
+    );
+    // Producer: consumes exactly the element's compressed bytes, honouring backpressure.
     const feed = (async () => {
       try {
         for await (const chunk of outer.take(nbytes, `compressed element #${index}`)) {
-          if (!inflate.write(chunk)) await once(inflate, 'drain');
+          if (zlibDone) continue;
+          if (!inflate.write(chunk)) await Promise.race([once(inflate, 'drain'), zlibEnd]);
         }
-        inflate.end();
+        if (!zlibDone) inflate.end();
       } catch (err) {
         inflate.destroy(err as Error);
         throw err;
@@ -219,8 +227,7 @@ class MatParser {
           `variable #${index} (${where}): ${what} runs past the end of its miMATRIX element`,
         );
       const tag = await this.readTag(reader, what);
-      const size = tag.small === null ? tag.nbytes + pad8(tag.nbytes) : 0;
-      if (size > left() && !(tag.small === null && tag.nbytes <= left())) {
+      if (tag.small === null && tag.nbytes > left()) {
         throw this.fail(
           `variable #${index} (${where}): ${what} declares ${tag.nbytes} bytes but its miMATRIX ` +
             `element has ${left()} left`,
@@ -296,7 +303,7 @@ class MatParser {
     };
     const sink = this.handler(header);
     if (realTag.small !== null) {
-      if (sink) this.decode(stored.size, realTag.type, [realTag.small], sink, label);
+      if (sink) this.decodeAligned(stored.size, realTag.type, realTag.small, sink, 0);
     } else if (sink === null) {
       await reader.skip(realTag.nbytes, `${label} data`);
     } else {
@@ -305,7 +312,6 @@ class MatParser {
         realTag.type,
         reader.take(realTag.nbytes, `${label} data`),
         sink,
-        label,
       );
     }
     if (realTag.small === null)
@@ -314,25 +320,12 @@ class MatParser {
     if (left() > 0) await reader.skip(left(), `${label} remainder`);
   }
 
-  private decode(
-    size: number,
-    type: number,
-    chunks: Uint8Array[],
-    sink: MatSink,
-    label: string,
-  ): void {
-    let at = 0;
-    for (const c of chunks) at += this.decodeAligned(size, type, c, sink, at);
-    void label;
-  }
-
   /** Decodes chunks of stored values, carrying partial elements across chunk borders. */
   private async decodeStream(
     size: number,
     type: number,
     chunks: AsyncIterable<Uint8Array>,
     sink: MatSink,
-    label: string,
   ): Promise<void> {
     let at = 0;
     const carry = new Uint8Array(size);
@@ -354,7 +347,6 @@ class MatParser {
         carried = c.length - whole;
       }
     }
-    void label;
   }
 
   /** Decodes a chunk holding whole elements; returns the element count. */

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DataFormatError, DataNotFoundError, MatHdf5Error } from '../../errors.js';
 import { Rng } from '../../prng.js';
@@ -211,7 +211,23 @@ describe('MAT v5 parser fuzz', () => {
       await onlyTypedErrors(file, `zlib case ${i}`);
       cases++;
     }
-    expect(cases).toBe(400);
+    // Valid zlib around a real matrix whose structure (flags, dims, name, tags) is mutated.
+    const real = readFileSync(join(FIX, 'crafted_svhn_le_z.mat'));
+    const n1 = real.readUInt32LE(132);
+    const matrix = inflateSync(real.subarray(136, 136 + n1));
+    for (let i = 0; i < 100; i++) {
+      const m = Uint8Array.from(matrix);
+      for (let k = 0, flips = 1 + rng.int(4); k < flips; k++) m[rng.int(80)] = rng.int(256);
+      const z = deflateSync(m);
+      const file = new Uint8Array(128 + 8 + z.length);
+      file.set(real.subarray(0, 128));
+      new DataView(file.buffer).setUint32(128, 15, true);
+      new DataView(file.buffer).setUint32(132, z.length, true);
+      file.set(z, 136);
+      await onlyTypedErrors(file, `mutated matrix case ${i}`);
+      cases++;
+    }
+    expect(cases).toBe(500);
     expect(Date.now() - t0).toBeLessThan(30_000);
   });
 });

@@ -1,0 +1,110 @@
+// Builds the page with Vite, serves the build on localhost and trains in a real headless
+// Chromium (Debian's, driven by playwright-core) on the wasm, cpu and webgl backends.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { build, preview } from 'vite';
+import type { PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const HERE = fileURLToPath(new URL('../', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+let server: PreviewServer;
+let browser: Browser;
+let url: string;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does) or set CHROMIUM_PATH`,
+    );
+  }
+  await build({ root: HERE, logLevel: 'error' });
+  server = await preview({
+    root: HERE,
+    logLevel: 'error',
+    preview: { host: '127.0.0.1', port: 0 },
+  });
+  url = server.resolvedUrls!.local[0]!;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      // WebGL without a GPU: ANGLE on SwiftShader, Chromium's software renderer.
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+it('page sources type-check (Vite only strips types)', async () => {
+  const tsc = `${ROOT}node_modules/typescript/bin/tsc`;
+  const r = await promisify(execFile)(process.execPath, [tsc, '-p', `${HERE}tsconfig.json`]).catch(
+    (e: { stdout?: string; code?: number }) => e,
+  );
+  expect('code' in r ? r.code : 0, r.stdout).toBe(0);
+});
+
+describe.each([
+  {
+    backend: 'wasm',
+    variant: 'slow-excite',
+    steps: 4,
+    describes: /^backend: wasm \(simd true, threads (true|false)\)/,
+  },
+  { backend: 'cpu', variant: 'bump', steps: 2, describes: /^backend: cpu;/ },
+  // Software WebGL is slow (shader compilation dominates): one step shows it trains.
+  { backend: 'webgl', variant: 'se', steps: 1, describes: /^backend: webgl;/ },
+])('the page on $backend', ({ backend, variant, steps, describes }) => {
+  it(`trains cnn3 + ${variant} for ${steps} steps and reports a finite loss and accuracy`, async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+    try {
+      await page.goto(`${url}?backend=${backend}&variant=${variant}&steps=${steps}&batch=16`);
+      await page.click('#train');
+      const status = page.locator('#status');
+      await page
+        .locator('#status[data-state="done"], #status[data-state="error"]')
+        .waitFor({ timeout: 100_000 });
+      const state = await status.getAttribute('data-state');
+      expect(state, `${await status.textContent()} / ${errors.join('; ')}`).toBe('done');
+      expect(await status.getAttribute('data-backend')).toBe(backend);
+      const loss = Number(await status.getAttribute('data-loss'));
+      const accuracy = Number(await status.getAttribute('data-accuracy'));
+      // Cross-entropy over 10 classes starts near ln 10 = 2.3; far off means broken logits.
+      expect(loss).toBeGreaterThan(0.5);
+      expect(loss).toBeLessThan(5);
+      expect(accuracy).toBeGreaterThanOrEqual(0);
+      expect(accuracy).toBeLessThanOrEqual(1);
+      expect(await status.getAttribute('data-leaked')).toBe('0');
+      const log = (await page.locator('#log').textContent()) ?? '';
+      expect(log).toMatch(describes);
+      expect(log).toContain(`step ${steps}/${steps}: loss`);
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});

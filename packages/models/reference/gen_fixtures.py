@@ -313,7 +313,9 @@ def main():
                  [(None, 'after-conv2'), ('se', 'after-conv2'), ('bump', 'after-conv2'),
                   ('slow-squeeze-slow-excite', 'replace-conv2')]],
         'resnet18': [('resnet18-cifar', v, p) for v, p in
-                     [(None, 'pre-add'), ('se', 'pre-add'), ('bump', 'pre-add'), ('se', 'post-add')]],
+                     [(None, 'pre-add'), ('se', 'pre-add'), ('bump', 'pre-add'), ('se', 'post-add')]]
+        # the imagenet stem's padded 7x7 conv and max-pool; 56 -> 28 -> 14, 14, 7, 4, 2 (odd sizes)
+        + [('resnet18-imagenet', 'slow-excite', 'pre-add', 1, 56)],
     }
     for fname, cases in parity.items():
         out = [parity_case(*c) for c in cases]

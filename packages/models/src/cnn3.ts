@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { VariantName } from '@sevar/layers';
 
-import { applyAttention, type ModelAttentionOptions } from './attention.js';
+import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
 import { ModelConfigError } from './errors.js';
 import {
   checkAttention,
@@ -88,6 +88,9 @@ export function cnn3(options: Cnn3Options): tfl.LayersModel {
       "a variant name when attentionPlacement is 'replace-conv2'",
       attention,
     );
+  }
+  if (attention !== null) {
+    checkAttentionOptions(model, attention, reduction, options.attentionOptions);
   }
   const withConv2 = placement === 'after-conv2';
   const inputShape = checkInputShape(

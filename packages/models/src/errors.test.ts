@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { UnknownVariantError, VARIANT_NAMES } from '@sevar/layers';
+import { AttentionConfigError, UnknownVariantError, VARIANT_NAMES } from '@sevar/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { useCpu } from './__tests__/helpers.js';
@@ -139,6 +139,27 @@ describe('bad arguments fail fast with typed errors', () => {
     );
     expect(thrown(() => resnet18(null as never), ModelConfigError).message).toBe(
       "resnet18: option 'options' must be an object; received null.",
+    );
+  });
+
+  it('bad attention options throw the @sevar/layers error before any weight exists', () => {
+    const before = tf.memory().numTensors;
+    const slow = () =>
+      resnet18({ attention: 'slow-squeeze', numClasses: 10, stem: 'cifar', reduction: 1 });
+    expect(slow).toThrow(AttentionConfigError);
+    expect(slow).toThrow(/slow-squeeze: option 'reduction' must be an integer >= 2/);
+    const kind = () =>
+      cnn3({
+        attention: 'bump',
+        numClasses: 10,
+        attentionOptions: { bumpKind: 'conv5x5' as never },
+      });
+    expect(kind).toThrow(/bump: option 'bumpKind' must be one of 'dense', 'conv3x3'/);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(
+      thrown(res({ attention: 'se', attentionOptions: 4 as never }), ModelConfigError).message,
+    ).toBe(
+      "resnet18: option 'attentionOptions' must be an object of @sevar/layers options; received 4.",
     );
   });
 

@@ -140,18 +140,19 @@ function runCase(c: ParityCase): number {
   return err;
 }
 
-const label = (c: ParityCase) => `${c.attention ?? 'no attention'}, ${c.placement}`;
+const label = (c: ParityCase) =>
+  `${c.model} ${c.attention ?? 'no attention'}, ${c.placement}, input ${c.input.shape.join('x')}`;
 
 describe('forward parity with PyTorch (BN in eval mode, non-trivial running statistics)', () => {
   it.each((cnn3Cases.cases as ParityCase[]).map((c) => [label(c), c] as const))(
-    'cnn3 %s: logits within 1e-4 relative',
+    '%s: logits within 1e-4 relative',
     (_l, c) => {
       expect(runCase(c)).toBeLessThan(TOLERANCE);
     },
   );
 
   it.each((resnetCases.cases as ParityCase[]).map((c) => [label(c), c] as const))(
-    'resnet18 cifar %s: logits within 1e-4 relative',
+    '%s: logits within 1e-4 relative',
     (_l, c) => {
       expect(runCase(c)).toBeLessThan(TOLERANCE);
     },
@@ -159,7 +160,12 @@ describe('forward parity with PyTorch (BN in eval mode, non-trivial running stat
 
   it('the fixtures cover null, se and bump for both models', () => {
     for (const cases of [cnn3Cases.cases, resnetCases.cases] as ParityCase[][]) {
-      const pre = cases.filter((c) => c.placement === 'after-conv2' || c.placement === 'pre-add');
+      const pre = cases.filter(
+        (c) =>
+          (c.model === 'cnn3' || c.model === 'resnet18-cifar') &&
+          c.placement !== 'post-add' &&
+          c.placement !== 'replace-conv2',
+      );
       expect(pre.map((c) => c.attention)).toEqual([null, 'se', 'bump']);
     }
   });

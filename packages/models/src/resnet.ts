@@ -1,7 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { VariantName } from '@sevar/layers';
 
-import { applyAttention, type ModelAttentionOptions } from './attention.js';
+import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
 import {
   checkAttention,
   checkChoice,
@@ -80,6 +80,9 @@ export function buildResNet(
     ATTENTION_PLACEMENTS,
     'pre-add',
   );
+  if (attention !== null) {
+    checkAttentionOptions(arch, attention, reduction, options.attentionOptions);
+  }
   const factor = stemKind === 'imagenet' ? 32 : 8;
   const inputShape = checkInputShape(
     arch,

@@ -6,8 +6,7 @@ import { UsageError } from './errors.js';
 export { BACKEND_NAMES };
 
 // Resolve backend packages from the CLI's own dependencies (tfjs-node is an optional peer of it).
-const importFromCli = (specifier: string) =>
-  import(specifier) as Promise<Record<string, unknown>>;
+const importFromCli = (specifier: string) => import(specifier) as Promise<Record<string, unknown>>;
 
 export function parseBackendName(value: string): BackendName {
   if (!(BACKEND_NAMES as readonly string[]).includes(value)) {

@@ -7,7 +7,19 @@ import type { CompareResults } from './commands/compare.js';
 import type { RunResult } from './run.js';
 import { expectOneLineError, runCli, spawnCli, tempDir } from './__tests__/helpers.js';
 
-const TRAIN = ['train', '--variant', 'se', '--epochs', '3', '--limit-train', '192', '--limit-test', '40', '--backend', 'wasm'];
+const TRAIN = [
+  'train',
+  '--variant',
+  'se',
+  '--epochs',
+  '3',
+  '--limit-train',
+  '192',
+  '--limit-test',
+  '40',
+  '--backend',
+  'wasm',
+];
 
 async function readJson<T>(path: string): Promise<T> {
   return JSON.parse(await readFile(path, 'utf8')) as T;
@@ -69,7 +81,19 @@ describe('sevar binary', () => {
 
   it('compare on two worker threads gives the same numbers as in-process sequential runs', async () => {
     const root = await tempDir('jobs');
-    const args = ['compare', '--variants', 'bump', '--epochs', '1', '--limit-train', '128', '--limit-test', '40', '--backend', 'wasm'];
+    const args = [
+      'compare',
+      '--variants',
+      'bump',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '128',
+      '--limit-test',
+      '40',
+      '--backend',
+      'wasm',
+    ];
     const pooled = await spawnCli([...args, '--jobs', '2', '--out', join(root, 'pooled')]);
     expect(pooled.code, pooled.stderr).toBe(0);
     expect(pooled.stderr).toContain('on 2 worker threads');
@@ -83,21 +107,42 @@ describe('sevar binary', () => {
   });
 
   it('bench measures installed backends and reports the missing ones', async () => {
-    const r = await spawnCli(['bench', '--backends', 'wasm,tensorflow', '--steps', '1', '--batch-size', '8', '--json']);
+    const r = await spawnCli([
+      'bench',
+      '--backends',
+      'wasm,tensorflow',
+      '--steps',
+      '1',
+      '--batch-size',
+      '8',
+      '--json',
+    ]);
     expect(r.code, r.stderr).toBe(0);
-    const rows = JSON.parse(r.stdout) as { backend: string; status: string; trainImagesPerSecond: number | null; inferenceImagesPerSecond: number | null }[];
+    const rows = JSON.parse(r.stdout) as {
+      backend: string;
+      status: string;
+      trainImagesPerSecond: number | null;
+      inferenceImagesPerSecond: number | null;
+    }[];
     expect(rows[0]).toMatchObject({ backend: 'wasm', status: 'ok' });
     expect(rows[0]!.trainImagesPerSecond).toBeGreaterThan(0);
     expect(rows[0]!.inferenceImagesPerSecond).toBeGreaterThan(0);
     // tfjs-node is an optional peer that this workspace does not install.
-    expect(rows[1]).toMatchObject({ backend: 'tensorflow', status: 'not installed', trainImagesPerSecond: null });
+    expect(rows[1]).toMatchObject({
+      backend: 'tensorflow',
+      status: 'not installed',
+      trainImagesPerSecond: null,
+    });
   });
 
   it('datasets info lists every dataset and the cache directory', async () => {
     const dir = await tempDir('info');
     const r = await spawnCli(['datasets', 'info', '--data-dir', dir, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const info = JSON.parse(r.stdout) as { dataDir: string; datasets: { name: string; status: string; files: { md5: string }[] }[] };
+    const info = JSON.parse(r.stdout) as {
+      dataDir: string;
+      datasets: { name: string; status: string; files: { md5: string }[] }[];
+    };
     expect(info.dataDir).toBe(dir);
     expect(info.datasets.map((d) => [d.name, d.status])).toEqual([
       ['embedded', 'built in (generated in memory, offline)'],

@@ -7,7 +7,18 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CompareResults } from './commands/compare.js';
 import { runCli, tempDir } from './__tests__/helpers.js';
 
-const TINY = ['--epochs', '2', '--limit-train', '96', '--limit-test', '40', '--jobs', '1', '--backend', 'wasm'];
+const TINY = [
+  '--epochs',
+  '2',
+  '--limit-train',
+  '96',
+  '--limit-test',
+  '40',
+  '--jobs',
+  '1',
+  '--backend',
+  'wasm',
+];
 const PARAMS: Record<string, number> = { none: 122_570, se: 123_150, bump: 123_170 };
 
 async function readResults(out: string): Promise<CompareResults> {
@@ -30,7 +41,12 @@ describe('sevar compare (embedded, tiny)', () => {
     expect(results.schema).toBe('sevar-compare-1');
     expect(results.summary.map((s) => s.method)).toEqual(['none', 'se', 'bump']);
     expect(results.runs.map((r) => `${r.method}-${r.seed}`)).toEqual(['none-1', 'se-1', 'bump-1']);
-    expect(results.recipe).toMatchObject({ model: 'cnn3', dataset: 'embedded', epochs: 2, limitTrain: 96 });
+    expect(results.recipe).toMatchObject({
+      model: 'cnn3',
+      dataset: 'embedded',
+      epochs: 2,
+      limitTrain: 96,
+    });
     expect([results.trainExamples, results.testExamples]).toEqual([96, 40]);
     expect(results.paperTable).toBeNull();
   });
@@ -38,7 +54,9 @@ describe('sevar compare (embedded, tiny)', () => {
   it('results.json holds per-epoch history, metrics and parameter counts', () => {
     for (const run of results.runs) {
       expect(run.history.map((h) => h.epoch)).toEqual([1, 2]);
-      expect(run.history.every((h) => h.train.examples === 96 && h.test?.examples === 40)).toBe(true);
+      expect(run.history.every((h) => h.train.examples === 96 && h.test?.examples === 40)).toBe(
+        true,
+      );
       expect(run.test.examples).toBe(40);
       for (const v of [run.test.top1, run.test.top5]) expect(v >= 0 && v <= 1).toBe(true);
       expect(run.test.top5).toBeGreaterThanOrEqual(run.test.top1);
@@ -56,17 +74,28 @@ describe('sevar compare (embedded, tiny)', () => {
 
   it('results.md and stdout show the table with one row per method', async () => {
     const md = await readFile(join(out, 'results.md'), 'utf8');
-    expect(md).toContain('| method | loss | top-1 % | top-5 % | params | train img/s | eval img/s |');
+    expect(md).toContain(
+      '| method | loss | top-1 % | top-5 % | params | train img/s | eval img/s |',
+    );
     for (const row of results.summary) {
       const cells = `| ${row.method} | ${row.loss.mean.toFixed(4)} | ${(row.top1.mean * 100).toFixed(2)} | ${(row.top5.mean * 100).toFixed(2)} | ${PARAMS[row.method]!.toLocaleString('en-US')} |`;
       expect(md).toContain(cells);
-      expect(first.stdout).toMatch(new RegExp(`^${row.method}\\s+${row.loss.mean.toFixed(4)}\\s+${(row.top1.mean * 100).toFixed(2)}`, 'm'));
+      expect(first.stdout).toMatch(
+        new RegExp(
+          `^${row.method}\\s+${row.loss.mean.toFixed(4)}\\s+${(row.top1.mean * 100).toFixed(2)}`,
+          'm',
+        ),
+      );
     }
   });
 
   it('writes SVG plots that an SVG renderer parses, PNGs, and an HTML report referencing them', async () => {
     const svgs = results.files.plots.filter((p) => p.endsWith('.svg'));
-    expect(svgs.sort()).toEqual(['plots/final-accuracy.svg', 'plots/learning-curves.svg', 'plots/test-accuracy.svg']);
+    expect(svgs.sort()).toEqual([
+      'plots/final-accuracy.svg',
+      'plots/learning-curves.svg',
+      'plots/test-accuracy.svg',
+    ]);
     const html = await readFile(join(out, 'report.html'), 'utf8');
     for (const p of svgs) {
       const svg = await readFile(join(out, p), 'utf8');
@@ -87,10 +116,19 @@ describe('sevar compare (embedded, tiny)', () => {
   it('keeps each run: spec, JSON-lines log, checkpoints, result and saved model', async () => {
     for (const run of results.runs) {
       const dir = join(out, 'runs', `${run.method}-seed1`);
-      const log = (await readFile(join(dir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { epoch: number; test: { top1: number } });
+      const log = (await readFile(join(dir, 'log.jsonl'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { epoch: number; test: { top1: number } });
       expect(log.map((l) => l.epoch)).toEqual([1, 2]);
       expect(log.map((l) => l.test.top1)).toEqual(run.history.map((h) => h.test!.top1));
-      for (const f of ['run.json', 'result.json', 'checkpoints/latest', 'model/model.json', 'model/weights.bin']) {
+      for (const f of [
+        'run.json',
+        'result.json',
+        'checkpoints/latest',
+        'model/model.json',
+        'model/weights.bin',
+      ]) {
         expect(existsSync(join(dir, f)), f).toBe(true);
       }
     }
@@ -104,7 +142,16 @@ describe('sevar compare (embedded, tiny)', () => {
   });
 
   it('refuses to mix runs of other settings into the folder', async () => {
-    const other = await runCli(['compare', '--variants', 'se', ...TINY, '--lr', '0.01', '--out', out]);
+    const other = await runCli([
+      'compare',
+      '--variants',
+      'se',
+      ...TINY,
+      '--lr',
+      '0.01',
+      '--out',
+      out,
+    ]);
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(/run\.json holds a run with other settings.*--fresh/);
   });
@@ -117,17 +164,46 @@ describe('sevar reproduce (fake CIFAR-10 files, tiny)', () => {
     await mkdir(folder, { recursive: true });
     // Real CIFAR-10 record files (label byte + R, G, B planes), drawn from the embedded set.
     for (let i = 1; i <= 5; i++) {
-      await writeFile(join(folder, `data_batch_${i}.bin`), embeddedCifarBytes({ split: 'train', count: 20, seed: i }));
+      await writeFile(
+        join(folder, `data_batch_${i}.bin`),
+        embeddedCifarBytes({ split: 'train', count: 20, seed: i }),
+      );
     }
-    await writeFile(join(folder, 'test_batch.bin'), embeddedCifarBytes({ split: 'test', count: 30 }));
+    await writeFile(
+      join(folder, 'test_batch.bin'),
+      embeddedCifarBytes({ split: 'test', count: 30 }),
+    );
     const out = join(root, 'out');
     const r = await runCli([
-      'reproduce', '--table', 'cnn3-cifar10', '--variants', 'se', '--epochs', '1', '--limit-test', '30',
-      '--data-dir', join(root, 'data'), '--no-download', '--backend', 'wasm', '--jobs', '1', '--out', out,
+      'reproduce',
+      '--table',
+      'cnn3-cifar10',
+      '--variants',
+      'se',
+      '--epochs',
+      '1',
+      '--limit-test',
+      '30',
+      '--data-dir',
+      join(root, 'data'),
+      '--no-download',
+      '--backend',
+      'wasm',
+      '--jobs',
+      '1',
+      '--out',
+      out,
     ]);
     expect(r.code, r.stderr).toBe(0);
     const res = await readResults(out);
-    expect(res.recipe).toMatchObject({ optimizer: 'adadelta', lr: 1, schedule: 'step', gamma: 0.7, batchSize: 64, epochs: 1 });
+    expect(res.recipe).toMatchObject({
+      optimizer: 'adadelta',
+      lr: 1,
+      schedule: 'step',
+      gamma: 0.7,
+      batchSize: 64,
+      epochs: 1,
+    });
     expect(res.trainExamples).toBe(100);
     expect(res.paperTable).toMatchObject({ name: 'cnn3-cifar10', comparable: false });
     expect(res.paperTable!.notes).toContain('epochs 1 (paper: 50)');

@@ -35,8 +35,15 @@ export interface NodeLoaders {
   loadCifar100(o: Record<string, unknown>): Promise<ImageDataset>;
   loadSvhn(o: Record<string, unknown>): Promise<ImageDataset>;
   defaultDataDir(): string;
-  DATA_FILES: Record<string, { file: string; url: string; bytes: number; md5: string; folder?: string }>;
-  ensureExtracted?: (f: unknown, files: readonly string[], o: Record<string, unknown>) => Promise<string>;
+  DATA_FILES: Record<
+    string,
+    { file: string; url: string; bytes: number; md5: string; folder?: string }
+  >;
+  ensureExtracted?: (
+    f: unknown,
+    files: readonly string[],
+    o: Record<string, unknown>,
+  ) => Promise<string>;
   ensureFile?: (f: unknown, o: Record<string, unknown>) => Promise<string>;
 }
 

@@ -40,7 +40,8 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   try {
     json = JSON.parse(await readFile(path, 'utf8')) as typeof json;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new MissingFileError(path, 'saved model');
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new MissingFileError(path, 'saved model');
     throw new CliError(`${path}: expected a tfjs model.json, ${(error as Error).message}`);
   }
   const manifest = json.weightsManifest ?? [];
@@ -61,7 +62,11 @@ export async function loadModel(dir: string): Promise<tfl.LayersModel> {
   const weightData = all.buffer.slice(all.byteOffset, all.byteOffset + all.byteLength);
   try {
     return await tfl.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: json.modelTopology as object, weightSpecs: specs, weightData }),
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology as object,
+        weightSpecs: specs,
+        weightData,
+      }),
     );
   } catch (error) {
     throw new CliError(`${path}: cannot load the model: ${(error as Error).message}`, 1, {

@@ -87,5 +87,7 @@ export const PAPER_TABLES: Record<TableName, PaperTable> = {
 
 /** The paper table for this model and dataset, if the paper has one. */
 export function findPaperTable(model: string, dataset: string): PaperTable | null {
-  return Object.values(PAPER_TABLES).find((t) => t.model === model && t.dataset === dataset) ?? null;
+  return (
+    Object.values(PAPER_TABLES).find((t) => t.model === model && t.dataset === dataset) ?? null
+  );
 }

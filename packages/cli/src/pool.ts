@@ -91,7 +91,8 @@ export async function runPool(
     });
 
   try {
-    for (let i = 0; i < Math.min(size, jobs.length); i++) workers.push(new Worker(script, { workerData: init }));
+    for (let i = 0; i < Math.min(size, jobs.length); i++)
+      workers.push(new Worker(script, { workerData: init }));
     await Promise.all(workers.map(runWorker));
   } finally {
     ctx.interrupt.training = false;

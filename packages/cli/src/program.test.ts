@@ -2,7 +2,16 @@ import { VARIANTS } from '@sevar/layers';
 import { describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli, tempDir } from './__tests__/helpers.js';
 
-const COMMANDS = ['compare', 'reproduce', 'train', 'eval', 'models', 'variants', 'datasets', 'bench'];
+const COMMANDS = [
+  'compare',
+  'reproduce',
+  'train',
+  'eval',
+  'models',
+  'variants',
+  'datasets',
+  'bench',
+];
 
 describe('sevar --help', () => {
   it('lists every command and exits 0', async () => {
@@ -12,7 +21,21 @@ describe('sevar --help', () => {
   });
 
   it.each([
-    ['compare', ['--model', '--dataset', '--variants', '--epochs', '--batch-size', '--backend', '--seeds', '--out', '--jobs', '--fresh']],
+    [
+      'compare',
+      [
+        '--model',
+        '--dataset',
+        '--variants',
+        '--epochs',
+        '--batch-size',
+        '--backend',
+        '--seeds',
+        '--out',
+        '--jobs',
+        '--fresh',
+      ],
+    ],
     ['reproduce', ['--table', '--protocol', '--epochs', '--optimizer', '--lr']],
     ['train', ['--variant', '--model', '--dataset', '--out']],
     ['eval', ['<model-dir>', '--dataset', '--split']],
@@ -32,14 +55,23 @@ describe('bad flags and missing files: one line, non-zero exit', () => {
     [['compare', '--model', 'vgg'], /--model <name>.*'vgg' is invalid.*cnn3/],
     [['compare', '--dataset', 'mnist'], /--dataset <name>.*'mnist' is invalid/],
     [['compare', '--backend', 'metal'], /--backend <name>.*'metal' is invalid/],
-    [['compare', '--variants', 'se,excite'], /--variants: expected 'all' or a comma list of none, se,.*received "excite"/],
+    [
+      ['compare', '--variants', 'se,excite'],
+      /--variants: expected 'all' or a comma list of none, se,.*received "excite"/,
+    ],
     [['compare', '--frobnicate'], /unknown option '--frobnicate'/],
     [['compare', '--lr', '-1'], /--lr <x>.*invalid/],
     [['reproduce'], /required option '--table <name>' not specified/],
     [['reproduce', '--table', 'cnn3-imagenet'], /--table <name>.*'cnn3-imagenet' is invalid/],
-    [['reproduce', '--table', 'cnn3-cifar10', '--protocol', 'cifar-standard'], /--protocol: expected 'paper' for cnn3/],
+    [
+      ['reproduce', '--table', 'cnn3-cifar10', '--protocol', 'cifar-standard'],
+      /--protocol: expected 'paper' for cnn3/,
+    ],
     [['train', '--variant', 'sse'], /--variant: expected one of none, se/],
-    [['train', '--image-size', '224', '--augment', 'crop-flip'], /--augment: expected 'rrc', 'rrc-noflip' or 'none' with --image-size 224/],
+    [
+      ['train', '--image-size', '224', '--augment', 'crop-flip'],
+      /--augment: expected 'rrc', 'rrc-noflip' or 'none' with --image-size 224/,
+    ],
     [['bench', '--backends', 'gpu'], /--backends: expected 'all' or a comma list/],
     [['datasets', 'download', 'imagenet'], /datasets download: expected dataset names/],
     [['frobnicate'], /unknown command 'frobnicate'/],
@@ -67,7 +99,18 @@ describe('bad flags and missing files: one line, non-zero exit', () => {
 
   it('a real dataset that is not downloaded fails with the path, not a stack', async () => {
     const dir = await tempDir('nodata');
-    const r = await runCli(['compare', '--dataset', 'cifar10', '--no-download', '--data-dir', dir, '--backend', 'cpu', '--out', `${dir}/out`]);
+    const r = await runCli([
+      'compare',
+      '--dataset',
+      'cifar10',
+      '--no-download',
+      '--data-dir',
+      dir,
+      '--backend',
+      'cpu',
+      '--out',
+      `${dir}/out`,
+    ]);
     expect(r.code).toBe(1);
     const line = expectOneLineError(r.stderr);
     expect(line).toContain("dataset 'cifar10'");
@@ -86,7 +129,10 @@ describe('sevar variants / models', () => {
       se: [[64, 4, 64], 64 * 4 + 4 + 4 * 64 + 64],
       'slow-squeeze': [[64, 8, 4, 64], 64 * 8 + 8 + 8 * 4 + 4 + 4 * 64 + 64],
       'slow-excite': [[64, 4, 8, 64], 64 * 4 + 4 + 4 * 8 + 8 + 8 * 64 + 64],
-      'slow-squeeze-slow-excite': [[64, 8, 4, 8, 64], 64 * 8 + 8 + 8 * 4 + 4 + 4 * 8 + 8 + 8 * 64 + 64],
+      'slow-squeeze-slow-excite': [
+        [64, 8, 4, 8, 64],
+        64 * 8 + 8 + 8 * 4 + 4 + 4 * 8 + 8 + 8 * 64 + 64,
+      ],
       bump: [[64, 4, 4, 64], 64 * 4 + 4 + 4 * 4 + 4 + 4 * 64 + 64],
     };
     for (const row of rows) expect([row.fcWidths, row.params]).toEqual(expected[row.name]);
@@ -97,13 +143,18 @@ describe('sevar variants / models', () => {
   it('models gives the SPEC parameter counts of cnn3', async () => {
     const r = await runCli(['models', '--model', 'cnn3', '--variants', 'none,se', '--json']);
     expect(r.code).toBe(0);
-    const rows = JSON.parse(r.stdout) as { method: string; trainableParams: number; macsPerImage: number }[];
+    const rows = JSON.parse(r.stdout) as {
+      method: string;
+      trainableParams: number;
+      macsPerImage: number;
+    }[];
     expect(rows.map((x) => [x.method, x.trainableParams])).toEqual([
       ['none', 122_570],
       ['se', 123_150],
     ]);
     // conv1 30*30*27*32 + conv2 13*13*288*64 + conv3 4*4*576*64 + dense 1024*64 + 64*10.
-    const convDense = 30 * 30 * 27 * 32 + 13 * 13 * 288 * 64 + 4 * 4 * 576 * 64 + 1024 * 64 + 64 * 10;
+    const convDense =
+      30 * 30 * 27 * 32 + 13 * 13 * 288 * 64 + 4 * 4 * 576 * 64 + 1024 * 64 + 64 * 10;
     expect(rows[0]!.macsPerImage).toBe(convDense);
     expect(rows[1]!.macsPerImage).toBe(convDense + 64 * 4 + 4 * 64);
   });

@@ -70,7 +70,10 @@ const RECIPE_KEYS = [
 function addTrainingFlags(cmd: Command, withProtocol = true): Command {
   if (withProtocol) {
     cmd.addOption(
-      new Option('--protocol <name>', "recipe defaults: the paper's, or the 32x32 ResNet CIFAR recipe")
+      new Option(
+        '--protocol <name>',
+        "recipe defaults: the paper's, or the 32x32 ResNet CIFAR recipe",
+      )
         .choices(PROTOCOLS)
         .default('paper'),
     );
@@ -78,14 +81,19 @@ function addTrainingFlags(cmd: Command, withProtocol = true): Command {
   return cmd
     .option('--epochs <n>', 'epochs (default: from the recipe)', integer(1))
     .option('--batch-size <n>', 'batch size (default: from the recipe)', integer(1))
-    .addOption(new Option('--optimizer <name>', 'optimizer (default: from the recipe)').choices(OPTIMIZER_NAMES))
+    .addOption(
+      new Option('--optimizer <name>', 'optimizer (default: from the recipe)').choices(
+        OPTIMIZER_NAMES,
+      ),
+    )
     .option('--lr <x>', 'initial learning rate', positiveNumber())
     .option('--momentum <x>', 'SGD momentum', positiveNumber(true))
     .option('--weight-decay <x>', 'L2 weight decay', positiveNumber(true))
     .addOption(
-      new Option('--schedule <name>', 'learning-rate schedule (step: x gamma after every epoch)').choices(
-        SCHEDULES,
-      ),
+      new Option(
+        '--schedule <name>',
+        'learning-rate schedule (step: x gamma after every epoch)',
+      ).choices(SCHEDULES),
     )
     .option('--gamma <x>', 'factor of the step schedule', positiveNumber())
     .addOption(
@@ -94,13 +102,31 @@ function addTrainingFlags(cmd: Command, withProtocol = true): Command {
         'training augmentation (crop: 4-px padded random crop; rrc: RandomResizedCrop to --image-size)',
       ).choices(AUGMENTS),
     )
-    .option('--image-size <n>', 'side of the images the model sees (224: the paper ResNet protocol)', integer(8))
+    .option(
+      '--image-size <n>',
+      'side of the images the model sees (224: the paper ResNet protocol)',
+      integer(8),
+    )
     .addOption(new Option('--stem <name>', 'ResNet stem').choices(RESNET_STEMS))
-    .option('--limit-train <n>', 'use only the first n training images (quick looks, tests)', integer(1))
+    .option(
+      '--limit-train <n>',
+      'use only the first n training images (quick looks, tests)',
+      integer(1),
+    )
     .option('--limit-test <n>', 'use only the first n test images', integer(1))
-    .option('--seed <n>', 'seed of weights, data order and augmentation (run k uses seed + k)', integer(0), 1)
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_NAMES).default('auto'))
-    .option('--data-dir <dir>', 'dataset cache (default: $SEVAR_DATA_DIR or the OS cache directory)')
+    .option(
+      '--seed <n>',
+      'seed of weights, data order and augmentation (run k uses seed + k)',
+      integer(0),
+      1,
+    )
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend').choices(BACKEND_NAMES).default('auto'),
+    )
+    .option(
+      '--data-dir <dir>',
+      'dataset cache (default: $SEVAR_DATA_DIR or the OS cache directory)',
+    )
     .option('--no-download', 'fail instead of downloading a missing dataset')
     .option('--fresh', 'delete earlier runs in the output folder instead of reusing/resuming them');
 }
@@ -127,7 +153,9 @@ function outDir(flags: TrainingFlags, fallback: string): string {
 }
 
 function modelOption(defaultValue = 'cnn3'): Option {
-  return new Option('--model <name>', 'model from the zoo').choices(MODEL_NAMES).default(defaultValue);
+  return new Option('--model <name>', 'model from the zoo')
+    .choices(MODEL_NAMES)
+    .default(defaultValue);
 }
 
 function datasetOption(defaultValue?: string): Option {
@@ -139,7 +167,11 @@ function datasetOption(defaultValue?: string): Option {
 
 function parseMethod(value: string): string {
   if (value !== METHOD_NONE && !isVariantName(value)) {
-    throw new UsageError('--variant', `one of ${[METHOD_NONE, ...VARIANT_NAMES].join(', ')}`, value);
+    throw new UsageError(
+      '--variant',
+      `one of ${[METHOD_NONE, ...VARIANT_NAMES].join(', ')}`,
+      value,
+    );
   }
   return value;
 }
@@ -153,7 +185,11 @@ function parseBackends(value: string): BackendName[] {
   const names = value.split(',').map((s) => s.trim());
   for (const n of names) {
     if (!(BACKEND_NAMES as readonly string[]).includes(n) || n === 'auto') {
-      throw new UsageError('--backends', `'all' or a comma list of ${BENCH_BACKENDS.join(', ')}, webgl`, n);
+      throw new UsageError(
+        '--backends',
+        `'all' or a comma list of ${BENCH_BACKENDS.join(', ')}, webgl`,
+        n,
+      );
     }
   }
   return names as BackendName[];
@@ -177,7 +213,9 @@ stop after the current step); run the same command again to resume.`;
 /** The `sevar` command line; actions write through `ctx`. */
 export function buildProgram(ctx: Context): Command {
   const program = new Command('sevar')
-    .description('Train, evaluate and compare squeeze-and-excitation variants; reproduce the paper\'s tables')
+    .description(
+      "Train, evaluate and compare squeeze-and-excitation variants; reproduce the paper's tables",
+    )
     .version(VERSION, '-V, --version')
     .option('--no-progress', 'no progress bars (lines per epoch are still printed)')
     .showSuggestionAfterError()
@@ -197,29 +235,48 @@ export function buildProgram(ctx: Context): Command {
     )
     .addOption(modelOption())
     .addOption(datasetOption('embedded'))
-    .option('--variants <list>', `'all' or a comma list of ${allMethods().join(', ')} (none is always added)`, 'all')
+    .option(
+      '--variants <list>',
+      `'all' or a comma list of ${allMethods().join(', ')} (none is always added)`,
+      'all',
+    )
     .option('--seeds <n>', 'runs per method (error bars over seeds)', integer(1), 1)
-    .option('--jobs <n>', "runs trained at once on worker threads ('auto': one per core on wasm/cpu)", parseJobs, 'auto')
+    .option(
+      '--jobs <n>',
+      "runs trained at once on worker threads ('auto': one per core on wasm/cpu)",
+      parseJobs,
+      'auto',
+    )
     .option('--out <dir>', 'results folder (default: sevar-results/compare-<model>-<dataset>)');
-  addTrainingFlags(compareCmd).action(async (flags: TrainingFlags & { model: ModelName; dataset: DatasetName; variants: string; seeds: number; jobs: number | 'auto' }) => {
-    const recipe = buildRecipe(flags.model, flags.dataset, flags);
-    await compare(
-      {
-        recipe,
-        protocol: flags.protocol,
-        methods: parseMethods(flags.variants),
-        seeds: flags.seeds,
-        jobs: flags.jobs,
-        seed: flags.seed,
-        backend: flags.backend,
-        out: outDir(flags, `sevar-results/compare-${flags.model}-${flags.dataset}`),
-        fresh: flags.fresh === true,
-        dataDir: flags.dataDir,
-        download: flags.download,
+  addTrainingFlags(compareCmd).action(
+    async (
+      flags: TrainingFlags & {
+        model: ModelName;
+        dataset: DatasetName;
+        variants: string;
+        seeds: number;
+        jobs: number | 'auto';
       },
-      withProgress(),
-    );
-  });
+    ) => {
+      const recipe = buildRecipe(flags.model, flags.dataset, flags);
+      await compare(
+        {
+          recipe,
+          protocol: flags.protocol,
+          methods: parseMethods(flags.variants),
+          seeds: flags.seeds,
+          jobs: flags.jobs,
+          seed: flags.seed,
+          backend: flags.backend,
+          out: outDir(flags, `sevar-results/compare-${flags.model}-${flags.dataset}`),
+          fresh: flags.fresh === true,
+          dataDir: flags.dataDir,
+          download: flags.download,
+        },
+        withProgress(),
+      );
+    },
+  );
   compareCmd.addHelpText(
     'after',
     `
@@ -232,32 +289,48 @@ Finished runs in --out are reused and an unfinished one resumes; --fresh starts 
   const reproduceCmd = program
     .command('reproduce')
     .description("train every method with the protocol of one of the paper's tables (resumable)")
-    .addOption(new Option('--table <name>', 'paper table').choices(TABLE_NAMES).makeOptionMandatory())
+    .addOption(
+      new Option('--table <name>', 'paper table').choices(TABLE_NAMES).makeOptionMandatory(),
+    )
     .option('--variants <list>', "'all' or a comma list of variants", 'all')
     .option('--seeds <n>', 'runs per method', integer(1), 1)
-    .option('--jobs <n>', "runs trained at once on worker threads ('auto': one per core on wasm/cpu)", parseJobs, 'auto')
+    .option(
+      '--jobs <n>',
+      "runs trained at once on worker threads ('auto': one per core on wasm/cpu)",
+      parseJobs,
+      'auto',
+    )
     .option('--out <dir>', 'results folder (default: sevar-results/reproduce-<table>-<protocol>)');
-  addTrainingFlags(reproduceCmd).action(async (flags: TrainingFlags & { table: TableName; variants: string; seeds: number; jobs: number | 'auto' }) => {
-    const table = PAPER_TABLES[flags.table];
-    const recipe = buildRecipe(table.model, table.dataset, flags);
-    await reproduce(
-      {
-        table: flags.table,
-        protocol: flags.protocol,
-        recipe,
-        methods: parseMethods(flags.variants),
-        seeds: flags.seeds,
-        jobs: flags.jobs,
-        seed: flags.seed,
-        backend: flags.backend,
-        out: outDir(flags, `sevar-results/reproduce-${flags.table}-${flags.protocol}`),
-        fresh: flags.fresh === true,
-        dataDir: flags.dataDir,
-        download: flags.download,
+  addTrainingFlags(reproduceCmd).action(
+    async (
+      flags: TrainingFlags & {
+        table: TableName;
+        variants: string;
+        seeds: number;
+        jobs: number | 'auto';
       },
-      withProgress(),
-    );
-  });
+    ) => {
+      const table = PAPER_TABLES[flags.table];
+      const recipe = buildRecipe(table.model, table.dataset, flags);
+      await reproduce(
+        {
+          table: flags.table,
+          protocol: flags.protocol,
+          recipe,
+          methods: parseMethods(flags.variants),
+          seeds: flags.seeds,
+          jobs: flags.jobs,
+          seed: flags.seed,
+          backend: flags.backend,
+          out: outDir(flags, `sevar-results/reproduce-${flags.table}-${flags.protocol}`),
+          fresh: flags.fresh === true,
+          dataDir: flags.dataDir,
+          download: flags.download,
+        },
+        withProgress(),
+      );
+    },
+  );
   reproduceCmd.addHelpText(
     'after',
     `
@@ -276,23 +349,33 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
     .description('train one model and save it (resumes an unfinished run in --out)')
     .addOption(modelOption())
     .addOption(datasetOption('embedded'))
-    .option('--variant <name>', `attention: ${[METHOD_NONE, ...VARIANT_NAMES].join(', ')}`, parseMethod, 'se')
+    .option(
+      '--variant <name>',
+      `attention: ${[METHOD_NONE, ...VARIANT_NAMES].join(', ')}`,
+      parseMethod,
+      'se',
+    )
     .option('--out <dir>', 'run folder (default: sevar-results/train-<model>-<variant>-<dataset>)');
-  addTrainingFlags(trainCmd).action(async (flags: TrainingFlags & { model: ModelName; dataset: DatasetName; variant: string }) => {
-    await trainCommand(
-      {
-        recipe: buildRecipe(flags.model, flags.dataset, flags),
-        method: flags.variant,
-        seed: flags.seed,
-        backend: flags.backend,
-        out: outDir(flags, `sevar-results/train-${flags.model}-${flags.variant}-${flags.dataset}`),
-        fresh: flags.fresh === true,
-        dataDir: flags.dataDir,
-        download: flags.download,
-      },
-      withProgress(),
-    );
-  });
+  addTrainingFlags(trainCmd).action(
+    async (flags: TrainingFlags & { model: ModelName; dataset: DatasetName; variant: string }) => {
+      await trainCommand(
+        {
+          recipe: buildRecipe(flags.model, flags.dataset, flags),
+          method: flags.variant,
+          seed: flags.seed,
+          backend: flags.backend,
+          out: outDir(
+            flags,
+            `sevar-results/train-${flags.model}-${flags.variant}-${flags.dataset}`,
+          ),
+          fresh: flags.fresh === true,
+          dataDir: flags.dataDir,
+          download: flags.download,
+        },
+        withProgress(),
+      );
+    },
+  );
 
   program
     .command('eval')
@@ -302,36 +385,57 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
     .addOption(new Option('--split <name>', 'split').choices(['train', 'test']).default('test'))
     .option('--batch-size <n>', 'evaluation batch size', integer(1), 250)
     .option('--limit <n>', 'use only the first n images', integer(1))
-    .addOption(new Option('--backend <name>', 'tfjs backend').choices(BACKEND_NAMES).default('auto'))
+    .addOption(
+      new Option('--backend <name>', 'tfjs backend').choices(BACKEND_NAMES).default('auto'),
+    )
     .option('--data-dir <dir>', 'dataset cache')
     .option('--no-download', 'fail instead of downloading a missing dataset')
-    .action(async (path: string, flags: { dataset?: DatasetName; split: 'train' | 'test'; batchSize: number; limit?: number; backend: BackendName; dataDir?: string; download: boolean }) => {
-      await evalCommand({ path, ...flags }, withProgress());
-    });
+    .action(
+      async (
+        path: string,
+        flags: {
+          dataset?: DatasetName;
+          split: 'train' | 'test';
+          batchSize: number;
+          limit?: number;
+          backend: BackendName;
+          dataDir?: string;
+          download: boolean;
+        },
+      ) => {
+        await evalCommand({ path, ...flags }, withProgress());
+      },
+    );
 
   program
     .command('models')
-    .description('the model zoo with parameters and multiply-accumulates per image, per attention method')
+    .description(
+      'the model zoo with parameters and multiply-accumulates per image, per attention method',
+    )
     .addOption(new Option('--model <name>', 'only this model').choices(MODEL_NAMES))
     .option('--variants <list>', "'all' or a comma list of methods", 'all')
     .option('--classes <n>', 'number of classes', integer(2), 10)
     .option('--json', 'JSON output')
-    .action(async (flags: { model?: ModelName; variants: string; classes: number; json?: boolean }) => {
-      const methods = flags.variants === 'all' ? allMethods() : parseMethods(flags.variants);
-      await modelsCommand(
-        {
-          models: flags.model === undefined ? [...MODEL_NAMES] : [flags.model],
-          methods,
-          classes: flags.classes,
-          json: flags.json === true,
-        },
-        ctx,
-      );
-    });
+    .action(
+      async (flags: { model?: ModelName; variants: string; classes: number; json?: boolean }) => {
+        const methods = flags.variants === 'all' ? allMethods() : parseMethods(flags.variants);
+        await modelsCommand(
+          {
+            models: flags.model === undefined ? [...MODEL_NAMES] : [flags.model],
+            methods,
+            classes: flags.classes,
+            json: flags.json === true,
+          },
+          ctx,
+        );
+      },
+    );
 
   program
     .command('variants')
-    .description('the SE variants: registry key, paper name, FC widths and parameters for C channels')
+    .description(
+      'the SE variants: registry key, paper name, FC widths and parameters for C channels',
+    )
     .option('--channels <n>', 'input channels C', integer(1), 64)
     .option('--reduction <n>', 'reduction r', integer(1), 16)
     .option('--json', 'JSON output')
@@ -356,10 +460,17 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
     .action(async (names: string[], flags: { dataDir?: string }) => {
       for (const n of names) {
         if (!(DATASET_NAMES as readonly string[]).includes(n)) {
-          throw new UsageError('datasets download', `dataset names among ${DATASET_NAMES.join(', ')}`, n);
+          throw new UsageError(
+            'datasets download',
+            `dataset names among ${DATASET_NAMES.join(', ')}`,
+            n,
+          );
         }
       }
-      await datasetsDownload({ names: names as DatasetName[], dataDir: flags.dataDir }, withProgress());
+      await datasetsDownload(
+        { names: names as DatasetName[], dataDir: flags.dataDir },
+        withProgress(),
+      );
     });
 
   program
@@ -372,20 +483,30 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
     .option('--steps <n>', 'timed steps per backend (after one warm-up step)', integer(1), 5)
     .option('--image-size <n>', 'image side (default: 32)', integer(8))
     .option('--json', 'JSON output')
-    .action(async (flags: { model: ModelName; variant: string; backends: string; batchSize: number; steps: number; imageSize?: number; json?: boolean }) => {
-      await benchCommand(
-        {
-          model: flags.model,
-          method: flags.variant,
-          backends: parseBackends(flags.backends),
-          batchSize: flags.batchSize,
-          steps: flags.steps,
-          imageSize: flags.imageSize,
-          json: flags.json === true,
-        },
-        ctx,
-      );
-    });
+    .action(
+      async (flags: {
+        model: ModelName;
+        variant: string;
+        backends: string;
+        batchSize: number;
+        steps: number;
+        imageSize?: number;
+        json?: boolean;
+      }) => {
+        await benchCommand(
+          {
+            model: flags.model,
+            method: flags.variant,
+            backends: parseBackends(flags.backends),
+            batchSize: flags.batchSize,
+            steps: flags.steps,
+            imageSize: flags.imageSize,
+            json: flags.json === true,
+          },
+          ctx,
+        );
+      },
+    );
 
   return program;
 }
@@ -421,7 +542,8 @@ export async function main(args: readonly string[], ctx: Context): Promise<numbe
       return error instanceof CliError ? error.exitCode : 1;
     }
     ctx.stderr.write(
-      `error: ${oneLine}\n` + (debug ? `${(error as Error)?.stack}\n` : '(set SEVAR_DEBUG=1 for the stack trace)\n'),
+      `error: ${oneLine}\n` +
+        (debug ? `${(error as Error)?.stack}\n` : '(set SEVAR_DEBUG=1 for the stack trace)\n'),
     );
     return 1;
   }

@@ -72,7 +72,14 @@ export function defaultRecipe(
       gamma: 0.7,
     };
     if (dataset === 'embedded') {
-      return { ...base, epochs: 3, batchSize: 32, optimizer: 'adam', lr: 0.003, schedule: 'cosine' };
+      return {
+        ...base,
+        epochs: 3,
+        batchSize: 32,
+        optimizer: 'adam',
+        lr: 0.003,
+        schedule: 'cosine',
+      };
     }
     return { ...base, epochs: 50, batchSize: 64, optimizer: 'adadelta', lr: 1, schedule: 'step' };
   }

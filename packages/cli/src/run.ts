@@ -129,7 +129,8 @@ function pct(x: number): string {
 }
 
 export function formatEpoch(r: EpochRecord, epochs: number): string {
-  const test = r.test === null ? '' : `  test loss ${r.test.loss.toFixed(4)} top-1 ${pct(r.test.top1)}`;
+  const test =
+    r.test === null ? '' : `  test loss ${r.test.loss.toFixed(4)} top-1 ${pct(r.test.top1)}`;
   return (
     `epoch ${r.epoch}/${epochs}  train loss ${r.train.loss.toFixed(4)} top-1 ${pct(r.train.top1)}` +
     `${test}  ${r.imagesPerSecond.toFixed(0)} img/s  ${r.seconds.toFixed(1)}s`
@@ -159,7 +160,9 @@ export async function runOne(spec: RunSpec, options: RunOptions): Promise<RunRes
     return done;
   }
   if (ctx.interrupt.stopAfterEpoch) {
-    throw new InterruptedError(`interrupted before ${label} started; run the same command again to go on`);
+    throw new InterruptedError(
+      `interrupted before ${label} started; run the same command again to go on`,
+    );
   }
   await writeFile(specPath, `${JSON.stringify(spec, null, 2)}\n`);
 

@@ -26,7 +26,10 @@ const ready = (async () => {
   const info = await setBackend(init.backend, ctx);
   const load = (split: 'train' | 'test', limit: number | undefined) =>
     loadSplit(init.dataset, split, { limit, dataDir: init.dataDir, download: false });
-  const [train, test] = await Promise.all([load('train', init.limitTrain), load('test', init.limitTest)]);
+  const [train, test] = await Promise.all([
+    load('train', init.limitTrain),
+    load('test', init.limitTest),
+  ]);
   return { backend: describeBackend(info), train, test };
 })();
 // Surface setup errors through the first run request rather than as an unhandled rejection.
@@ -40,7 +43,14 @@ port.on('message', (m: ToWorker) => {
   void (async () => {
     try {
       const { backend, train, test } = await ready;
-      const result = await runOne(m.spec, { dir: m.dir, train, test, ctx, label: m.label, backend });
+      const result = await runOne(m.spec, {
+        dir: m.dir,
+        train,
+        test,
+        ctx,
+        label: m.label,
+        backend,
+      });
       port.postMessage({ type: 'result', id: m.id, result });
     } catch (error) {
       const e = error as Error;

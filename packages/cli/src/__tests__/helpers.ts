@@ -27,7 +27,10 @@ export async function runCli(args: string[]): Promise<CliRun> {
 /** Spawns the built binary; `onStderr` sees stderr as it arrives (to send signals mid-run). */
 export function spawnCli(
   args: string[],
-  options: { cwd?: string; onStderr?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  options: {
+    cwd?: string;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+  } = {},
 ): Promise<CliRun> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (npx tsc -b packages/cli)`);
   return new Promise((resolve, reject) => {
@@ -54,7 +57,9 @@ export function tempDir(prefix: string): Promise<string> {
 
 /** The stderr of a failed command is one `error: ...` line (commander's or ours), no stack. */
 export function expectOneLineError(stderr: string): string {
-  const lines = stderr.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('(set SEVAR_DEBUG'));
+  const lines = stderr
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('(set SEVAR_DEBUG'));
   const errors = lines.filter((l) => l.startsWith('error:'));
   if (errors.length !== 1 || /\n\s+at /.test(stderr)) {
     throw new Error(`expected one error line and no stack trace, got:\n${stderr}`);

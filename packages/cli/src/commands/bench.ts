@@ -29,7 +29,11 @@ export interface BenchRow {
 }
 
 /** `steps` random batches; epoch 0 is one warm-up step (kernel compilation, allocation). */
-function syntheticSource(shape: [number, number, number, number], classes: number, steps: number): BatchSource {
+function syntheticSource(
+  shape: [number, number, number, number],
+  classes: number,
+  steps: number,
+): BatchSource {
   return {
     batchesPerEpoch: steps,
     *epoch(e: number) {
@@ -49,11 +53,21 @@ async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promi
     detail = describeBackend(await setBackend(name, ctx));
   } catch (error) {
     const status = error instanceof BackendNotInstalledError ? 'not installed' : 'failed';
-    return { backend: name, status, detail: (error as Error).message, trainImagesPerSecond: null, inferenceImagesPerSecond: null };
+    return {
+      backend: name,
+      status,
+      detail: (error as Error).message,
+      trainImagesPerSecond: null,
+      inferenceImagesPerSecond: null,
+    };
   }
   const recipe = defaultRecipe(o.model, 'embedded');
   const size = o.imageSize ?? recipe.imageSize;
-  const sized = { ...recipe, imageSize: size, stem: size >= 128 ? ('imagenet' as const) : recipe.stem };
+  const sized = {
+    ...recipe,
+    imageSize: size,
+    stem: size >= 128 ? ('imagenet' as const) : recipe.stem,
+  };
   const model = buildModel(sized, o.method, 1);
   const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
   const shape: [number, number, number, number] = [o.batchSize, size, size, 3];
@@ -78,10 +92,22 @@ async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promi
     for (let i = 0; i < o.steps; i++) await predict();
     const inferIps = (o.steps * o.batchSize) / ((performance.now() - started) / 1000);
     x.dispose();
-    return { backend: name, status: 'ok', detail, trainImagesPerSecond: trainIps, inferenceImagesPerSecond: inferIps };
+    return {
+      backend: name,
+      status: 'ok',
+      detail,
+      trainImagesPerSecond: trainIps,
+      inferenceImagesPerSecond: inferIps,
+    };
   } catch (error) {
     if (!(error instanceof TrainerError) && !(error instanceof Error)) throw error;
-    return { backend: name, status: 'failed', detail: `${detail}: ${error.message}`, trainImagesPerSecond: null, inferenceImagesPerSecond: null };
+    return {
+      backend: name,
+      status: 'failed',
+      detail: `${detail}: ${error.message}`,
+      trainImagesPerSecond: null,
+      inferenceImagesPerSecond: null,
+    };
   } finally {
     model.dispose();
     optimizer.dispose();
@@ -110,7 +136,9 @@ export async function benchCommand(o: BenchOptions, ctx: Context): Promise<Bench
           r.backend,
           fmt(r.trainImagesPerSecond),
           fmt(r.inferenceImagesPerSecond),
-          r.status === 'ok' ? r.detail : `${r.status}${r.status === 'failed' ? `: ${r.detail}` : ''}`,
+          r.status === 'ok'
+            ? r.detail
+            : `${r.status}${r.status === 'failed' ? `: ${r.detail}` : ''}`,
         ]),
       }),
   );

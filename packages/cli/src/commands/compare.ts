@@ -72,13 +72,21 @@ export interface CompareResults {
  */
 export function parseMethods(value: string): string[] {
   if (value.trim() === 'all') return allMethods();
-  const names = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  const names = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   for (const n of names) {
     if (n !== METHOD_NONE && !isVariantName(n)) {
-      throw new UsageError('--variants', `'all' or a comma list of ${[METHOD_NONE, ...VARIANT_NAMES].join(', ')}`, n);
+      throw new UsageError(
+        '--variants',
+        `'all' or a comma list of ${[METHOD_NONE, ...VARIANT_NAMES].join(', ')}`,
+        n,
+      );
     }
   }
-  if (names.length === 0) throw new UsageError('--variants', "'all' or a comma list of variants", value);
+  if (names.length === 0)
+    throw new UsageError('--variants', "'all' or a comma list of variants", value);
   return allMethods().filter((m) => m === METHOD_NONE || names.includes(m));
 }
 
@@ -91,22 +99,31 @@ function paperComparison(recipe: Recipe, protocol: ProtocolName, table: PaperTab
     const paper = defaultRecipe(recipe.model, recipe.dataset, 'paper');
     const keys = ['imageSize', 'batchSize', 'augment', 'stem'] as const;
     for (const k of keys) {
-      if (recipe[k] !== paper[k]) notes.push(`${k} ${String(recipe[k])} (paper: ${String(paper[k])})`);
+      if (recipe[k] !== paper[k])
+        notes.push(`${k} ${String(recipe[k])} (paper: ${String(paper[k])})`);
     }
     if (recipe.model === 'cnn3') {
       for (const k of ['optimizer', 'lr', 'schedule', 'gamma', 'epochs'] as const) {
-        if (recipe[k] !== paper[k]) notes.push(`${k} ${String(recipe[k])} (paper: ${String(paper[k])})`);
+        if (recipe[k] !== paper[k])
+          notes.push(`${k} ${String(recipe[k])} (paper: ${String(paper[k])})`);
       }
     } else if (recipe.epochs !== paper.epochs) {
       notes.push(`epochs ${recipe.epochs} (our paper-protocol default: ${paper.epochs})`);
     }
-    if (recipe.limitTrain !== undefined) notes.push(`training on ${recipe.limitTrain} examples only`);
+    if (recipe.limitTrain !== undefined)
+      notes.push(`training on ${recipe.limitTrain} examples only`);
     if (recipe.limitTest !== undefined) notes.push(`testing on ${recipe.limitTest} examples only`);
   }
   return { name: table.name, caption: table.caption, comparable: notes.length === 0, notes };
 }
 
-function settingsLines(r: Recipe, backend: string, trainN: number, testN: number, seeds: number[]): string[] {
+function settingsLines(
+  r: Recipe,
+  backend: string,
+  trainN: number,
+  testN: number,
+  seeds: number[],
+): string[] {
   return [
     `model ${r.model}${r.model === 'cnn3' ? '' : ` (${r.stem} stem)`}, dataset ${r.dataset} (${trainN} train / ${testN} test images, ${r.imageSize}x${r.imageSize})`,
     `${r.epochs} epochs, batch ${r.batchSize}, ${r.optimizer} lr ${r.lr}` +
@@ -170,7 +187,9 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
     const [train, test] = data!;
     runs = [];
     for (const job of jobList) {
-      runs.push(await runOne(job.spec, { dir: job.dir, train, test, ctx, label: job.label, backend }));
+      runs.push(
+        await runOne(job.spec, { dir: job.dir, train, test, ctx, label: job.label, backend }),
+      );
     }
   }
   const trainCount = runs[0]!.history[0]?.train.examples ?? 0;
@@ -189,7 +208,9 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
         : `paper columns: ${comparison.caption}; not directly comparable: ${comparison.notes.join(', ')}`,
     );
   }
-  notes.push(`chance level: ${(100 / (recipe.dataset === 'cifar100' ? 100 : 10)).toFixed(0)}% top-1`);
+  notes.push(
+    `chance level: ${(100 / (recipe.dataset === 'cifar100' ? 100 : 10)).toFixed(0)}% top-1`,
+  );
   const settings = settingsLines(recipe, backend, trainCount, testCount, seeds);
 
   const plotsDir = join(out, 'plots');
@@ -197,9 +218,21 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
   const plots = await writePlots(
     plotsDir,
     [
-      { name: 'learning-curves', title: 'Learning curves per method', spec: learningCurvesSpec(runs, options.methods) },
-      { name: 'test-accuracy', title: 'Test top-1 by epoch', spec: testCurvesSpec(runs, options.methods) },
-      { name: 'final-accuracy', title: 'Final test top-1 with spread over seeds', spec: finalAccuracySpec(summary, runs) },
+      {
+        name: 'learning-curves',
+        title: 'Learning curves per method',
+        spec: learningCurvesSpec(runs, options.methods),
+      },
+      {
+        name: 'test-accuracy',
+        title: 'Test top-1 by epoch',
+        spec: testCurvesSpec(runs, options.methods),
+      },
+      {
+        name: 'final-accuracy',
+        title: 'Final test top-1 with spread over seeds',
+        spec: finalAccuracySpec(summary, runs),
+      },
     ],
     (m) => ctx.stderr.write(`warning: ${m}\n`),
   );
@@ -239,13 +272,18 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
     files: {
       markdown: 'results.md',
       html: 'report.html',
-      plots: plots.flatMap((p) => [`plots/${p.svg}`, ...(p.png === undefined ? [] : [`plots/${p.png}`])]),
+      plots: plots.flatMap((p) => [
+        `plots/${p.svg}`,
+        ...(p.png === undefined ? [] : [`plots/${p.png}`]),
+      ]),
       runs: runs.map((r) => relative(out, join(runsDir, runName(r)))),
     },
   };
   await writeFile(join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   ctx.stdout.write(`\n${title}\n${settings.map((s) => `  ${s}\n`).join('')}\n${renderText(tbl)}\n`);
   ctx.stdout.write(notes.map((n) => `${n}\n`).join(''));
-  ctx.stdout.write(`\nresults: ${join(out, 'results.md')}, ${join(out, 'report.html')}, plots in ${plotsDir}\n`);
+  ctx.stdout.write(
+    `\nresults: ${join(out, 'results.md')}, ${join(out, 'report.html')}, plots in ${plotsDir}\n`,
+  );
   return results;
 }

@@ -64,7 +64,8 @@ export async function datasetsInfo(
     infos.push({
       ...base,
       files,
-      status: have === files.length ? 'downloaded' : have === 0 ? 'not downloaded' : 'partly downloaded',
+      status:
+        have === files.length ? 'downloaded' : have === 0 ? 'not downloaded' : 'partly downloaded',
     });
   }
   if (o.json) {
@@ -81,7 +82,9 @@ export async function datasetsInfo(
         String(i.classes),
         i.train.toLocaleString('en-US'),
         i.test.toLocaleString('en-US'),
-        i.files.length === 0 ? '-' : `${(i.files.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(0)} MB`,
+        i.files.length === 0
+          ? '-'
+          : `${(i.files.reduce((a, f) => a + f.bytes, 0) / 1e6).toFixed(0)} MB`,
         i.status,
       ]),
     }),

@@ -77,7 +77,9 @@ export async function evalCommand(o: EvalCommandOptions, ctx: Context): Promise<
     const shape = model.inputs[0]!.shape;
     const size = shape[1];
     if (typeof size !== 'number' || shape[2] !== size || shape[3] !== 3) {
-      throw new CliError(`${modelDir}: expected a model taking square RGB images, input shape is ${JSON.stringify(shape)}`);
+      throw new CliError(
+        `${modelDir}: expected a model taking square RGB images, input shape is ${JSON.stringify(shape)}`,
+      );
     }
     const classes = model.outputs[0]!.shape[1];
     const labelsMax = data.classNames.length;

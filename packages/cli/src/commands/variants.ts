@@ -31,12 +31,24 @@ export function variantsCommand(o: VariantsOptions, ctx: Context): VariantRow[] 
     ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return rows;
   }
-  const head = ['variant', 'paper name', 'FC widths', `C=${o.channels}, r=${o.reduction}`, 'params'];
+  const head = [
+    'variant',
+    'paper name',
+    'FC widths',
+    `C=${o.channels}, r=${o.reduction}`,
+    'params',
+  ];
   ctx.stdout.write(
     renderText({
       head,
       numeric: [false, false, false, false, true],
-      rows: rows.map((r) => [r.name, r.paperName, r.widths, r.fcWidths.join(' → '), String(r.params)]),
+      rows: rows.map((r) => [
+        r.name,
+        r.paperName,
+        r.widths,
+        r.fcWidths.join(' → '),
+        String(r.params),
+      ]),
     }),
   );
   ctx.stdout.write(

@@ -25,13 +25,24 @@ export interface PlotFile {
 }
 
 /** Learning curves: train and test top-1 per epoch, one small panel per method (mean over seeds). */
-export function learningCurvesSpec(runs: readonly RunResult[], methods: readonly string[]): TopLevelSpec {
+export function learningCurvesSpec(
+  runs: readonly RunResult[],
+  methods: readonly string[],
+): TopLevelSpec {
   const values = runs.flatMap((r) =>
     r.history.flatMap((h) => [
       { method: r.method, seed: r.seed, epoch: h.epoch, split: 'train', top1: h.train.top1 * 100 },
       ...(h.test === null
         ? []
-        : [{ method: r.method, seed: r.seed, epoch: h.epoch, split: 'test', top1: h.test.top1 * 100 }]),
+        : [
+            {
+              method: r.method,
+              seed: r.seed,
+              epoch: h.epoch,
+              split: 'test',
+              top1: h.test.top1 * 100,
+            },
+          ]),
     ]),
   );
   return {
@@ -55,11 +66,19 @@ export function learningCurvesSpec(runs: readonly RunResult[], methods: readonly
 }
 
 /** Test top-1 per epoch, every method on one chart. */
-export function testCurvesSpec(runs: readonly RunResult[], methods: readonly string[]): TopLevelSpec {
+export function testCurvesSpec(
+  runs: readonly RunResult[],
+  methods: readonly string[],
+): TopLevelSpec {
   const values = runs.flatMap((r) =>
     r.history
       .filter((h) => h.test !== null)
-      .map((h) => ({ method: r.method, epoch: h.epoch, top1: h.test!.top1 * 100, loss: h.test!.loss })),
+      .map((h) => ({
+        method: r.method,
+        epoch: h.epoch,
+        top1: h.test!.top1 * 100,
+        loss: h.test!.loss,
+      })),
   );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
@@ -71,14 +90,23 @@ export function testCurvesSpec(runs: readonly RunResult[], methods: readonly str
     mark: { type: 'line', point: true },
     encoding: {
       x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1 } },
-      y: { aggregate: 'mean', field: 'top1', type: 'quantitative', title: 'test top-1 %', scale: { zero: false } },
+      y: {
+        aggregate: 'mean',
+        field: 'top1',
+        type: 'quantitative',
+        title: 'test top-1 %',
+        scale: { zero: false },
+      },
       color: { field: 'method', type: 'nominal', sort: [...methods] },
     },
   };
 }
 
 /** Final test top-1 per method: bar at the mean, error bar ± one standard deviation, seeds as dots. */
-export function finalAccuracySpec(rows: readonly SummaryRow[], runs: readonly RunResult[]): TopLevelSpec {
+export function finalAccuracySpec(
+  rows: readonly SummaryRow[],
+  runs: readonly RunResult[],
+): TopLevelSpec {
   const means = rows.map((r) => ({
     method: r.method,
     mean: r.top1.mean * 100,

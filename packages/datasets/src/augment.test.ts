@@ -243,6 +243,12 @@ describe('bilinear against PyTorch (reference/make_resize_fixtures.py)', () => {
 });
 
 describe('resolveAugment', () => {
+  it("'standard' is crop + flip, except no flip for SVHN digits", () => {
+    expect(resolveAugment('standard', 'cifar10')).toEqual({ kind: 'crop', padding: 4, flip: true });
+    expect(resolveAugment('standard', 'svhn')).toEqual({ kind: 'crop', padding: 4, flip: false });
+    expect(resolveAugment('none')).toEqual({ kind: 'crop', padding: 0, flip: false });
+  });
+
   it('rejects unknown names and bad sizes, naming the option', () => {
     expect(() => resolveAugment('rotate' as 'crop')).toThrow(/augment: unknown 'rotate'/);
     expect(() => resolveAugment({ kind: 'random-resized-crop', size: 0 })).toThrow(

@@ -40,16 +40,22 @@ export type AugmentSpec = CropSpec | RandomResizedCropSpec | ResizeCenterCropSpe
 
 /**
  * `'none'` (identity), `'crop-flip'` (4-px padded crop + flip), `'crop'` (no flip), `'flip'`
- * (flip only), or a full {@link AugmentSpec}.
+ * (flip only), `'standard'` (the SPEC's 32×32 training augmentation for the dataset:
+ * `'crop'` for SVHN digits, `'crop-flip'` otherwise), or a full {@link AugmentSpec}.
  */
-export type AugmentOption = 'none' | 'crop-flip' | 'crop' | 'flip' | AugmentSpec;
+export type AugmentOption = 'none' | 'crop-flip' | 'crop' | 'flip' | 'standard' | AugmentSpec;
 
-const SHORTHANDS = ['none', 'crop-flip', 'crop', 'flip'];
+const SHORTHANDS = ['none', 'crop-flip', 'crop', 'flip', 'standard'];
 
-/** Turns an option into a full, validated spec. */
-export function resolveAugment(option: AugmentOption): AugmentSpec {
+/** Datasets whose images must not be mirrored (digits). */
+const NO_FLIP = new Set(['svhn']);
+
+/** Turns an option into a full, validated spec; `datasetName` resolves `'standard'`. */
+export function resolveAugment(option: AugmentOption, datasetName = ''): AugmentSpec {
   if (typeof option === 'string') {
     switch (option) {
+      case 'standard':
+        return { kind: 'crop', padding: 4, flip: !NO_FLIP.has(datasetName) };
       case 'none':
         // Identity at any image size (a zero-padding crop that never flips).
         return { kind: 'crop', padding: 0, flip: false };

@@ -89,7 +89,7 @@ export function createBatches(dataset: ImageDataset, options: BatchOptions): Bat
     );
   }
   const { count: n, height: h, width: w, images, labels } = dataset;
-  const spec = resolveAugment(options.augment ?? 'none');
+  const spec = resolveAugment(options.augment ?? 'none', dataset.name);
   const [oh, ow] = augmentOutputSize(spec, h, w);
   const normalization = resolveNormalization(options.normalize ?? 'dataset', dataset.name);
   const aff = pixelAffine(normalization);

@@ -33,23 +33,14 @@ export class Rng {
     return Math.floor(this.next() * n);
   }
 
-  private spare = NaN;
-
-  /** Standard normal (Box–Muller; the second value of each pair is kept for the next call). */
+  /** Standard normal (Box–Muller; two draws per value, so the state alone restores the stream). */
   normal(): number {
-    if (!Number.isNaN(this.spare)) {
-      const z = this.spare;
-      this.spare = NaN;
-      return z;
-    }
     const u = 1 - this.next();
     const v = this.next();
-    const r = Math.sqrt(-2 * Math.log(u));
-    this.spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
   }
 
-  /** The 32-bit state (a pending spare normal is not part of it). */
+  /** The whole generator state: `Rng.fromState(rng.getState())` continues the same stream. */
   getState(): number {
     return this.state;
   }

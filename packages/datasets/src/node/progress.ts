@@ -51,6 +51,9 @@ export function progressReporter(
       format: `${file} [{bar}] {percentage}% | {got}/{size} | {rate} | ETA {eta_formatted}`,
       stream: process.stderr,
       hideCursor: true,
+      // Asked for explicitly: draw even when stderr is not a TTY (CI logs), every 2 s.
+      noTTYOutput: option === true,
+      notTTYSchedule: 2000,
       etaBuffer: 50,
     },
     cliProgress.Presets.shades_classic,

@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { embeddedCifarBytes } from '@sevar/datasets';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -14,6 +18,11 @@ function run(args: string[], env: Record<string, string> = {}) {
     timeout: 110_000,
   });
 }
+
+const scratch: string[] = [];
+afterAll(async () => {
+  for (const dir of scratch) await rm(dir, { recursive: true, force: true });
+});
 
 describe('cnn3-cifar10 example', () => {
   it('trains one smoke epoch (SEVAR_SMOKE=1) with an SE variant and prints finite metrics', () => {
@@ -53,5 +62,35 @@ describe('cnn3-cifar10 example', () => {
     expect(r.stderr.trim()).toBe(
       "--attention: expected none or one of se, slow-squeeze, slow-excite, slow-squeeze-slow-excite, bump, received 'bogus'",
     );
+  });
+
+  it('reads CIFAR-10 binary batches from --data-dir (the extracted archive layout)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sevar-cnn3-'));
+    scratch.push(dir);
+    const folder = join(dir, 'cifar-10-batches-bin');
+    await mkdir(folder);
+    // Real CIFAR-10 record layout (label byte + R, G, B planes), 16 images per file.
+    for (let i = 1; i <= 5; i++) {
+      const bytes = embeddedCifarBytes({ split: 'train', count: 16, seed: i });
+      await writeFile(join(folder, `data_batch_${i}.bin`), bytes);
+    }
+    await writeFile(
+      join(folder, 'test_batch.bin'),
+      embeddedCifarBytes({ split: 'test', count: 16 }),
+    );
+    const r = run(['--data-dir', dir, '--epochs', '1', '--batch-size', '40']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('on cifar10: 80 train / 16 test images, batch 40, 1 epochs');
+    expect(r.stdout).toMatch(/epoch 1\/1 lr 1\.00 \| train loss \d+\.\d{4} /);
+  });
+
+  it('says where to put CIFAR-10 when it is missing and not downloading', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sevar-cnn3-'));
+    scratch.push(dir);
+    const r = run(['--data-dir', dir]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('cifar-10-binary.tar.gz not found');
+    expect(r.stderr).toContain('download');
   });
 });

@@ -1,4 +1,6 @@
 import type { ImageDataset } from '@sevar/datasets';
+import { loadCifar10, loadCifar100, loadSvhn } from '@sevar/datasets/node';
+import type { SourceOptions } from '@sevar/datasets/node';
 
 export const DATASETS = ['cifar10', 'cifar100', 'svhn'] as const;
 export type DatasetName = (typeof DATASETS)[number];
@@ -10,27 +12,20 @@ export interface DataSource {
   download: boolean;
 }
 
-type Loader = (options: Record<string, unknown>) => Promise<ImageDataset>;
-
-const NODE_ENTRY = '@sevar/datasets/node';
-const LOADERS: Record<DatasetName, { fn: string; extra: Record<string, unknown> }> = {
-  cifar10: { fn: 'loadCifar10', extra: {} },
-  cifar100: { fn: 'loadCifar100', extra: { label: 'fine' } },
-  svhn: { fn: 'loadSvhn', extra: {} },
-};
-
 /** A real dataset split from the Node entry of `@sevar/datasets` (files, cache, download, MD5). */
 export async function loadSplit(
   dataset: DatasetName,
   split: 'train' | 'test',
   source: DataSource,
 ): Promise<ImageDataset> {
-  const { fn, extra } = LOADERS[dataset];
-  const mod = (await import(NODE_ENTRY)) as Record<string, unknown>;
-  const load = mod[fn];
-  if (typeof load !== 'function')
-    throw new Error(`${NODE_ENTRY} exports no ${fn}; update @sevar/datasets`);
-  const options: Record<string, unknown> = { ...extra, split, download: source.download };
-  if (source.dataDir !== undefined) options['dataDir'] = source.dataDir;
-  return (load as Loader)(options);
+  const from: SourceOptions = { download: source.download };
+  if (source.dataDir !== undefined) from.dataDir = source.dataDir;
+  switch (dataset) {
+    case 'cifar10':
+      return loadCifar10({ ...from, split });
+    case 'cifar100':
+      return loadCifar100({ ...from, split, label: 'fine' });
+    case 'svhn':
+      return loadSvhn({ ...from, split });
+  }
 }

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import cliProgress from 'cli-progress';
 
 export interface ProgressInfo {
@@ -48,7 +49,7 @@ export function progressReporter(
     return { start: () => undefined, update: () => undefined, stop: () => undefined };
   const bar = new cliProgress.SingleBar(
     {
-      format: `${file} [{bar}] {percentage}% | {got}/{size} | {rate} | ETA {eta_formatted}`,
+      format: `${basename(file)} [{bar}] {percentage}% | {got}/{size} | {rate} | ETA {eta_formatted}`,
       stream: process.stderr,
       hideCursor: true,
       // Asked for explicitly: draw even when stderr is not a TTY (CI logs), every 2 s.

@@ -91,6 +91,6 @@ describe('cnn3-cifar10 example', () => {
     const r = run(['--data-dir', dir]);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('cifar-10-binary.tar.gz not found');
-    expect(r.stderr).toContain('download');
+    expect(r.stderr).toContain('(add --download to fetch it)');
   });
 });

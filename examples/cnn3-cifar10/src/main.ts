@@ -2,7 +2,7 @@
 // (PyTorch StepLR(step_size=1, gamma=0.7)), 50 epochs; reports test loss and top-1.
 import { parseArgs } from 'node:util';
 import { cnn3 } from '@sevar/models';
-import { createBatches, loadEmbedded } from '@sevar/datasets';
+import { DataNotFoundError, createBatches, loadEmbedded } from '@sevar/datasets';
 import type { ImageDataset } from '@sevar/datasets';
 import { BACKEND_NAMES, createOptimizer, createSchedule, train, useBackend } from '@sevar/trainer';
 import type { BackendName } from '@sevar/trainer';
@@ -125,5 +125,7 @@ function pct(fraction: number): string {
 
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
+  // The library speaks of `download: true`; here that is a flag.
+  if (error instanceof DataNotFoundError) console.error('(add --download to fetch it)');
   process.exitCode = 1;
 });

@@ -1,7 +1,7 @@
 // ResNet-18 with an SE variant on CIFAR-10, CIFAR-100 or SVHN, under the paper's 224 pipeline
 // (batch 32) or the CIFAR-standard 32x32 protocol; reports test top-1 and top-5.
 import { parseArgs } from 'node:util';
-import { createBatches, loadEmbedded } from '@sevar/datasets';
+import { DataNotFoundError, createBatches, loadEmbedded } from '@sevar/datasets';
 import type { ImageDataset } from '@sevar/datasets';
 import { VARIANT_NAMES } from '@sevar/layers';
 import type { VariantName } from '@sevar/layers';
@@ -179,5 +179,7 @@ function pct(fraction: number): string {
 
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error);
+  // The library speaks of `download: true`; here that is a flag.
+  if (error instanceof DataNotFoundError) console.error('(add --download to fetch it)');
   process.exitCode = 1;
 });

@@ -69,6 +69,19 @@ describe('loadCifar10', () => {
     expect(existsSync(join(d, DATA_FILES.cifar10.file))).toBe(true);
   });
 
+  it('concurrent loads of both splits share one extraction', async () => {
+    const d = withArchive('cifar-10-batches-bin', DATA_FILES.cifar10.file);
+    const [train, test] = await Promise.all([
+      loadCifar10({ split: 'train', dataDir: d, verify: false }),
+      loadCifar10({ split: 'test', dataDir: d, verify: false }),
+    ]);
+    expect(Buffer.from(train.images).equals(Buffer.from(expected('c10_train_images.bin')))).toBe(
+      true,
+    );
+    expect(Array.from(test.labels)).toEqual([9, 0, 3]);
+    expect(readdirSync(d).sort()).toEqual(['cifar-10-batches-bin', DATA_FILES.cifar10.file]);
+  });
+
   it('checks the archive MD5 by default, names the file and leaves it in place', async () => {
     const d = withArchive('cifar-10-batches-bin', DATA_FILES.cifar10.file);
     const err = await loadCifar10({ split: 'test', dataDir: d }).catch((e: unknown) => e);

@@ -82,6 +82,15 @@ describe('downloadFile', () => {
     expect(seen.at(-1)).toEqual({ file: dest, received: payload.length, total: payload.length });
   });
 
+  it('concurrent calls for one destination share one transfer', async () => {
+    const dest = join(dir, 'file.bin');
+    await Promise.all(
+      [1, 2, 3].map(() => downloadFile({ url: `${base}/file.bin`, dest, md5, progress: false })),
+    );
+    expect(served).toBe(1);
+    expect(readFileSync(dest).equals(payload)).toBe(true);
+  });
+
   it('follows redirects', async () => {
     mode = 'redirect';
     const dest = join(dir, 'file.bin');

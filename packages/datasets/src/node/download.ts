@@ -72,6 +72,17 @@ function get(
  * the rename. An existing `dest` is never touched (returns at once).
  */
 export async function downloadFile(options: DownloadOptions): Promise<void> {
+  // Concurrent calls for one destination in this process share one transfer.
+  const running = inflight.get(options.dest);
+  if (running !== undefined) return running;
+  const p = download(options).finally(() => inflight.delete(options.dest));
+  inflight.set(options.dest, p);
+  return p;
+}
+
+const inflight = new Map<string, Promise<void>>();
+
+async function download(options: DownloadOptions): Promise<void> {
   const { url, dest } = options;
   if ((await sizeOf(dest)) >= 0) return;
   const part = `${dest}.part`;

@@ -108,7 +108,12 @@ async function extract(
         `expected the archive to contain ${f.folder}/, found [${found.join(', ')}]`,
       );
     }
-    await rename(join(tmp, f.folder), join(dir, f.folder));
+    try {
+      await rename(join(tmp, f.folder), join(dir, f.folder));
+    } catch (err) {
+      // Another process extracted it first: theirs is as good as ours.
+      if (!(await exists(join(dir, f.folder)))) throw err;
+    }
   } finally {
     // tar may still be closing files when it rejects; retry, and never mask the real error.
     await rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }).catch(
@@ -151,6 +156,12 @@ export async function ensureExtracted(
     );
   }
   const target = join(dir, f.folder);
+  // Concurrent loads (e.g. train and test at once) share one extraction.
+  const running = extracting.get(target);
+  if (running !== undefined) {
+    await running;
+    return target;
+  }
   if (await exists(target)) {
     const missing: string[] = [];
     for (const x of files) if (!(await isFile(join(target, x)))) missing.push(x);
@@ -160,6 +171,10 @@ export async function ensureExtracted(
         `it so ${archive} can be extracted there.`,
     );
   }
-  await extract(archive, f, dir);
+  const p = extract(archive, f, dir).finally(() => extracting.delete(target));
+  extracting.set(target, p);
+  await p;
   return target;
 }
+
+const extracting = new Map<string, Promise<void>>();

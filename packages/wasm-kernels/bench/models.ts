@@ -20,8 +20,8 @@ function convBn(x: tfl.SymbolicTensor, filters: number, kernelSize: number, stri
 }
 
 /** ResNet-18 with the CIFAR stem (3x3 stride-1 conv, no max-pool): 11,173,962 parameters. */
-export function resnet18Cifar(): tfl.LayersModel {
-  const input = tfl.input({ shape: [32, 32, 3] });
+export function resnet18Cifar(size = 32): tfl.LayersModel {
+  const input = tfl.input({ shape: [size, size, 3] });
   let x = tfl.layers.reLU().apply(convBn(input, 64, 3, 1)) as tfl.SymbolicTensor;
   let channels = 64;
   for (const [width, stride] of [[64, 1], [128, 2], [256, 2], [512, 2]] as const) {

@@ -98,12 +98,15 @@ export async function loadSplit(
           : await loaders.loadSvhn(common);
     return subset(ds, options.limit);
   } catch (error) {
-    if (error instanceof DatasetError || (error as Error).name?.endsWith('Error')) {
-      if (error instanceof CliError) throw error;
-      throw new CliError(`dataset '${name}' (${split}): ${(error as Error).message}`, 1, {
+    if (error instanceof CliError) throw error;
+    // DatasetError and its kin name the file; keep their message, say which dataset it was.
+    const known = error instanceof DatasetError ? '' : `${(error as Error)?.name ?? 'Error'}: `;
+    throw new CliError(
+      `dataset '${name}' (${split}): ${known}${(error as Error)?.message ?? String(error)}`,
+      1,
+      {
         cause: error,
-      });
-    }
-    throw error;
+      },
+    );
   }
 }

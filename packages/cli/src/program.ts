@@ -412,16 +412,31 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
     .description(
       'the model zoo with parameters and multiply-accumulates per image, per attention method',
     )
-    .addOption(new Option('--model <name>', 'only this model').choices(MODEL_NAMES))
+    .addOption(
+      new Option(
+        '--model <name>',
+        "one model, or 'all' (default: the paper's cnn3 and resnet18)",
+      ).choices([...MODEL_NAMES, 'all']),
+    )
     .option('--variants <list>', "'all' or a comma list of methods", 'all')
     .option('--classes <n>', 'number of classes', integer(2), 10)
     .option('--json', 'JSON output')
     .action(
-      async (flags: { model?: ModelName; variants: string; classes: number; json?: boolean }) => {
+      async (flags: {
+        model?: ModelName | 'all';
+        variants: string;
+        classes: number;
+        json?: boolean;
+      }) => {
         const methods = flags.variants === 'all' ? allMethods() : parseMethods(flags.variants);
         await modelsCommand(
           {
-            models: flags.model === undefined ? [...MODEL_NAMES] : [flags.model],
+            models:
+              flags.model === undefined
+                ? ['cnn3', 'resnet18']
+                : flags.model === 'all'
+                  ? [...MODEL_NAMES]
+                  : [flags.model],
             methods,
             classes: flags.classes,
             json: flags.json === true,

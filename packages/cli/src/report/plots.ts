@@ -14,6 +14,7 @@ const CONFIG = {
   background: 'white',
   view: { stroke: '#ddd' },
   axis: { labelFontSize: 11, titleFontSize: 12 },
+  legend: { labelLimit: 320 },
 };
 
 export interface PlotFile {

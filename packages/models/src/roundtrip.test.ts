@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { fillDeterministic, useCpu } from './__tests__/helpers.js';
 import { cnn3, type Cnn3Options } from './cnn3.js';
+import { describeModel } from './describe.js';
 import { resnet18, resnet34, type ResNetOptions } from './resnet.js';
 
 beforeAll(useCpu);
@@ -109,6 +110,8 @@ describe('save -> load round trip (tf.io in memory)', () => {
       model.weights.map((w) => w.originalName),
     );
     expect(predict(loaded, x)).toEqual(expected);
+    // Loaded attention layers are the registered @sevar/layers classes, so their MACs still count.
+    expect(describeModel(loaded)).toEqual(describeModel(model));
 
     tf.dispose(x);
     model.dispose();

@@ -82,6 +82,11 @@ describe('each gradient kernel frees its intermediates', () => {
       const filter = tf.tensor4d(seeded(3 * 3 * 3 * 4, 3), [3, 3, 3, 4]);
       return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: [2, 2], pad: [[0, 0], [4, 3], [4, 3], [0, 0]], dataFormat: 'NHWC', inputShape: [2, 8, 7, 3] }) as tf.Tensor;
     }],
+    ['Conv2DBackpropInput 1x1 stride 2 with explicit padding', () => {
+      const dy = tf.tensor4d(seeded(2 * 5 * 5 * 4, 2), [2, 5, 5, 4]);
+      const filter = tf.tensor4d(seeded(3 * 4, 3), [1, 1, 3, 4]);
+      return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: [2, 2], pad: [[0, 0], [1, 2], [2, 1], [0, 0]], dataFormat: 'NHWC', inputShape: [2, 8, 8, 3] }) as tf.Tensor;
+    }],
     ['DepthwiseConv2dNativeBackpropFilter multiplier 2', () => {
       const x = tf.tensor4d(seeded(2 * 9 * 8 * 3, 1), [2, 9, 8, 3]);
       const dy = tf.tensor4d(seeded(2 * 5 * 4 * 6, 2), [2, 5, 4, 6]);

@@ -1,13 +1,12 @@
 import type { Conv2DBackpropInputAttrs, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { kernelOps } from './call.js';
+import type { KernelOps } from './call.js';
 import { forwardConvInfo } from './conv_info.js';
 import { paddedConv } from './padded_conv.js';
-import { zeroUpsample } from './upsample.js';
 
 /**
- * dX as a forward convolution (XNNPACK) of the zero-upsampled dy with the spatially flipped
- * filter whose in/out channels are swapped; padding (KH - 1 - top) on the leading sides
- * and whatever makes the result exactly H x W on the trailing ones.
+ * dX as forward convolutions (XNNPACK). Stride 1: dy convolved with the spatially flipped,
+ * in/out-swapped filter, leading padding (KH - 1 - top). Strided: see `phasedInputGrad`.
  */
 export function conv2DBackpropInput(
   backendName: string,
@@ -29,24 +28,111 @@ export function conv2DBackpropInput(
   );
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { inHeight: h, inWidth: w, padInfo } = info;
+  if ((sh > 1 || sw > 1) && kh === 1 && kw === 1) return pointwiseInputGrad(ops, dy, filter, info);
+  if (sh > 1 || sw > 1) return phasedInputGrad(ops, dy, filter, info);
   const flipped = ops.call('Reverse', { x: filter }, { dims: [0, 1] });
   const swapped = ops.call('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
   ops.release(flipped);
-  const up = zeroUpsample(ops, dy, sh, sw);
   const top = kh - 1 - padInfo.top;
   const left = kw - 1 - padInfo.left;
-  const dx = paddedConv(ops, up, swapped, {
+  const dx = paddedConv(ops, dy, swapped, {
     pads: {
       top,
-      bottom: h + kh - 1 - top - (up.shape[1] as number),
+      bottom: h + kh - 1 - top - (dy.shape[1] as number),
       left,
-      right: w + kw - 1 - left - (up.shape[2] as number),
+      right: w + kw - 1 - left - (dy.shape[2] as number),
     },
     strides: [1, 1],
     dilations: [1, 1],
     depthwise: false,
   });
   ops.release(swapped);
-  if (up !== dy) ops.release(up);
+  return dx;
+}
+
+type ConvInfo = ReturnType<typeof forwardConvInfo>;
+
+/**
+ * Strided 1x1 dX (ResNet shortcuts): only every s-th row/col of dx is non-zero, so multiply
+ * dy by the transposed filter once and spread the result with zeros, instead of running
+ * s*s phases of which all but one are zero.
+ */
+function pointwiseInputGrad(ops: KernelOps, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+  const { strideHeight: sh, strideWidth: sw, batchSize: n, inHeight: h, inWidth: w } = info;
+  const { inChannels: ci, outChannels: co, padInfo } = info;
+  const [oh, ow] = [dy.shape[1] as number, dy.shape[2] as number];
+  const rows = ops.call('Reshape', { x: dy }, { shape: [n * oh * ow, co] });
+  const weights = ops.call('Reshape', { x: filter }, { shape: [ci, co] });
+  const product = ops.call('BatchMatMul', { a: rows, b: weights }, { transposeA: false, transposeB: true });
+  ops.release(rows, weights);
+  // Row q = oh*s + r of the spread grid holds input row q - top; r > 0 rows stay zero.
+  const view = ops.call('Reshape', { x: product }, { shape: [n, oh, 1, ow, 1, ci] });
+  ops.release(product);
+  const extraH = Math.max(0, padInfo.top + h - oh * sh);
+  const extraW = Math.max(0, padInfo.left + w - ow * sw);
+  const spread = ops.call(
+    'PadV2',
+    { x: view },
+    { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 },
+  );
+  ops.release(view);
+  const grid = ops.call('Reshape', { x: spread }, { shape: [n, oh * sh, ow * sw, ci] });
+  ops.release(spread);
+  let full = grid;
+  if (extraH > 0 || extraW > 0) {
+    full = ops.call('PadV2', { x: grid }, { paddings: [[0, 0], [0, extraH], [0, extraW], [0, 0]], constantValue: 0 });
+    ops.release(grid);
+  }
+  if (padInfo.top === 0 && padInfo.left === 0 && full.shape[1] === h && full.shape[2] === w) return full;
+  const dx = ops.call('Slice', { x: full }, { begin: [0, padInfo.top, padInfo.left, 0], size: [n, h, w, ci] });
+  ops.release(full);
+  return dx;
+}
+
+/**
+ * Strided dX without multiplying zeros: input row q = h + top = s*a + r only meets filter
+ * taps r, r + s, r + 2s, ..., so each of the s_h*s_w phases is a stride-1 correlation of dy
+ * with a sub-filter of ceil(K / s) taps. All phases run as ONE convolution whose output
+ * channels are (phase_h, phase_w, Ci); a depth-to-space transpose interleaves them and a
+ * slice drops the `top`/`left` padding rows.
+ */
+function phasedInputGrad(ops: KernelOps, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+  const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co, padInfo } = info;
+  const [oh, ow] = [dy.shape[1] as number, dy.shape[2] as number];
+  const jh = Math.ceil(kh / sh);
+  const jw = Math.ceil(kw / sw);
+  // Sub-filters: tap (j, r) of the zero-padded filter is kh = j*s + r; flip j (correlation).
+  const padded = ops.call(
+    'PadV2',
+    { x: filter },
+    { paddings: [[0, jh * sh - kh], [0, jw * sw - kw], [0, 0], [0, 0]], constantValue: 0 },
+  );
+  const split = ops.call('Reshape', { x: padded }, { shape: [jh, sh, jw, sw, ci, co] });
+  ops.release(padded);
+  const flipped = ops.call('Reverse', { x: split }, { dims: [0, 2] });
+  ops.release(split);
+  const moved = ops.call('Transpose', { x: flipped }, { perm: [0, 2, 5, 1, 3, 4] });
+  ops.release(flipped);
+  const phaseFilter = ops.call('Reshape', { x: moved }, { shape: [jh, jw, co, sh * sw * ci] });
+  ops.release(moved);
+  const ah = Math.ceil((padInfo.top + h) / sh);
+  const aw = Math.ceil((padInfo.left + w) / sw);
+  const phases = paddedConv(ops, dy, phaseFilter, {
+    pads: { top: jh - 1, bottom: ah - oh, left: jw - 1, right: aw - ow },
+    strides: [1, 1],
+    dilations: [1, 1],
+    depthwise: false,
+  });
+  ops.release(phaseFilter);
+  const byPhase = ops.call('Reshape', { x: phases }, { shape: [n, ah, aw, sh, sw, ci] });
+  ops.release(phases);
+  const interleaved = ops.call('Transpose', { x: byPhase }, { perm: [0, 1, 3, 2, 4, 5] });
+  ops.release(byPhase);
+  const full = ops.call('Reshape', { x: interleaved }, { shape: [n, ah * sh, aw * sw, ci] });
+  ops.release(interleaved);
+  if (padInfo.top === 0 && padInfo.left === 0 && ah * sh === h && aw * sw === w) return full;
+  const dx = ops.call('Slice', { x: full }, { begin: [0, padInfo.top, padInfo.left, 0], size: [n, h, w, ci] });
+  ops.release(full);
   return dx;
 }

@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { embeddedCifarBytes } from '@sevar/datasets';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -10,6 +14,11 @@ function run(args: string[]) {
     throw new Error(`${MAIN} is missing: build first (npx tsc -b examples/resnet18)`);
   return spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8', timeout: 110_000 });
 }
+
+let scratch: string | undefined;
+afterAll(async () => {
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
 
 describe('resnet18 example', () => {
   it('trains one smoke epoch with the bump variant and prints finite loss, top-1 and top-5', () => {
@@ -42,5 +51,42 @@ describe('resnet18 example', () => {
     expect(r.stderr.trim()).toBe(
       "--protocol: expected one of paper, cifar-standard, received 'imagenet'",
     );
+  });
+
+  it('runs the paper protocol (224 pipeline, imagenet stem) on CIFAR-10 files from --data-dir', async () => {
+    scratch = await mkdtemp(join(tmpdir(), 'sevar-resnet18-'));
+    const folder = join(scratch, 'cifar-10-batches-bin');
+    await mkdir(folder);
+    // Files in the real CIFAR-10 record layout; --limit keeps 2 images per split.
+    for (let i = 1; i <= 5; i++) {
+      await writeFile(
+        join(folder, `data_batch_${i}.bin`),
+        embeddedCifarBytes({ split: 'train', count: 2, seed: i }),
+      );
+    }
+    await writeFile(
+      join(folder, 'test_batch.bin'),
+      embeddedCifarBytes({ split: 'test', count: 2 }),
+    );
+    const r = run([
+      '--data-dir',
+      scratch,
+      '--protocol',
+      'paper',
+      '--limit',
+      '2',
+      '--batch-size',
+      '2',
+      '--epochs',
+      '1',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      /resnet18 \(imagenet stem, attention: se, \d+ params\) on cifar10 224x224: 2 train \/ 2 test, protocol paper, sgd lr 0\.0125 cosine, batch 2/,
+    );
+    const m = /train loss (\S+) .* test loss (\S+) /.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    for (const loss of m!.slice(1).map(Number)) expect(Number.isFinite(loss)).toBe(true);
   });
 });

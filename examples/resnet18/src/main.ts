@@ -32,6 +32,7 @@ const HELP = `Usage: node dist/main.js [options]
   --data-dir <dir>         folder holding the official files (or their extracted contents)
   --download               fetch the dataset into the cache or --data-dir when missing
   --seed <n>               default 0
+  --limit <n>              use only the first n images of each split (quick checks)
   --smoke                  1 short epoch on a slice of the embedded dataset (also SEVAR_SMOKE=1)
   --help`;
 
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       'data-dir': { type: 'string' },
       download: { type: 'boolean', default: false },
       seed: { type: 'string' },
+      limit: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
@@ -103,6 +105,7 @@ async function main(): Promise<void> {
     warmupEpochs: num('warmup-epochs', v['warmup-epochs'], base.warmupEpochs, false),
   };
   const seed = num('seed', v.seed, 0, true);
+  const limit = v.limit === undefined ? undefined : num('limit', v.limit, 0, true);
   if (p.epochs < 1 || p.batchSize < 1) throw new Error('--epochs and --batch-size: expected >= 1');
 
   // Resolve backend packages from this program, so an `npm install @tensorflow/tfjs-node` here counts.
@@ -119,6 +122,10 @@ async function main(): Promise<void> {
     const source = { dataDir: v['data-dir'], download: v.download };
     trainSet = await loadSplit(dataset, 'train', source);
     testSet = await loadSplit(dataset, 'test', source);
+  }
+  if (limit !== undefined) {
+    trainSet = firstImages(trainSet, limit);
+    testSet = firstImages(testSet, limit);
   }
   // Digits are not mirror-symmetric: no horizontal flip for SVHN.
   const flip = trainSet.name !== 'svhn';
@@ -171,6 +178,17 @@ async function main(): Promise<void> {
   const last = result.history.at(-1)?.test;
   if (last) console.log(`final: test top-1 ${pct(last.top1)}, top-5 ${pct(last.top5)}`);
   model.dispose();
+}
+
+function firstImages(ds: ImageDataset, n: number): ImageDataset {
+  const count = Math.min(n, ds.count);
+  const size = ds.height * ds.width * 3;
+  return {
+    ...ds,
+    count,
+    images: ds.images.subarray(0, count * size),
+    labels: ds.labels.subarray(0, count),
+  };
 }
 
 function pct(fraction: number): string {

@@ -11,7 +11,7 @@ import {
   UnknownModelError,
 } from './errors.js';
 import { MODEL_NAMES, createModel } from './registry.js';
-import { resnet18, resnet34, type ResNetOptions } from './resnet.js';
+import { buildResNet, resnet18, resnet34, type ResNetOptions } from './resnet.js';
 
 beforeAll(useCpu);
 
@@ -160,6 +160,13 @@ describe('bad arguments fail fast with typed errors', () => {
       thrown(res({ attention: 'se', attentionOptions: 4 as never }), ModelConfigError).message,
     ).toBe(
       "resnet18: option 'attentionOptions' must be an object of @sevar/layers options; received 4.",
+    );
+  });
+
+  it('buildResNet checks its block counts', () => {
+    const build = () => buildResNet('resnet10', [1, 1, 0, 1], { numClasses: 10, stem: 'cifar' });
+    expect(thrown(build, ModelConfigError).message).toBe(
+      "resnet10: option 'blocks' must be four integers >= 1 (blocks per stage); received [1, 1, 0, 1].",
     );
   });
 

@@ -1,6 +1,7 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { VariantName } from '@sevar/layers';
 
+import { ModelConfigError } from './errors.js';
 import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
 import {
   checkAttention,
@@ -68,6 +69,13 @@ export function buildResNet(
   blocks: readonly [number, number, number, number],
   options: ResNetOptions,
 ): tfl.LayersModel {
+  if (
+    !Array.isArray(blocks) ||
+    blocks.length !== 4 ||
+    !blocks.every((n) => Number.isInteger(n) && n >= 1)
+  ) {
+    throw new ModelConfigError(arch, 'blocks', 'four integers >= 1 (blocks per stage)', blocks);
+  }
   checkKeys(arch, options, KEYS);
   const attention = checkAttention(arch, options.attention);
   const numClasses = checkNumClasses(arch, options.numClasses);

@@ -81,11 +81,11 @@ class MatParser {
     const text = new TextDecoder('latin1').decode(head.subarray(0, 116));
     const e0 = head[126];
     const e1 = head[127];
-    if (e0 === 0x49 && e1 === 0x4d)
-      this.le = true; // 'IM'
-    else if (e0 === 0x4d && e1 === 0x49)
-      this.le = false; // 'MI'
-    else {
+    // The writer stores 'MI' as a 16-bit value: it reads back as 'IM' on little-endian files.
+    const little = e0 === 0x49 && e1 === 0x4d;
+    const big = e0 === 0x4d && e1 === 0x49;
+    this.le = little;
+    if (!little && !big) {
       throw this.fail(
         `expected the MAT-file endian indicator 'IM' or 'MI' at bytes 126-127, received ` +
           `0x${(e0 ?? 0).toString(16)} 0x${(e1 ?? 0).toString(16)} (not a MAT-file level 5?)`,
@@ -105,11 +105,7 @@ class MatParser {
       if (tag.type === MI_COMPRESSED) {
         await this.parseCompressed(reader, tag.nbytes);
       } else if (tag.type === MI_MATRIX) {
-        await this.parseMatrix(
-          reader,
-          tag.nbytes,
-          reader.file === this.file ? 'file' : reader.what,
-        );
+        await this.parseMatrix(reader, tag.nbytes, 'file');
         await reader.skip(pad8(tag.nbytes), 'padding');
       } else if (tag.small === null) {
         // Other top-level elements carry nothing this parser reads.

@@ -48,7 +48,13 @@ function placeHint(f: DataFile, dir: string): string {
   );
 }
 
+/** Files already verified in this process, keyed by path, size and mtime (no re-hashing). */
+const verified = new Set<string>();
+
 async function verifyFile(path: string, f: DataFile): Promise<void> {
+  const st = await stat(path);
+  const key = `${path}\0${st.size}\0${st.mtimeMs}`;
+  if (verified.has(key)) return;
   const got = await md5File(path);
   if (got !== f.md5) {
     throw new ChecksumError(
@@ -58,6 +64,7 @@ async function verifyFile(path: string, f: DataFile): Promise<void> {
       ` (expected the official ${f.file}; the file was left in place; pass verify: false to use it anyway)`,
     );
   }
+  verified.add(key);
 }
 
 /** Returns the path of a single-file dataset file (SVHN), downloading it if asked. */

@@ -121,8 +121,7 @@ describe('installed with npm into a project outside the workspace', () => {
       '@tensorflow/tfjs-layers': TFJS,
       '@tensorflow/tfjs-backend-cpu': TFJS,
     };
-    // The CLI is checked above; its plotting dependencies are not needed to use the libraries.
-    for (const name of names.filter((n) => n !== '@sevar/cli')) {
+    for (const name of names) {
       dependencies[name] = `file:${packed.get(name)!.tarball}`;
     }
     const manifest = { name: 'sevar-consumer', private: true, type: 'module', dependencies };
@@ -159,6 +158,25 @@ describe('installed with npm into a project outside the workspace', () => {
     expect(result['cnn3Params']).toBe(123150);
     expect(Number.isFinite(result['trainLoss'])).toBe(true);
     expect(result['deepImport']).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+  });
+
+  it('installs a working `sevar` binary', async () => {
+    expect(names).toContain('@sevar/cli');
+    const sevar = join(project, 'node_modules', '.bin', 'sevar');
+    const version = await run(sevar, ['--version']);
+    expect(version.stdout.trim()).toBe(versions.get('@sevar/cli'));
+    const { stdout } = await run(sevar, ['variants']);
+    // Extra parameters at C=64, r=16 (m=4, h=8), counted by hand: kernels + biases of each FC.
+    const params = {
+      se: 64 * 4 + 4 + 4 * 64 + 64,
+      'slow-squeeze': 64 * 8 + 8 + 8 * 4 + 4 + 4 * 64 + 64,
+      'slow-excite': 64 * 4 + 4 + 4 * 8 + 8 + 8 * 64 + 64,
+      'slow-squeeze-slow-excite': 64 * 8 + 8 + 8 * 4 + 4 + 4 * 8 + 8 + 8 * 64 + 64,
+      bump: 64 * 4 + 4 + 4 * 4 + 4 + 4 * 64 + 64,
+    };
+    for (const [name, count] of Object.entries(params)) {
+      expect(stdout).toMatch(new RegExp(`^${name} .* ${count}$`, 'm'));
+    }
   });
 
   it('type-checks a strict nodenext TypeScript program against the published .d.ts', async () => {

@@ -7,6 +7,7 @@ import { conv2DBackpropInput } from './kernels/conv2d_backprop_input.js';
 import { depthwiseConv2dNativeBackpropFilter } from './kernels/depthwise_backprop_filter.js';
 import { depthwiseConv2dNativeBackpropInput } from './kernels/depthwise_backprop_input.js';
 import { maxPoolGrad } from './kernels/max_pool_grad.js';
+import { sumVia } from './kernels/sum_leading.js';
 
 /** A kernel written once for any backend, given that backend's name. */
 type BackendKernel = (backendName: string, args: never) => TensorInfo;
@@ -18,23 +19,26 @@ const always =
   () =>
     k as BackendKernel;
 
+/** A kernel that handles some cases itself and hands the rest to the stock one. */
+function wrapping(kernelName: string, via: (stock: KernelConfig) => unknown): KernelFactory {
+  return (previous) => {
+    if (previous === undefined) {
+      throw new BackendNotLoadedError(
+        `@sevar/wasm-kernels: expected a stock ${kernelName} kernel to wrap, found none`,
+      );
+    }
+    return via(previous) as BackendKernel;
+  };
+}
+
 const factories: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFactory>([
   [tf.Conv2DBackpropFilter, always(conv2DBackpropFilter)],
   [tf.Conv2DBackpropInput, always(conv2DBackpropInput)],
   [tf.DepthwiseConv2dNativeBackpropFilter, always(depthwiseConv2dNativeBackpropFilter)],
   [tf.DepthwiseConv2dNativeBackpropInput, always(depthwiseConv2dNativeBackpropInput)],
   [tf.MaxPoolGrad, always(maxPoolGrad)],
-  [
-    tf.BatchMatMul,
-    (previous) => {
-      if (previous === undefined) {
-        throw new BackendNotLoadedError(
-          '@sevar/wasm-kernels: expected a BatchMatMul kernel to wrap, found none',
-        );
-      }
-      return batchMatMulVia(previous) as BackendKernel;
-    },
-  ],
+  [tf.BatchMatMul, wrapping(tf.BatchMatMul, batchMatMulVia)],
+  [tf.Sum, wrapping(tf.Sum, sumVia)],
 ]);
 
 /** Kernel names `registerWasmTrainingKernels` registers for the 'wasm' backend. */

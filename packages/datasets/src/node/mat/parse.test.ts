@@ -85,7 +85,7 @@ describe('MAT v5 parser on bad input', () => {
 
   it('a flipped byte inside a compressed element is reported as corrupt zlib', async () => {
     const bad = Uint8Array.from(good);
-    bad[128 + 8 + 500] ^= 0xff;
+    bad[128 + 8 + 500] = bad[128 + 8 + 500]! ^ 0xff;
     await expect(parseMat(bad, 'flipped.mat')).rejects.toThrow(
       /flipped.mat: .*(corrupt zlib|expected)/,
     );

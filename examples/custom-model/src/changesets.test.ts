@@ -21,6 +21,13 @@ interface Manifest {
 let work: string;
 const before = new Map<string, Manifest>();
 
+/** semver increment of a plain x.y.z version. */
+function inc(version: string, kind: 'major' | 'minor' | 'patch'): string {
+  const [x, y, z] = version.split('.').map(Number) as [number, number, number];
+  if (kind === 'major') return `${x + 1}.0.0`;
+  return kind === 'minor' ? `${x}.${y + 1}.0` : `${x}.${y}.${z + 1}`;
+}
+
 async function manifestAt(dir: string): Promise<Manifest> {
   return JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as Manifest;
 }
@@ -42,7 +49,7 @@ beforeAll(async () => {
   }
   await writeFile(
     join(work, '.changeset', 'layers-feature.md'),
-    '---\n"@sevar/layers": minor\n---\n\nA new variant option.\n',
+    '---\n"@sevar/layers": major\n---\n\nA new variant option.\n',
   );
   await writeFile(
     join(work, '.changeset', 'datasets-fix.md'),
@@ -61,10 +68,12 @@ afterAll(async () => {
 
 describe('changeset version', () => {
   it('bumps each package by its own changeset', async () => {
-    expect(before.get('packages/layers')?.version).toBe('0.0.0');
-    expect(before.get('packages/datasets')?.version).toBe('0.0.0');
-    expect((await manifestAt(join(work, 'packages/layers'))).version).toBe('0.1.0');
-    expect((await manifestAt(join(work, 'packages/datasets'))).version).toBe('0.0.1');
+    const layers = before.get('packages/layers')!.version;
+    const datasets = before.get('packages/datasets')!.version;
+    expect((await manifestAt(join(work, 'packages/layers'))).version).toBe(inc(layers, 'major'));
+    expect((await manifestAt(join(work, 'packages/datasets'))).version).toBe(
+      inc(datasets, 'patch'),
+    );
   });
 
   it('leaves a package that neither changed nor depends on a changed one alone', async () => {
@@ -76,16 +85,18 @@ describe('changeset version', () => {
   });
 
   it('patches a dependent whose workspace range no longer covers the new version', async () => {
-    // @sevar/models depends on `workspace:^` (^0.0.0), which excludes layers 0.1.0.
-    expect(before.get('packages/models')?.dependencies?.['@sevar/layers']).toBe('workspace:^');
-    const models = await manifestAt(join(work, 'packages/models'));
-    expect(models.version).toBe('0.0.1');
+    // @sevar/models depends on `workspace:^`: a major release of layers leaves that range.
+    const models = before.get('packages/models')!;
     expect(models.dependencies?.['@sevar/layers']).toBe('workspace:^');
+    const after = await manifestAt(join(work, 'packages/models'));
+    expect(after.version).toBe(inc(models.version, 'patch'));
+    expect(after.dependencies?.['@sevar/layers']).toBe('workspace:^');
   });
 
   it('writes per-package changelogs and consumes the changesets', async () => {
     const changelog = await readFile(join(work, 'packages/layers/CHANGELOG.md'), 'utf8');
-    expect(changelog).toContain('## 0.1.0');
+    expect(changelog).toContain(`## ${inc(before.get('packages/layers')!.version, 'major')}`);
+    expect(changelog).toContain('### Major Changes');
     expect(changelog).toContain('A new variant option.');
     expect(changelog).not.toContain('Fix a parser edge case.');
     const left = (await readdir(join(work, '.changeset'))).filter((f) => f.endsWith('.md'));

@@ -60,7 +60,12 @@ export async function runPool(
   ctx.interrupt.training = true;
 
   const runWorker = (worker: Worker) =>
-    new Promise<void>((resolvePromise) => {
+    new Promise<void>((resolveRun) => {
+      let done = false;
+      const resolvePromise = () => {
+        done = true;
+        resolveRun();
+      };
       const take = () => {
         if (next >= jobs.length || errors.length > 0 || ctx.interrupt.stopAfterEpoch) {
           resolvePromise();
@@ -86,6 +91,18 @@ export async function runPool(
         errors.push({ name: error.name, message: error.message, exitCode: 1 });
         stopAll(2);
         resolvePromise();
+      });
+      // A worker that dies without an error event (killed, out of memory) must not hang the pool.
+      worker.on('exit', (code) => {
+        if (!done) {
+          errors.push({
+            name: 'Error',
+            message: `a training worker exited with code ${code}`,
+            exitCode: 1,
+          });
+          stopAll(2);
+          resolvePromise();
+        }
       });
       take();
     });

@@ -106,6 +106,48 @@ describe('sevar binary', () => {
     expect(p.runs.map((r) => r.test)).toEqual(s.runs.map((r) => r.test));
   });
 
+  it('Ctrl-C stops every worker of compare --jobs 2 after a checkpoint; the same command finishes', async () => {
+    const out = join(await tempDir('pool-sigint'), 'out');
+    const args = [
+      'compare',
+      '--variants',
+      'se',
+      '--epochs',
+      '3',
+      '--limit-train',
+      '192',
+      '--limit-test',
+      '20',
+      '--jobs',
+      '2',
+      '--backend',
+      'wasm',
+      '--out',
+      out,
+    ];
+    let sent = false;
+    const stopped = await spawnCli(args, {
+      onStderr: (text, child) => {
+        if (!sent && text.includes('epoch 1/3')) {
+          sent = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    expect(stopped.code, stopped.stderr).toBe(130);
+    const line = expectOneLineError(stopped.stderr);
+    expect(line).toMatch(/none-seed1 stopped after [12] of 3 epochs/);
+    expect(line).toMatch(/se-seed1 stopped after [12] of 3 epochs/);
+    expect(existsSync(join(out, 'results.json'))).toBe(false);
+    const resumed = await spawnCli(args);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const res = await readJson<CompareResults>(join(out, 'results.json'));
+    expect(res.runs.map((r) => r.history.map((h) => h.epoch))).toEqual([
+      [1, 2, 3],
+      [1, 2, 3],
+    ]);
+  });
+
   it('bench measures installed backends and reports the missing ones', async () => {
     const r = await spawnCli([
       'bench',

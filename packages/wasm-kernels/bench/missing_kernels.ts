@@ -11,7 +11,9 @@ import { cnn3, resnet18Cifar } from './models.js';
 
 function gatedNet(): tfl.LayersModel {
   const input = tfl.input({ shape: [16, 16, 3] });
-  let x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false }).apply(input);
+  let x = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false })
+    .apply(input);
   x = tfl.layers.batchNormalization().apply(x);
   x = tfl.layers.activation({ activation: 'relu' }).apply(x);
   x = tfl.layers.depthwiseConv2d({ kernelSize: 3, strides: 2, padding: 'same' }).apply(x);
@@ -37,13 +39,20 @@ const nets: Array<[string, () => tfl.LayersModel, number]> = [
 
 async function kernelsOfStep(build: () => tfl.LayersModel, size: number): Promise<string[]> {
   const net = build();
-  const opts = [tf.train.sgd(0.1), tf.train.momentum(0.1, 0.9), tf.train.adam(0.01), tf.train.adadelta(1)];
+  const opts = [
+    tf.train.sgd(0.1),
+    tf.train.momentum(0.1, 0.9),
+    tf.train.adam(0.01),
+    tf.train.adadelta(1),
+  ];
   const xs = tf.randomNormal([2, size, size, 3]);
   const ys = tf.oneHot(tf.tensor1d([1, 7], 'int32'), 10);
   const names = new Set<string>();
   for (const opt of opts) {
     const info = await tf.profile(() => {
-      opt.minimize(() => tf.losses.softmaxCrossEntropy(ys, net.apply(xs, { training: true }) as tf.Tensor));
+      opt.minimize(() =>
+        tf.losses.softmaxCrossEntropy(ys, net.apply(xs, { training: true }) as tf.Tensor),
+      );
     });
     for (const k of info.kernelNames) if (!k.endsWith('__op')) names.add(k);
     opt.dispose();
@@ -59,7 +68,9 @@ for (const [name, build, size] of nets) {
   await tf.setBackend('cpu');
   const used = await kernelsOfStep(build, size);
   const missing = used.filter((k) => tf.getKernel(k, 'wasm') === undefined);
-  console.log(`${name}: ${used.length} kernels per training step; missing on stock wasm: ${missing.join(', ') || 'none'}`);
+  console.log(
+    `${name}: ${used.length} kernels per training step; missing on stock wasm: ${missing.join(', ') || 'none'}`,
+  );
 }
 await tf.setBackend('wasm');
 console.log(`registered: ${registerWasmTrainingKernels().join(', ')}`);

@@ -27,7 +27,12 @@ export function profileKernels(backendName: string): { stop(): KernelTime[] } {
       const elapsed = performance.now() - t0;
       const children = stack.pop() ?? 0;
       if (stack.length > 0) stack[stack.length - 1]! += elapsed;
-      const s = stats.get(config.kernelName) ?? { name: config.kernelName, calls: 0, selfMs: 0, totalMs: 0 };
+      const s = stats.get(config.kernelName) ?? {
+        name: config.kernelName,
+        calls: 0,
+        selfMs: 0,
+        totalMs: 0,
+      };
       s.calls++;
       s.selfMs += elapsed - children;
       s.totalMs += elapsed;

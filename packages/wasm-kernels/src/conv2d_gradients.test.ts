@@ -18,12 +18,27 @@ interface Case {
 // Kernel sizes 1/3/7 (and a non-square one), strides 1-3 (and unequal ones), every padding
 // mode, non-square images, batch and channel counts of 1 and more.
 const cases: Case[] = [];
-const kernels: Array<[number, number]> = [[1, 1], [3, 3], [7, 7], [3, 5]];
-const strides: Array<[number, number]> = [[1, 1], [2, 2], [3, 3], [1, 2]];
+const kernels: Array<[number, number]> = [
+  [1, 1],
+  [3, 3],
+  [7, 7],
+  [3, 5],
+];
+const strides: Array<[number, number]> = [
+  [1, 1],
+  [2, 2],
+  [3, 3],
+  [1, 2],
+];
 let i = 0;
 for (const k of kernels) {
   for (const s of strides) {
-    const explicit: Pad = [[0, 0], [i % 3, (i + 1) % 4], [(i + 2) % 5, i % 2], [0, 0]];
+    const explicit: Pad = [
+      [0, 0],
+      [i % 3, (i + 1) % 4],
+      [(i + 2) % 5, i % 2],
+      [0, 0],
+    ];
     for (const pad of ['same', 'valid', explicit] as Pad[]) {
       cases.push({
         n: i % 3 === 0 ? 1 : 3,
@@ -40,7 +55,21 @@ for (const k of kernels) {
   }
 }
 // Explicit padding larger than the kernel reach: the input gradient must crop, not pad.
-cases.push({ n: 2, h: 8, w: 9, ci: 2, co: 3, k: [3, 3], s: [2, 1], pad: [[0, 0], [4, 3], [5, 2], [0, 0]] });
+cases.push({
+  n: 2,
+  h: 8,
+  w: 9,
+  ci: 2,
+  co: 3,
+  k: [3, 3],
+  s: [2, 1],
+  pad: [
+    [0, 0],
+    [4, 3],
+    [5, 2],
+    [0, 0],
+  ],
+});
 
 interface Grads {
   dx: Float32Array;
@@ -67,7 +96,9 @@ describe('conv2d gradients on wasm match the cpu backend', () => {
     registerWasmTrainingKernels();
   });
   afterAll(() => {
-    console.log(`conv2d dx/dW worst relative error wasm vs cpu: ${worst.toExponential(2)} over ${cases.length} cases`);
+    console.log(
+      `conv2d dx/dW worst relative error wasm vs cpu: ${worst.toExponential(2)} over ${cases.length} cases`,
+    );
   });
 
   it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_label, c) => {

@@ -22,7 +22,21 @@ const cases: Case[] = [
   { n: 2, h: 10, w: 11, c: 2, m: 3, k: [3, 3], s: [3, 3], pad: 'valid' },
   { n: 2, h: 8, w: 9, c: 4, m: 2, k: [1, 1], s: [2, 2], pad: 'valid' },
   { n: 2, h: 11, w: 9, c: 3, m: 1, k: [7, 7], s: [1, 1], pad: 'same' },
-  { n: 2, h: 9, w: 10, c: 2, m: 2, k: [5, 3], s: [2, 2], pad: [[0, 0], [1, 3], [2, 0], [0, 0]] },
+  {
+    n: 2,
+    h: 9,
+    w: 10,
+    c: 2,
+    m: 2,
+    k: [5, 3],
+    s: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 3],
+      [2, 0],
+      [0, 0],
+    ],
+  },
 ];
 
 function depthwiseGrads(c: Case): { dx: Float32Array; dw: Float32Array } {
@@ -58,7 +72,14 @@ function naiveDepthwiseGrads(
   dy: Float32Array,
   info: backend_util.Conv2DInfo,
 ): { dx: Float64Array; dw: Float64Array } {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dwd } = info;
   const m = info.outChannels / c;
@@ -94,7 +115,15 @@ describe('dilated depthwise gradient kernels on wasm match the defining sums', (
     registerWasmTrainingKernels();
     const xShape = [...xs] as [number, number, number, number];
     const fShape = [...fs] as [number, number, number, number];
-    const info = backend_util.computeConv2DInfo(xShape, fShape, [...s], [...d], pad, undefined, true);
+    const info = backend_util.computeConv2DInfo(
+      xShape,
+      fShape,
+      [...s],
+      [...d],
+      pad,
+      undefined,
+      true,
+    );
     const xv = seeded(tf.util.sizeFromShape(xShape), 7);
     const fv = seeded(tf.util.sizeFromShape(fShape), 8);
     const dyv = seeded(tf.util.sizeFromShape(info.outShape), 9);
@@ -104,14 +133,22 @@ describe('dilated depthwise gradient kernels on wasm match the defining sums', (
       const x = tf.tensor4d(xv, xShape);
       const f = tf.tensor4d(fv, fShape);
       const dy = tf.tensor4d(dyv, info.outShape);
-      const gx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: f }, {
-        ...attrs,
-        inputShape: xShape,
-      }) as tf.Tensor;
-      const gw = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, {
-        ...attrs,
-        filterShape: fShape,
-      }) as tf.Tensor;
+      const gx = tf.engine().runKernel(
+        'DepthwiseConv2dNativeBackpropInput',
+        { dy, filter: f },
+        {
+          ...attrs,
+          inputShape: xShape,
+        },
+      ) as tf.Tensor;
+      const gw = tf.engine().runKernel(
+        'DepthwiseConv2dNativeBackpropFilter',
+        { x, dy },
+        {
+          ...attrs,
+          filterShape: fShape,
+        },
+      ) as tf.Tensor;
       return [gx.dataSync(), gw.dataSync()];
     });
     expect(maxRelativeError(dx!, ref.dx)).toBeLessThan(1e-4);

@@ -30,7 +30,9 @@ function poolGrad(c: Case): Float32Array {
     const x = tf.tensor4d(v, c.x);
     const probe = tf.maxPool(x, c.size, c.s, c.pad);
     const r = tf.tensor(seeded(probe.size, 22), probe.shape);
-    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.s, c.pad), r)))(x);
+    const g = tf.grad((a: tf.Tensor) =>
+      tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.size, c.s, c.pad), r)),
+    )(x);
     return g.dataSync() as Float32Array;
   });
 }
@@ -50,7 +52,9 @@ describe('MaxPoolGrad on wasm matches the cpu backend', () => {
     await tf.setBackend('wasm');
     const g = tf.tidy(() => {
       const x = tf.tensor4d([-3, -1, -2, -5], [1, 2, 2, 1]);
-      return tf.grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x).dataSync();
+      return tf
+        .grad((a: tf.Tensor) => tf.sum(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid')))(x)
+        .dataSync();
     });
     expect(Array.from(g)).toEqual([0, 1, 0, 0]);
   });

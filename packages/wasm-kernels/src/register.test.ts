@@ -47,7 +47,10 @@ describe('registerWasmTrainingKernels', () => {
       tf.tidy(() =>
         tf.engine().runKernel(
           'Conv2DBackpropFilter',
-          { x: tf.tensor4d(seeded(2 * 3 * 5 * 5, 1), [2, 3, 5, 5]), dy: tf.tensor4d(seeded(2 * 4 * 3 * 3, 2), [2, 4, 3, 3]) },
+          {
+            x: tf.tensor4d(seeded(2 * 3 * 5 * 5, 1), [2, 3, 5, 5]),
+            dy: tf.tensor4d(seeded(2 * 4 * 3 * 3, 2), [2, 4, 3, 3]),
+          },
           { strides: 1, pad: 'valid', dataFormat: 'NCHW', filterShape: [3, 3, 3, 4] },
         ),
       );

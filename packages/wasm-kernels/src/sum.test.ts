@@ -3,7 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { backendBuffers, maxRelativeError, onBackend, seeded } from './__tests__/helpers.js';
 import { registerWasmTrainingKernels } from './index.js';
 
-const cases: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean; dtype: 'float32' | 'int32' }> = [
+const cases: Array<{
+  shape: number[];
+  axis: number | number[];
+  keepDims: boolean;
+  dtype: 'float32' | 'int32';
+}> = [
   { shape: [4, 5, 6, 7], axis: [0, 1, 2], keepDims: false, dtype: 'float32' },
   { shape: [4, 5, 6, 7], axis: [2, 0, 1], keepDims: true, dtype: 'float32' },
   { shape: [9, 3], axis: 0, keepDims: false, dtype: 'float32' },
@@ -18,7 +23,14 @@ const cases: Array<{ shape: number[]; axis: number | number[]; keepDims: boolean
 function sum(c: (typeof cases)[number]): { shape: number[]; values: ArrayLike<number> } {
   return tf.tidy(() => {
     const raw = seeded(tf.util.sizeFromShape(c.shape), 41);
-    const x = c.dtype === 'int32' ? tf.tensor(raw.map((v) => Math.round(v * 100)), c.shape, 'int32') : tf.tensor(raw, c.shape);
+    const x =
+      c.dtype === 'int32'
+        ? tf.tensor(
+            raw.map((v) => Math.round(v * 100)),
+            c.shape,
+            'int32',
+          )
+        : tf.tensor(raw, c.shape);
     const y = tf.sum(x, c.axis, c.keepDims);
     return { shape: y.shape, values: y.dataSync() };
   });

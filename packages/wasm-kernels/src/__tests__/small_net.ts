@@ -9,11 +9,15 @@ import { seeded } from './helpers.js';
  */
 export function buildSmallNet(): tfl.LayersModel {
   const input = tfl.input({ shape: [12, 10, 3] });
-  let x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false }).apply(input);
+  let x = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 3, padding: 'same', useBias: false })
+    .apply(input);
   x = tfl.layers.batchNormalization().apply(x);
   x = tfl.layers.activation({ activation: 'relu' }).apply(x);
   x = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(x);
-  x = tfl.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }).apply(x);
+  x = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' })
+    .apply(x);
   const squeezed = tfl.layers.globalAveragePooling2d({}).apply(x);
   let gate = tfl.layers.dense({ units: 4, activation: 'relu' }).apply(squeezed);
   gate = tfl.layers.dense({ units: 8, activation: 'sigmoid' }).apply(gate);
@@ -29,24 +33,27 @@ export const smallNetBatch = 4;
 
 /** Fixed weights for the net, so that every backend starts from the same point. */
 export function fixedWeights(model: tfl.LayersModel): tf.Tensor[] {
-  return model.getWeights().map((w, i) =>
-    w.name.includes('moving_variance') || w.name.includes('gamma')
-      ? tf.add(tf.scalar(1), tf.mul(tf.scalar(0.1), tf.tensor(seeded(w.size, 100 + i), w.shape)))
-      : tf.mul(tf.scalar(0.5), tf.tensor(seeded(w.size, 100 + i), w.shape)),
-  );
+  // Variances and BN scales near 1, everything else small and signed.
+  return model.weights.map((w, i) => {
+    const shape = w.shape as number[];
+    const noise = tf.tensor(seeded(tf.util.sizeFromShape(shape), 100 + i), shape);
+    return w.name.includes('moving_variance') || w.name.includes('gamma')
+      ? tf.add(tf.scalar(1), tf.mul(tf.scalar(0.1), noise))
+      : tf.mul(tf.scalar(0.5), noise);
+  });
 }
 
 /** One optimizer step on a fixed batch; returns the loss. */
 export function trainStep(model: tfl.LayersModel, optimizer: tf.Optimizer): number {
-  const loss = tf.tidy(() => {
+  const loss = tf.tidy((): tf.Scalar => {
     const xs = tf.tensor4d(seeded(smallNetBatch * 12 * 10 * 3, 11), [smallNetBatch, 12, 10, 3]);
     const ys = tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), 5);
     return optimizer.minimize(
       () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor),
       true,
-    );
+    ) as tf.Scalar;
   });
-  const value = loss!.dataSync()[0] as number;
-  loss!.dispose();
+  const value = loss.dataSync()[0] as number;
+  loss.dispose();
   return value;
 }

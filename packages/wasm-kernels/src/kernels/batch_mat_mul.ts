@@ -1,4 +1,9 @@
-import type { BatchMatMulAttrs, KernelBackend, KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  BatchMatMulAttrs,
+  KernelBackend,
+  KernelConfig,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { kernelOps } from './call.js';
 
 /**
@@ -10,14 +15,24 @@ import { kernelOps } from './call.js';
 export function batchMatMulVia(stock: KernelConfig) {
   return (
     backendName: string,
-    args: { inputs: { a: TensorInfo; b: TensorInfo }; backend: KernelBackend; attrs: BatchMatMulAttrs },
+    args: {
+      inputs: { a: TensorInfo; b: TensorInfo };
+      backend: KernelBackend;
+      attrs: BatchMatMulAttrs;
+    },
   ): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const { a, b } = inputs;
     const batchA = a.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     const batchB = b.shape.slice(0, -2).reduce((p, d) => p * d, 1);
     const transposed = attrs.transposeA || attrs.transposeB;
-    if (!transposed || batchA !== 1 || batchB !== 1 || a.dtype !== 'float32' || b.dtype !== 'float32') {
+    if (
+      !transposed ||
+      batchA !== 1 ||
+      batchB !== 1 ||
+      a.dtype !== 'float32' ||
+      b.dtype !== 'float32'
+    ) {
       return stock.kernelFunc({ inputs, backend, attrs: { ...attrs } }) as TensorInfo;
     }
     const ops = kernelOps(backendName, backend);

@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { KernelBackend, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs-core';
+import type {
+  KernelBackend,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import { TrainingKernelError } from '../errors.js';
 
 /**
@@ -36,11 +41,7 @@ export function release(backend: KernelBackend, ...infos: TensorInfo[]): void {
 }
 
 /** A view of `x` with another shape: Reshape on wasm and cpu only adds a reference. */
-export function reshape(
-  ops: KernelOps,
-  x: TensorInfo,
-  shape: number[],
-): TensorInfo {
+export function reshape(ops: KernelOps, x: TensorInfo, shape: number[]): TensorInfo {
   return ops.call('Reshape', { x }, { shape });
 }
 
@@ -56,7 +57,8 @@ export function kernelOps(backendName: string, backend: KernelBackend): KernelOp
   return {
     backendName,
     backend,
-    call: (kernelName, inputs, attrs) => callKernel(backendName, backend, kernelName, inputs, attrs),
+    call: (kernelName, inputs, attrs) =>
+      callKernel(backendName, backend, kernelName, inputs, attrs),
     release: (...infos) => release(backend, ...infos),
   };
 }

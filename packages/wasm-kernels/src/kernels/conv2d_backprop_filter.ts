@@ -11,7 +11,11 @@ import { paddedConv } from './padded_conv.js';
  */
 export function conv2DBackpropFilter(
   backendName: string,
-  args: { inputs: { x: TensorInfo; dy: TensorInfo }; backend: KernelBackend; attrs: Conv2DBackpropFilterAttrs },
+  args: {
+    inputs: { x: TensorInfo; dy: TensorInfo };
+    backend: KernelBackend;
+    attrs: Conv2DBackpropFilterAttrs;
+  },
 ): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { x, dy } = inputs;

@@ -10,7 +10,11 @@ import { paddedConv } from './padded_conv.js';
  */
 export function conv2DBackpropInput(
   backendName: string,
-  args: { inputs: { dy: TensorInfo; filter: TensorInfo }; backend: KernelBackend; attrs: Conv2DBackpropInputAttrs },
+  args: {
+    inputs: { dy: TensorInfo; filter: TensorInfo };
+    backend: KernelBackend;
+    attrs: Conv2DBackpropInputAttrs;
+  },
 ): TensorInfo {
   const { inputs, backend, attrs } = args;
   const { dy, filter } = inputs;
@@ -57,13 +61,22 @@ type ConvInfo = ReturnType<typeof forwardConvInfo>;
  * dy by the transposed filter once and spread the result with zeros, instead of running
  * s*s phases of which all but one are zero.
  */
-function pointwiseInputGrad(ops: KernelOps, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+function pointwiseInputGrad(
+  ops: KernelOps,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
   const { strideHeight: sh, strideWidth: sw, batchSize: n, inHeight: h, inWidth: w } = info;
   const { inChannels: ci, outChannels: co, padInfo } = info;
   const [oh, ow] = [dy.shape[1] as number, dy.shape[2] as number];
   const rows = ops.call('Reshape', { x: dy }, { shape: [n * oh * ow, co] });
   const weights = ops.call('Reshape', { x: filter }, { shape: [ci, co] });
-  const product = ops.call('BatchMatMul', { a: rows, b: weights }, { transposeA: false, transposeB: true });
+  const product = ops.call(
+    'BatchMatMul',
+    { a: rows, b: weights },
+    { transposeA: false, transposeB: true },
+  );
   ops.release(rows, weights);
   // Row q = oh*s + r of the spread grid holds input row q - top; r > 0 rows stay zero.
   const view = ops.call('Reshape', { x: product }, { shape: [n, oh, 1, ow, 1, ci] });
@@ -73,18 +86,45 @@ function pointwiseInputGrad(ops: KernelOps, dy: TensorInfo, filter: TensorInfo, 
   const spread = ops.call(
     'PadV2',
     { x: view },
-    { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 },
+    {
+      paddings: [
+        [0, 0],
+        [0, 0],
+        [0, sh - 1],
+        [0, 0],
+        [0, sw - 1],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
   );
   ops.release(view);
   const grid = ops.call('Reshape', { x: spread }, { shape: [n, oh * sh, ow * sw, ci] });
   ops.release(spread);
   let full = grid;
   if (extraH > 0 || extraW > 0) {
-    full = ops.call('PadV2', { x: grid }, { paddings: [[0, 0], [0, extraH], [0, extraW], [0, 0]], constantValue: 0 });
+    full = ops.call(
+      'PadV2',
+      { x: grid },
+      {
+        paddings: [
+          [0, 0],
+          [0, extraH],
+          [0, extraW],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
     ops.release(grid);
   }
-  if (padInfo.top === 0 && padInfo.left === 0 && full.shape[1] === h && full.shape[2] === w) return full;
-  const dx = ops.call('Slice', { x: full }, { begin: [0, padInfo.top, padInfo.left, 0], size: [n, h, w, ci] });
+  if (padInfo.top === 0 && padInfo.left === 0 && full.shape[1] === h && full.shape[2] === w)
+    return full;
+  const dx = ops.call(
+    'Slice',
+    { x: full },
+    { begin: [0, padInfo.top, padInfo.left, 0], size: [n, h, w, ci] },
+  );
   ops.release(full);
   return dx;
 }
@@ -96,7 +136,12 @@ function pointwiseInputGrad(ops: KernelOps, dy: TensorInfo, filter: TensorInfo, 
  * channels are (phase_h, phase_w, Ci); a depth-to-space transpose interleaves them and a
  * slice drops the `top`/`left` padding rows.
  */
-function phasedInputGrad(ops: KernelOps, dy: TensorInfo, filter: TensorInfo, info: ConvInfo): TensorInfo {
+function phasedInputGrad(
+  ops: KernelOps,
+  dy: TensorInfo,
+  filter: TensorInfo,
+  info: ConvInfo,
+): TensorInfo {
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co, padInfo } = info;
   const [oh, ow] = [dy.shape[1] as number, dy.shape[2] as number];
@@ -106,7 +151,15 @@ function phasedInputGrad(ops: KernelOps, dy: TensorInfo, filter: TensorInfo, inf
   const padded = ops.call(
     'PadV2',
     { x: filter },
-    { paddings: [[0, jh * sh - kh], [0, jw * sw - kw], [0, 0], [0, 0]], constantValue: 0 },
+    {
+      paddings: [
+        [0, jh * sh - kh],
+        [0, jw * sw - kw],
+        [0, 0],
+        [0, 0],
+      ],
+      constantValue: 0,
+    },
   );
   const split = ops.call('Reshape', { x: padded }, { shape: [jh, sh, jw, sw, ci, co] });
   ops.release(padded);
@@ -132,7 +185,11 @@ function phasedInputGrad(ops: KernelOps, dy: TensorInfo, filter: TensorInfo, inf
   const full = ops.call('Reshape', { x: interleaved }, { shape: [n, ah * sh, aw * sw, ci] });
   ops.release(interleaved);
   if (padInfo.top === 0 && padInfo.left === 0 && ah * sh === h && aw * sw === w) return full;
-  const dx = ops.call('Slice', { x: full }, { begin: [0, padInfo.top, padInfo.left, 0], size: [n, h, w, ci] });
+  const dx = ops.call(
+    'Slice',
+    { x: full },
+    { begin: [0, padInfo.top, padInfo.left, 0], size: [n, h, w, ci] },
+  );
   ops.release(full);
   return dx;
 }

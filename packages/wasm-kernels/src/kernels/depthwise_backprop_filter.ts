@@ -36,7 +36,14 @@ export function depthwiseConv2dNativeBackpropFilter(
   );
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dw, padInfo } = info;
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   const m = info.outChannels / c;
   const xT = ops.call('Transpose', { x }, { perm: [1, 2, 0, 3] });
   const xView = ops.call('Reshape', { x: xT }, { shape: [1, h, w, n * c] });

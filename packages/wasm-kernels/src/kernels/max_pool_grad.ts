@@ -11,7 +11,11 @@ import { asHeapBackend, f32 } from './heap.js';
  */
 export function maxPoolGrad(
   _backendName: string,
-  args: { inputs: { dy: TensorInfo; input: TensorInfo }; backend: KernelBackend; attrs: MaxPoolGradAttrs },
+  args: {
+    inputs: { dy: TensorInfo; input: TensorInfo };
+    backend: KernelBackend;
+    attrs: MaxPoolGradAttrs;
+  },
 ): TensorInfo {
   const { inputs, attrs } = args;
   const { dy, input } = inputs;
@@ -29,7 +33,14 @@ export function maxPoolGrad(
     attrs.pad,
     attrs.dimRoundingMode,
   );
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
+  const {
+    batchSize: n,
+    inHeight: h,
+    inWidth: w,
+    inChannels: c,
+    outHeight: oh,
+    outWidth: ow,
+  } = info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = info;
   const out = backend.makeOutput(input.shape, 'float32');
   // Views are taken after the allocation above, which may grow (and detach) the heap.

@@ -40,11 +40,6 @@ export function release(backend: KernelBackend, ...infos: TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
 }
 
-/** A view of `x` with another shape: Reshape on wasm and cpu only adds a reference. */
-export function reshape(ops: KernelOps, x: TensorInfo, shape: number[]): TensorInfo {
-  return ops.call('Reshape', { x }, { shape });
-}
-
 /** The kernels of one backend, bound together for terse composition. */
 export interface KernelOps {
   readonly backendName: string;

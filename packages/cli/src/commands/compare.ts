@@ -126,7 +126,7 @@ function settingsLines(
 ): string[] {
   return [
     `model ${r.model}${r.model === 'cnn3' ? '' : ` (${r.stem} stem)`}, dataset ${r.dataset} (${trainN} train / ${testN} test images, ${r.imageSize}x${r.imageSize})`,
-    `${r.epochs} epochs, batch ${r.batchSize}, ${r.optimizer} lr ${r.lr}` +
+    `${r.epochs} epoch${r.epochs === 1 ? '' : 's'}, batch ${r.batchSize}, ${r.optimizer} lr ${r.lr}` +
       (r.optimizer === 'sgd' ? ` momentum ${r.momentum}` : '') +
       (r.weightDecay > 0 ? ` weight decay ${r.weightDecay}` : '') +
       `, ${r.schedule} schedule${r.schedule === 'step' ? ` (x${r.gamma} per epoch)` : ''}, augment ${r.augment}`,

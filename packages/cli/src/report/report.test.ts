@@ -61,7 +61,7 @@ describe('summary over seeds', () => {
       '–',
     ]);
     expect(renderMarkdown(table).split('\n')[2]).toBe(
-      '| none | 3.0000 ± 1.4142 | 40.00 ± 0.00 | 100.00 ± 0.00 | 122,570 | 15 | 100 | 0.8091 | 72.52 | – |',
+      '| none | 3.0000 ± 1.4142 | 40.00 ± 0.00 | 100.00 ± 0.00 | 122,570 | 15.0 | 100 | 0.8091 | 72.52 | – |',
     );
     const text = renderText(table).split('\n');
     expect(new Set(text.slice(0, 4).map((l) => l.length)).size).toBe(1); // aligned columns

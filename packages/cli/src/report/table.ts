@@ -12,6 +12,11 @@ function fmt(s: Stat, scale: number, digits: number): string {
   return s.n > 1 ? `${m} ± ${(s.std * scale).toFixed(digits)}` : m;
 }
 
+/** Throughput with enough digits to be non-zero on slow backends. */
+export function rate(v: number): string {
+  return v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+}
+
 function paperCell(v: number | undefined, digits: number): string {
   return v === undefined ? '–' : v.toFixed(digits);
 }
@@ -27,8 +32,8 @@ export function comparisonTable(rows: readonly SummaryRow[], withPaper: boolean)
       fmt(r.top1, 100, 2),
       fmt(r.top5, 100, 2),
       r.trainableParams.toLocaleString('en-US'),
-      r.trainImagesPerSecond.toFixed(0),
-      r.evalImagesPerSecond.toFixed(0),
+      rate(r.trainImagesPerSecond),
+      rate(r.evalImagesPerSecond),
     ];
     if (withPaper) {
       cells.push(

@@ -1,4 +1,3 @@
-/* global process, console, performance, Buffer, setInterval, clearInterval, setTimeout */
 // Benchmark (not a test): parse time of a full-size CIFAR-10 train set (50,000 generated
 // records), SVHN-layout MAT streaming, and augmented batches per second, with the
 // typed-array augmentation measured side by side with the same work done in tfjs ops.

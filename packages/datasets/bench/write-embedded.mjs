@@ -1,4 +1,3 @@
-/* global process, console */
 // Writes the embedded dataset as CIFAR-10-style record files (train.bin, test.bin) into a
 // directory, e.g. for reference/embedded_learnability.py. Run after building the package.
 import { mkdirSync, writeFileSync } from 'node:fs';

@@ -197,7 +197,7 @@ function parseBackends(value: string): BackendName[] {
 
 const EXAMPLES = `
 Examples:
-  $ sevar compare                      # every variant + none, cnn3 on the built-in shapes (~3-5 min, offline)
+  $ sevar compare                      # every variant + none, cnn3 on the built-in shapes (2-5 min, offline)
   $ sevar compare --model resnet18 --dataset cifar10 --variants se,bump --epochs 30 --seeds 3
   $ sevar reproduce --table cnn3-cifar10          # the paper's 3-layer CNN table (downloads CIFAR-10)
   $ sevar train --model cnn3 --variant se --epochs 5 --out runs/se
@@ -282,7 +282,8 @@ export function buildProgram(ctx: Context): Command {
     `
 With no flags: cnn3 on the embedded shapes dataset (5,000 train / 1,000 test images), the five
 variants and none, ${defaultRecipe('cnn3', 'embedded').epochs} epochs, Adam 3e-3 cosine, batch 32, one seed, wasm backend
-(XNNPACK + the @sevar/wasm-kernels gradient kernels). Offline; about 3-5 minutes on 2 cores.
+(XNNPACK + the @sevar/wasm-kernels gradient kernels), two runs at a time. Offline; about
+2 minutes on 2 idle cores, 4-5 minutes on a busy one.
 Finished runs in --out are reused and an unfinished one resumes; --fresh starts over.`,
   );
 

@@ -13,7 +13,7 @@ const CONFIG = {
   font: FONT,
   background: 'white',
   view: { stroke: '#ddd' },
-  axis: { labelFontSize: 11, titleFontSize: 12 },
+  axis: { labelFontSize: 11, titleFontSize: 12, labelLimit: 320 },
   legend: { labelLimit: 320 },
 };
 

@@ -8,6 +8,7 @@ import { depthwiseConv2dNativeBackpropFilter } from './kernels/depthwise_backpro
 import { depthwiseConv2dNativeBackpropInput } from './kernels/depthwise_backprop_input.js';
 import { maxPoolGrad } from './kernels/max_pool_grad.js';
 import { sumVia } from './kernels/sum_leading.js';
+import { tileVia } from './kernels/tile.js';
 
 /** A kernel written once for any backend, given that backend's name. */
 type BackendKernel = (backendName: string, args: never) => TensorInfo;
@@ -39,6 +40,7 @@ const factories: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   [tf.MaxPoolGrad, always(maxPoolGrad)],
   [tf.BatchMatMul, wrapping(tf.BatchMatMul, batchMatMulVia)],
   [tf.Sum, wrapping(tf.Sum, sumVia)],
+  [tf.Tile, wrapping(tf.Tile, tileVia)],
 ]);
 
 /** Kernel names `registerWasmTrainingKernels` registers for the 'wasm' backend. */

@@ -2,6 +2,7 @@ import type { Conv2DBackpropInputAttrs, KernelBackend, TensorInfo } from '@tenso
 import { kernelOps } from './call.js';
 import type { KernelOps } from './call.js';
 import { forwardConvInfo } from './conv_info.js';
+import { flipSwapFilter } from './flip_filter.js';
 import { paddedConv } from './padded_conv.js';
 
 /**
@@ -34,9 +35,7 @@ export function conv2DBackpropInput(
   const { inHeight: h, inWidth: w, padInfo } = info;
   if ((sh > 1 || sw > 1) && kh === 1 && kw === 1) return pointwiseInputGrad(ops, dy, filter, info);
   if (sh > 1 || sw > 1) return phasedInputGrad(ops, dy, filter, info);
-  const flipped = ops.call('Reverse', { x: filter }, { dims: [0, 1] });
-  const swapped = ops.call('Transpose', { x: flipped }, { perm: [0, 1, 3, 2] });
-  ops.release(flipped);
+  const swapped = flipSwapFilter(ops, filter);
   const top = kh - 1 - padInfo.top;
   const left = kw - 1 - padInfo.left;
   const dx = paddedConv(ops, dy, swapped, {

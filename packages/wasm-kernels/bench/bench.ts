@@ -1,6 +1,6 @@
 // Times the convolution gradient kernels and one training step of cnn3 (and optionally
 // ResNet-18) on wasm and cpu, side by side in one process, and profiles the wasm step.
-// Usage: pnpm bench [--steps 5] [--resnet] [--stock-cpu-batch 8]
+// Usage: pnpm bench [--steps 5] [--resnet] [--skip-kernels] [--stock-cpu-batch 8]
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -18,6 +18,7 @@ const flag = (name: string, fallback: number): number => {
 const steps = flag('--steps', 5);
 const stockCpuBatch = flag('--stock-cpu-batch', 8);
 const withResnet = args.includes('--resnet');
+const skipKernels = args.includes('--skip-kernels');
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const fmt = (x: number, d = 1): string => x.toFixed(d);
@@ -85,7 +86,7 @@ interface KernelRow {
   cpuDwStockMs: number | null;
 }
 const kernelRows: KernelRow[] = [];
-for (const sh of shapes) {
+for (const sh of skipKernels ? [] : shapes) {
   const info = tf.backend_util.computeConv2DInfo(
     sh.x,
     [sh.k, sh.k, sh.x[3], sh.co],

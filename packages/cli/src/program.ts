@@ -243,7 +243,7 @@ export function buildProgram(ctx: Context): Command {
     .option('--seeds <n>', 'runs per method (error bars over seeds)', integer(1), 1)
     .option(
       '--jobs <n>',
-      "runs trained at once on worker threads ('auto': one per core on wasm/cpu)",
+      "runs trained at once on worker threads ('auto': one per core on wasm/cpu for images up to 64 px)",
       parseJobs,
       'auto',
     )
@@ -297,7 +297,7 @@ Finished runs in --out are reused and an unfinished one resumes; --fresh starts 
     .option('--seeds <n>', 'runs per method', integer(1), 1)
     .option(
       '--jobs <n>',
-      "runs trained at once on worker threads ('auto': one per core on wasm/cpu)",
+      "runs trained at once on worker threads ('auto': one per core on wasm/cpu for images up to 64 px)",
       parseJobs,
       'auto',
     )

@@ -34,7 +34,7 @@ export interface CompareOptions {
   /** Methods to train: `none` and/or variant keys. */
   methods: string[];
   seeds: number;
-  /** Runs trained at once on worker threads; `auto`: one per core on wasm/cpu, else 1. */
+  /** Runs trained at once on worker threads; `auto`: one per core on wasm/cpu at <= 64 px, else 1. */
   jobs: number | 'auto';
   /** Seed of the first run; seed k is `seed + k`. */
   seed: number;
@@ -142,7 +142,8 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
   const seeds = Array.from({ length: options.seeds }, (_, k) => options.seed + k);
   const total = seeds.length * options.methods.length;
   // wasm and cpu run on one thread under Node: one worker per core trains runs side by side.
-  const singleThreaded = info.name === 'wasm' || info.name === 'cpu';
+  // Not for 224-px ResNets, whose activations would need several GB per worker.
+  const singleThreaded = (info.name === 'wasm' || info.name === 'cpu') && recipe.imageSize <= 64;
   const jobs = Math.min(
     total,
     options.jobs === 'auto' ? (singleThreaded ? availableParallelism() : 1) : options.jobs,

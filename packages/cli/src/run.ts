@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { createBatches } from '@sevar/datasets';
 import type { ImageDataset } from '@sevar/datasets';
-import { VARIANTS } from '@sevar/layers';
+import { isVariantName, VARIANTS } from '@sevar/layers';
 import { createModel, describeModel } from '@sevar/models';
 import {
   createOptimizer,
@@ -16,7 +16,7 @@ import {
 import type { EpochRecord, Metrics, ScheduleOptions } from '@sevar/trainer';
 import type { Context } from './context.js';
 import { NUM_CLASSES } from './data.js';
-import { CliError, InterruptedError } from './errors.js';
+import { CliError, InterruptedError, UsageError } from './errors.js';
 import { saveModel } from './model-io.js';
 import { augmentOptions } from './recipe.js';
 import type { Recipe } from './recipe.js';
@@ -71,7 +71,10 @@ export function buildModel(
   seed: number,
   numClasses = NUM_CLASSES[recipe.dataset],
 ): tfl.LayersModel {
-  const attention = method === METHOD_NONE ? null : (method as never);
+  if (method !== METHOD_NONE && !isVariantName(method)) {
+    throw new UsageError('method', `one of ${allMethods().join(', ')}`, method);
+  }
+  const attention = method === METHOD_NONE ? null : method;
   const inputShape: [number, number, number] = [recipe.imageSize, recipe.imageSize, 3];
   return withSeed(seed, () =>
     recipe.model === 'cnn3'

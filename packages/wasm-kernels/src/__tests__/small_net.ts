@@ -3,8 +3,9 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { seeded } from './helpers.js';
 
 /**
- * Conv-BN-ReLU-MaxPool, a strided conv, SE-style gating (GAP -> FC -> ReLU -> FC -> sigmoid,
- * broadcast multiply), a depthwise conv, global average pool and a dense classifier: every
+ * Conv-BN-ReLU-MaxPool, then a ResNet-style block: a strided conv with SE-style gating (GAP ->
+ * FC -> ReLU -> FC -> sigmoid, broadcast multiply) plus a strided 1x1 conv + BN shortcut,
+ * added and ReLU'd; then a depthwise conv, global average pool and a dense classifier: every
  * kind of op the sevar models train with.
  */
 export function buildSmallNet(): tfl.LayersModel {
@@ -14,15 +15,21 @@ export function buildSmallNet(): tfl.LayersModel {
     .apply(input);
   x = tfl.layers.batchNormalization().apply(x);
   x = tfl.layers.activation({ activation: 'relu' }).apply(x);
-  x = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(x);
+  const pooled = tfl.layers.maxPooling2d({ poolSize: 2 }).apply(x) as tfl.SymbolicTensor;
   x = tfl.layers
     .conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' })
-    .apply(x);
+    .apply(pooled);
   const squeezed = tfl.layers.globalAveragePooling2d({}).apply(x);
   let gate = tfl.layers.dense({ units: 4, activation: 'relu' }).apply(squeezed);
   gate = tfl.layers.dense({ units: 8, activation: 'sigmoid' }).apply(gate);
   gate = tfl.layers.reshape({ targetShape: [1, 1, 8] }).apply(gate);
   x = tfl.layers.multiply().apply([x as tfl.SymbolicTensor, gate as tfl.SymbolicTensor]);
+  let shortcut = tfl.layers
+    .conv2d({ filters: 8, kernelSize: 1, strides: 2, padding: 'same', useBias: false })
+    .apply(pooled);
+  shortcut = tfl.layers.batchNormalization().apply(shortcut);
+  x = tfl.layers.add().apply([x as tfl.SymbolicTensor, shortcut as tfl.SymbolicTensor]);
+  x = tfl.layers.reLU().apply(x);
   x = tfl.layers.depthwiseConv2d({ kernelSize: 3, padding: 'valid' }).apply(x);
   x = tfl.layers.globalAveragePooling2d({}).apply(x);
   const output = tfl.layers.dense({ units: 5 }).apply(x) as tfl.SymbolicTensor;

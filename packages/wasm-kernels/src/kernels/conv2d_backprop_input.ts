@@ -2,7 +2,7 @@ import type { Conv2DBackpropInputAttrs, KernelBackend, TensorInfo } from '@tenso
 import { kernelOps } from './call.js';
 import type { KernelOps } from './call.js';
 import { forwardConvInfo } from './conv_info.js';
-import { flipSwapFilter } from './flip_filter.js';
+import { flipSwapFilter, phaseFilter } from './flip_filter.js';
 import { paddedConv } from './padded_conv.js';
 
 /**
@@ -142,41 +142,20 @@ function phasedInputGrad(
   info: ConvInfo,
 ): TensorInfo {
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, outChannels: co, padInfo } = info;
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, padInfo } = info;
   const [oh, ow] = [dy.shape[1] as number, dy.shape[2] as number];
   const jh = Math.ceil(kh / sh);
   const jw = Math.ceil(kw / sw);
-  // Sub-filters: tap (j, r) of the zero-padded filter is kh = j*s + r; flip j (correlation).
-  const padded = ops.call(
-    'PadV2',
-    { x: filter },
-    {
-      paddings: [
-        [0, jh * sh - kh],
-        [0, jw * sw - kw],
-        [0, 0],
-        [0, 0],
-      ],
-      constantValue: 0,
-    },
-  );
-  const split = ops.call('Reshape', { x: padded }, { shape: [jh, sh, jw, sw, ci, co] });
-  ops.release(padded);
-  const flipped = ops.call('Reverse', { x: split }, { dims: [0, 2] });
-  ops.release(split);
-  const moved = ops.call('Transpose', { x: flipped }, { perm: [0, 2, 5, 1, 3, 4] });
-  ops.release(flipped);
-  const phaseFilter = ops.call('Reshape', { x: moved }, { shape: [jh, jw, co, sh * sw * ci] });
-  ops.release(moved);
+  const phaseFilterInfo = phaseFilter(ops, filter, sh, sw);
   const ah = Math.ceil((padInfo.top + h) / sh);
   const aw = Math.ceil((padInfo.left + w) / sw);
-  const phases = paddedConv(ops, dy, phaseFilter, {
+  const phases = paddedConv(ops, dy, phaseFilterInfo, {
     pads: { top: jh - 1, bottom: ah - oh, left: jw - 1, right: aw - ow },
     strides: [1, 1],
     dilations: [1, 1],
     depthwise: false,
   });
-  ops.release(phaseFilter);
+  ops.release(phaseFilterInfo);
   const byPhase = ops.call('Reshape', { x: phases }, { shape: [n, ah, aw, sh, sw, ci] });
   ops.release(phases);
   const interleaved = ops.call('Transpose', { x: byPhase }, { perm: [0, 1, 3, 2, 4, 5] });

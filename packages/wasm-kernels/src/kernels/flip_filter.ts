@@ -35,3 +35,73 @@ export function flipSwapFilter(ops: KernelOps, filter: TensorInfo): TensorInfo {
   }
   return out;
 }
+
+/**
+ * The phase-split filter of a strided input gradient, [Jh, Jw, Co, sh * sw * Ci] from
+ * [KH, KW, Ci, Co]: entry (jh, jw, o, (rh, rw, i)) is tap (rh + sh * (Jh-1-jh), rw + sw *
+ * (Jw-1-jw)) of the filter, zero past its edge. One JS pass on the heap (the wasm backend's
+ * 6-D Transpose is a generic, slow loop); other backends compose PadV2, Reverse, Transpose.
+ */
+export function phaseFilter(
+  ops: KernelOps,
+  filter: TensorInfo,
+  sh: number,
+  sw: number,
+): TensorInfo {
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  const jh = Math.ceil(kh / sh);
+  const jw = Math.ceil(kw / sw);
+  const heap = ops.backend as unknown as Partial<HeapBackend>;
+  if (
+    filter.dtype !== 'float32' ||
+    typeof heap.makeOutput !== 'function' ||
+    typeof heap.typedArrayFromHeap !== 'function'
+  ) {
+    const padded = ops.call(
+      'PadV2',
+      { x: filter },
+      {
+        paddings: [
+          [0, jh * sh - kh],
+          [0, jw * sw - kw],
+          [0, 0],
+          [0, 0],
+        ],
+        constantValue: 0,
+      },
+    );
+    const split = ops.call('Reshape', { x: padded }, { shape: [jh, sh, jw, sw, ci, co] });
+    ops.release(padded);
+    const flipped = ops.call('Reverse', { x: split }, { dims: [0, 2] });
+    ops.release(split);
+    const moved = ops.call('Transpose', { x: flipped }, { perm: [0, 2, 5, 1, 3, 4] });
+    ops.release(flipped);
+    const out = ops.call('Reshape', { x: moved }, { shape: [jh, jw, co, sh * sw * ci] });
+    ops.release(moved);
+    return out;
+  }
+  const phases = sh * sw * ci;
+  const out = heap.makeOutput([jh, jw, co, phases], 'float32');
+  const dst = heap.typedArrayFromHeap(out) as Float32Array;
+  const src = heap.typedArrayFromHeap(filter) as Float32Array;
+  dst.fill(0);
+  for (let a = 0; a < jh; a++) {
+    for (let rh = 0; rh < sh; rh++) {
+      const r = rh + sh * (jh - 1 - a);
+      if (r >= kh) continue;
+      for (let b = 0; b < jw; b++) {
+        for (let rw = 0; rw < sw; rw++) {
+          const q = rw + sw * (jw - 1 - b);
+          if (q >= kw) continue;
+          const from = (r * kw + q) * ci * co;
+          const to = (a * jw + b) * co * phases + (rh * sw + rw) * ci;
+          for (let i = 0; i < ci; i++) {
+            const row = from + i * co;
+            for (let o = 0; o < co; o++) dst[to + o * phases + i] = src[row + o] as number;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}

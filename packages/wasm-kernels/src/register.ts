@@ -7,7 +7,7 @@ import { conv2DBackpropInput } from './kernels/conv2d_backprop_input.js';
 import { depthwiseConv2dNativeBackpropFilter } from './kernels/depthwise_backprop_filter.js';
 import { depthwiseConv2dNativeBackpropInput } from './kernels/depthwise_backprop_input.js';
 import { maxPoolGrad } from './kernels/max_pool_grad.js';
-import { sumVia } from './kernels/sum_leading.js';
+import { meanVia, sumVia } from './kernels/sum_leading.js';
 import { tileVia } from './kernels/tile.js';
 
 /** A kernel written once for any backend, given that backend's name. */
@@ -40,6 +40,7 @@ const factories: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   [tf.MaxPoolGrad, always(maxPoolGrad)],
   [tf.BatchMatMul, wrapping(tf.BatchMatMul, batchMatMulVia)],
   [tf.Sum, wrapping(tf.Sum, sumVia)],
+  [tf.Mean, wrapping(tf.Mean, meanVia)],
   [tf.Tile, wrapping(tf.Tile, tileVia)],
 ]);
 

@@ -4,6 +4,7 @@ import { backendBuffers, maxRelativeError, onBackend, seeded } from './__tests__
 import { registerWasmTrainingKernels } from './index.js';
 
 const cases: Array<{
+  mean?: boolean;
   shape: number[];
   axis: number | number[];
   keepDims: boolean;
@@ -18,6 +19,11 @@ const cases: Array<{
   { shape: [4, 5, 6, 7], axis: [1, 2], keepDims: false, dtype: 'float32' },
   { shape: [4, 5, 6], axis: [0, 1, 2], keepDims: false, dtype: 'float32' },
   { shape: [4, 5], axis: 0, keepDims: false, dtype: 'int32' },
+  // Mean shares the leading-axes path (batch-norm moments); the rest goes to the stock kernel.
+  { mean: true, shape: [5, 6, 7, 3], axis: [0, 1, 2], keepDims: true, dtype: 'float32' },
+  { mean: true, shape: [9, 3], axis: 0, keepDims: false, dtype: 'float32' },
+  { mean: true, shape: [5, 6, 7, 3], axis: [1, 2], keepDims: false, dtype: 'float32' },
+  { mean: true, shape: [4, 5], axis: 0, keepDims: false, dtype: 'int32' },
 ];
 
 function sum(c: (typeof cases)[number]): { shape: number[]; values: ArrayLike<number> } {
@@ -31,12 +37,12 @@ function sum(c: (typeof cases)[number]): { shape: number[]; values: ArrayLike<nu
             'int32',
           )
         : tf.tensor(raw, c.shape);
-    const y = tf.sum(x, c.axis, c.keepDims);
+    const y = c.mean ? tf.mean(x, c.axis, c.keepDims) : tf.sum(x, c.axis, c.keepDims);
     return { shape: y.shape, values: y.dataSync() };
   });
 }
 
-describe('Sum on wasm matches the cpu backend', () => {
+describe('Sum and Mean on wasm match the cpu backend', () => {
   beforeAll(() => {
     registerWasmTrainingKernels();
   });

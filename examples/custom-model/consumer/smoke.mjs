@@ -1,4 +1,3 @@
-/* global console */
 // Runs inside a fresh npm project that installed the packed tarballs: what a user gets from npm.
 // Prints one JSON line for the test to check.
 import '@tensorflow/tfjs-backend-cpu';

@@ -3,7 +3,6 @@
 //   npx tsc -b packages/trainer packages/models && node packages/trainer/bench/train-step.mjs
 // Option: --steps N (timed wasm cnn3 steps after one warm-up step, default 2). resnet18 on stock
 // tfjs-cpu is left out: its filter gradient (~14 MFLOP/s) would need hours for one step.
-/* global process, console, performance */
 import * as tf from '@tensorflow/tfjs-core';
 import { cnn3, resnet18 } from '@sevar/models';
 import { createOptimizer, train, useBackend, withSeed } from '../dist/index.js';

@@ -1,0 +1,218 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ConcreteBackendName } from '../backend.js';
+import { InvalidOptionError, TrainerError } from '../errors.js';
+import type { FromWorker, StepMessage, ToWorker } from './protocol.js';
+
+export interface DataParallelOptions {
+  /** The model whose weights are trained; outputs logits [batch, classes]. */
+  model: tfl.LayersModel;
+  /** Worker threads, each with its own backend. Default 2. */
+  workers?: number;
+  /** Backend each worker sets with `useBackend`. Default 'wasm'. */
+  backend?: ConcreteBackendName;
+  /**
+   * Modules each worker imports before rebuilding the model from `model.toJSON()`, so custom
+   * layer classes are registered there (e.g. `import.meta.resolve('@sevar/layers')`).
+   */
+  imports?: string[];
+  /** Label smoothing of the sparse softmax cross-entropy. Default 0. */
+  labelSmoothing?: number;
+}
+
+export interface DataParallelStep {
+  readonly workers: number;
+  /**
+   * One training step on the batch: each worker computes the gradient of its contiguous shard,
+   * the main thread sums them (the full-batch mean gradient), applies `optimizer` to the model
+   * and averages the BN moving statistics. Returns the batch's mean loss. Does not dispose xs/ys.
+   */
+  step(xs: tf.Tensor, ys: tf.Tensor1D, optimizer: tf.Optimizer): Promise<number>;
+  /** Terminates the workers; also done on any error. */
+  close(): Promise<void>;
+}
+
+/** A worker failed or exited; the step was not applied and every worker was terminated. */
+export class DataParallelError extends TrainerError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(`data-parallel step: ${message}`, options);
+    this.name = 'DataParallelError';
+  }
+}
+
+function workerUrl(): URL {
+  const url = new URL('./worker.js', import.meta.url);
+  // Under vitest this module runs from src/*.ts; the worker must be the built JavaScript.
+  if (!existsSync(fileURLToPath(url)) && import.meta.url.includes('/src/parallel/'))
+    return new URL('../../dist/parallel/worker.js', import.meta.url);
+  return url;
+}
+
+interface Pending {
+  resolve: (m: FromWorker) => void;
+  reject: (e: Error) => void;
+}
+
+class WorkerHandle {
+  private pending: Pending | null = null;
+  private failure: Error | null = null;
+  constructor(
+    readonly worker: Worker,
+    readonly index: number,
+  ) {
+    worker.on('message', (m: FromWorker) => {
+      const p = this.pending;
+      this.pending = null;
+      if (m.type === 'error') {
+        const error = new DataParallelError(`worker ${index}: ${m.message}`);
+        if (m.stack !== undefined) error.stack = `${error.stack}\n--- in worker ---\n${m.stack}`;
+        this.fail(error, p);
+      } else p?.resolve(m);
+    });
+    worker.on('error', (e) =>
+      this.fail(new DataParallelError(`worker ${index}: ${e.message}`, { cause: e }), this.pending),
+    );
+    worker.on('exit', (code) =>
+      this.fail(new DataParallelError(`worker ${index} exited (code ${code})`), this.pending),
+    );
+  }
+  private fail(error: Error, p: Pending | null): void {
+    this.failure ??= error;
+    this.pending = null;
+    p?.reject(error);
+  }
+  request(message: ToWorker, transfer: ArrayBuffer[] = []): Promise<FromWorker> {
+    if (this.failure !== null) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending = { resolve, reject };
+      this.worker.postMessage(message, transfer);
+    });
+  }
+}
+
+/**
+ * Data-parallel training over `worker_threads` (wasm in Node runs one thread; each worker brings
+ * its own wasm instance and so its own core). Create once, call `step` per batch, then `close`.
+ */
+export async function createDataParallelStep(
+  options: DataParallelOptions,
+): Promise<DataParallelStep> {
+  const count = options.workers ?? 2;
+  if (!Number.isInteger(count) || count < 1)
+    throw new InvalidOptionError('createDataParallelStep: workers', 'an integer >= 1', count);
+  const { model } = options;
+  const topology = model.toJSON(null, false);
+  const handles: WorkerHandle[] = [];
+  let closed = false;
+  const close = async () => {
+    closed = true;
+    await Promise.all(handles.map((h) => h.worker.terminate()));
+  };
+  try {
+    for (let i = 0; i < count; i++) handles.push(new WorkerHandle(new Worker(workerUrl()), i));
+    const ready = await Promise.all(
+      handles.map((h) =>
+        h.request({
+          type: 'init',
+          backend: options.backend ?? 'wasm',
+          imports: options.imports ?? [],
+          topology,
+          labelSmoothing: options.labelSmoothing ?? 0,
+        }),
+      ),
+    );
+    const shapes = model.trainableWeights.map((w) => w.shape.join('x'));
+    for (const r of ready) {
+      const got = r.type === 'ready' ? r.trainableShapes.map((s) => s.join('x')) : [];
+      if (got.join() !== shapes.join())
+        throw new DataParallelError(
+          `the model rebuilt in a worker has trainable shapes [${got.join(', ')}], expected [${shapes.join(', ')}]`,
+        );
+    }
+  } catch (error) {
+    await close();
+    throw error;
+  }
+
+  const step = async (xs: tf.Tensor, ys: tf.Tensor1D, optimizer: tf.Optimizer) => {
+    if (closed) throw new DataParallelError('called after close()');
+    try {
+      const n = xs.shape[0]!;
+      if (ys.shape[0] !== n)
+        throw new InvalidOptionError('DataParallelStep.step: ys', `${n} labels`, ys.shape[0]);
+      const [xData, yData] = (await Promise.all([xs.data(), ys.data()])) as [
+        Float32Array,
+        Int32Array,
+      ];
+      const trainable = model.trainableWeights.map((w) => w.read());
+      const nonTrainable = model.nonTrainableWeights.map((w) => w.read());
+      const tv = (await Promise.all(trainable.map((t) => t.data()))) as Float32Array[];
+      const nv = (await Promise.all(nonTrainable.map((t) => t.data()))) as Float32Array[];
+      const used = handles.slice(0, Math.min(count, n));
+      const perExample = xData.length / n;
+      const replies = await Promise.all(
+        used.map((h, i) => {
+          const from = Math.floor((i * n) / used.length);
+          const to = Math.floor(((i + 1) * n) / used.length);
+          const message: StepMessage = {
+            type: 'step',
+            trainable: tv.map((a) => a.slice()),
+            nonTrainable: nv.map((a) => a.slice()),
+            xs: xData.slice(from * perExample, to * perExample),
+            xsShape: [to - from, ...xs.shape.slice(1)],
+            ys: Int32Array.from(yData.subarray(from, to)),
+            scale: (to - from) / n,
+          };
+          const transfer = [
+            ...message.trainable,
+            ...message.nonTrainable,
+            message.xs,
+            message.ys,
+          ].map((a) => a.buffer as ArrayBuffer);
+          return h.request(message, transfer).then((r) => ({ r, weight: (to - from) / n }));
+        }),
+      );
+      let lossSum = 0;
+      const grads = tv.map((a) => new Float32Array(a.length));
+      const stats = nv.map((a) => new Float32Array(a.length));
+      for (const { r, weight } of replies) {
+        if (r.type !== 'grads') throw new DataParallelError(`unexpected reply '${r.type}'`);
+        lossSum += r.lossSum;
+        r.grads.forEach((g, k) => {
+          const sum = grads[k]!;
+          for (let j = 0; j < sum.length; j++) sum[j]! += g[j]!;
+        });
+        // Each worker saw only its shard (like PyTorch DDP without SyncBN): average the
+        // moving statistics, weighted by shard size.
+        r.nonTrainable.forEach((s, k) => {
+          const avg = stats[k]!;
+          for (let j = 0; j < avg.length; j++) avg[j]! += weight * s[j]!;
+        });
+      }
+      const loss = lossSum / n;
+      if (!Number.isFinite(loss)) return loss;
+      const named = model.trainableWeights.map((w, k) => ({
+        name: (w.read() as tf.Variable).name,
+        tensor: tf.tensor(grads[k]!, w.shape as number[]),
+      }));
+      try {
+        optimizer.applyGradients(named);
+      } finally {
+        tf.dispose(named.map((g) => g.tensor));
+      }
+      tf.tidy(() =>
+        model.nonTrainableWeights.forEach((w, k) =>
+          w.write(tf.tensor(stats[k]!, w.shape as number[])),
+        ),
+      );
+      return loss;
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  };
+  return { workers: count, step, close };
+}

@@ -19,6 +19,8 @@ interface Result {
   inferImagesPerSec: number;
   peakRssMiB: number;
   blas?: string;
+  /** tfjs: data-parallel worker threads of the training step (1: the main thread alone). */
+  workers?: number;
 }
 
 const PYTHON = '/usr/bin/python3';
@@ -37,12 +39,16 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '2' },
     'max-seconds': { type: 'string', default: '60' },
     json: { type: 'string' },
+    // Comma-separated worker counts for the tfjs training step (child: one count). Above 1 the
+    // step runs through @sevar/trainer's createDataParallelStep, one backend per worker thread.
+    workers: { type: 'string', default: '1' },
   },
 });
 
 async function child(): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
-  const { useBackend, createOptimizer, sparseSoftmaxCrossEntropy } = await import('@sevar/trainer');
+  const { useBackend, createOptimizer, createDataParallelStep, sparseSoftmaxCrossEntropy } =
+    await import('@sevar/trainer');
   const { createModel } = await import('@sevar/models');
   const backend = await useBackend(args.backend as 'cpu', { onWarning: () => {} });
   const [name, attention] = [args.models!, args.attention!];
@@ -64,7 +70,22 @@ async function child(): Promise<void> {
     Array.from({ length: batch }, (_, i) => i % 10),
     'int32',
   );
+  const workers = Number(args.workers);
+  // @sevar/models imports @sevar/layers, which registers the custom layers in each worker.
+  const parallel =
+    workers > 1
+      ? await createDataParallelStep({
+          model,
+          workers,
+          backend: args.backend as 'cpu',
+          imports: [import.meta.resolve('@sevar/models')],
+        })
+      : null;
   const trainStep = async () => {
+    if (parallel) {
+      await parallel.step(xs, ys, optimizer);
+      return;
+    }
     const loss = optimizer.minimize(
       () => sparseSoftmaxCrossEntropy(model.apply(xs, { training: true }) as never, ys),
       true,
@@ -94,6 +115,7 @@ async function child(): Promise<void> {
     return { median: times[Math.floor(times.length / 2)]! / 1000, n: times.length };
   };
   const train = await timed(trainStep);
+  await parallel?.close();
   const infer = await timed(inferStep);
   const result: Result = {
     framework: 'tfjs',
@@ -104,7 +126,9 @@ async function child(): Promise<void> {
     trainImagesPerSec: batch / train.median,
     trainSteps: train.n,
     inferImagesPerSec: batch / infer.median,
+    // Worker threads share the process, so this covers them too.
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    workers,
   };
   console.log(JSON.stringify(result));
 }
@@ -185,23 +209,28 @@ async function main(): Promise<void> {
         if (reference) rows.push({ ...reference, framework: `pytorch (${reference.blas} BLAS)` });
       }
       for (const backend of backends) {
-        const r = runJson(process.execPath, [
-          fileURLToPath(import.meta.url),
-          '--child',
-          '--backend',
-          backend,
-          '--models',
-          model,
-          '--attention',
-          attention,
-          ...common,
-        ]);
-        if (typeof r === 'string') failures.push(`${backend} ${model} ${attention}: ${r}`);
-        else
-          rows.push({
-            ...r,
-            ...(reference ? { ratio: r.trainImagesPerSec / reference.trainImagesPerSec } : {}),
-          });
+        for (const workers of args.workers!.split(',')) {
+          const r = runJson(process.execPath, [
+            fileURLToPath(import.meta.url),
+            '--child',
+            '--backend',
+            backend,
+            '--models',
+            model,
+            '--attention',
+            attention,
+            '--workers',
+            workers,
+            ...common,
+          ]);
+          if (typeof r === 'string')
+            failures.push(`${backend} x${workers} ${model} ${attention}: ${r}`);
+          else
+            rows.push({
+              ...r,
+              ...(reference ? { ratio: r.trainImagesPerSec / reference.trainImagesPerSec } : {}),
+            });
+        }
       }
     }
   }
@@ -219,7 +248,9 @@ async function main(): Promise<void> {
   const table = rows.map((r) => [
     r.model,
     r.attention,
-    r.backend ? `tfjs ${r.backend}` : r.framework,
+    r.backend
+      ? `tfjs ${r.backend}${(r.workers ?? 1) > 1 ? ` x${r.workers} workers` : ''}`
+      : r.framework,
     r.trainImagesPerSec.toFixed(1),
     r.ratio !== undefined ? r.ratio.toFixed(3) : r.backend ? '-' : '1',
     r.inferImagesPerSec.toFixed(1),

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { publint } from 'publint';
@@ -76,7 +76,7 @@ afterAll(async () => {
 describe.each(names)('%s as packed', (name) => {
   const get = (): Packed => packed.get(name)!;
 
-  it('has real version ranges and ships dist, package.json and README only', () => {
+  it('has real version ranges and ships dist, its sources, package.json and README only', () => {
     const { manifest, files } = get();
     for (const deps of [manifest.dependencies ?? {}, manifest.peerDependencies ?? {}]) {
       for (const [dep, range] of Object.entries(deps))
@@ -87,10 +87,30 @@ describe.each(names)('%s as packed', (name) => {
     expect(files).toContain('package/README.md');
     const stray = files.filter(
       (f) =>
-        !/^package\/(dist\/.+|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(f) ||
-        /\.test\.|__fixtures__|__tests__/.test(f),
+        !/^package\/(dist\/.+|src\/.+\.ts|package\.json|README\.md|LICENSE|CHANGELOG\.md)$/.test(
+          f,
+        ) || /\.test\.|__fixtures__|__tests__/.test(f),
     );
     expect(stray).toEqual([]);
+  });
+
+  // Declaration and source maps point into src/: jump-to-source only works if it ships.
+  it('ships every file its source maps refer to', async () => {
+    const { tarball, files } = get();
+    const maps = files.filter((f) => f.endsWith('.map'));
+    expect(maps.length).toBeGreaterThan(0);
+    const shipped = new Set(files);
+    const missing: string[] = [];
+    for (const map of maps) {
+      const { sources } = JSON.parse((await run('tar', ['-xzOf', tarball, map])).stdout) as {
+        sources: string[];
+      };
+      for (const source of sources) {
+        const target = posix.normalize(posix.join(posix.dirname(map), source));
+        if (!shipped.has(target)) missing.push(`${map} -> ${source}`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it('passes publint --strict', async () => {

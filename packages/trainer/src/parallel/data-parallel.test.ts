@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createBatches, loadEmbedded } from '@sevar/datasets';
@@ -8,6 +9,11 @@ import { sparseSoftmaxCrossEntropy } from '../loss.js';
 import { createOptimizer } from '../optimizers.js';
 import { Rng, withSeed } from '../rng.js';
 import { createDataParallelStep, DataParallelError } from './data-parallel.js';
+
+/** Threads of this process (Linux): worker_threads are OS threads. */
+function osThreads(): number {
+  return readdirSync('/proc/self/task').length;
+}
 
 function smallNet(bn: boolean): tfl.LayersModel {
   const layers: tfl.layers.Layer[] = [
@@ -145,6 +151,7 @@ describe('createDataParallelStep (2 wasm workers)', () => {
   it('rejects a failing step with DataParallelError and terminates the workers', async () => {
     const model = smallNet(false);
     const dp = await createDataParallelStep({ model, workers: 2 });
+    const running = osThreads();
     const xs = tf.zeros([4, 8, 8, 2]); // wrong channel count: the workers' forward pass throws
     const ys = tf.tensor1d([0, 1, 2, 3], 'int32');
     await expect(dp.step(xs, ys, createOptimizer({ name: 'sgd', lr: 0.1 }))).rejects.toThrow(
@@ -153,6 +160,8 @@ describe('createDataParallelStep (2 wasm workers)', () => {
     await expect(dp.step(xs, ys, createOptimizer({ name: 'sgd', lr: 0.1 }))).rejects.toThrow(
       /after close/,
     );
+    // Each worker is an OS thread of this process: both must be gone.
+    expect(osThreads()).toBeLessThanOrEqual(running - 2);
     tf.dispose([xs, ys]);
   });
 

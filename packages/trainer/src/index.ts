@@ -7,6 +7,7 @@ export type {
   UseBackendOptions,
 } from './backend.js';
 export { train, evaluate } from './train.js';
+export { lowMemoryVariableGrads } from './grads.js';
 export { createDataParallelStep, DataParallelError } from './parallel/data-parallel.js';
 export type { DataParallelOptions, DataParallelStep } from './parallel/data-parallel.js';
 export type { StepInfo, TrainOptions, TrainResult } from './train.js';

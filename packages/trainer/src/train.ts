@@ -11,6 +11,7 @@ import {
   saveCheckpoint,
 } from './checkpoint.js';
 import { InvalidOptionError, NonFiniteLossError } from './errors.js';
+import { lowMemoryVariableGrads } from './grads.js';
 import { type LossFn, sparseSoftmaxCrossEntropy } from './loss.js';
 import { topKHits } from './metrics.js';
 import { SevarOptimizer } from './optimizers.js';
@@ -209,7 +210,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           const { stats, grads } = withRandom(rng, () =>
             tf.tidy(() => {
               let kept: tf.Tensor1D | null = null;
-              const result = tf.variableGrads(() => {
+              const result = lowMemoryVariableGrads(() => {
                 const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
                 const loss = trainLoss(logits, ys);
                 kept = tf.keep(batchStats(loss, logits, ys));

@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '../backend.js';
+import { lowMemoryVariableGrads } from '../grads.js';
 import { sparseSoftmaxCrossEntropy } from '../loss.js';
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from './protocol.js';
 
@@ -37,7 +38,7 @@ async function step(m: StepMessage): Promise<void> {
   try {
     const { value, grads } = tf.tidy(() => {
       let mean: tf.Scalar | null = null;
-      const result = tf.variableGrads(() => {
+      const result = lowMemoryVariableGrads(() => {
         const logits = net.apply(xs, { training: true }) as tf.Tensor2D;
         mean = tf.keep(sparseSoftmaxCrossEntropy(logits, ys, labelSmoothing));
         const extra = net.calculateLosses();

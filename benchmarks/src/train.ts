@@ -47,8 +47,13 @@ const { values: args } = parseArgs({
 
 async function child(): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
-  const { useBackend, createOptimizer, createDataParallelStep, sparseSoftmaxCrossEntropy } =
-    await import('@sevar/trainer');
+  const {
+    useBackend,
+    createOptimizer,
+    createDataParallelStep,
+    lowMemoryVariableGrads,
+    sparseSoftmaxCrossEntropy,
+  } = await import('@sevar/trainer');
   const { createModel } = await import('@sevar/models');
   const backend = await useBackend(args.backend as 'cpu', { onWarning: () => {} });
   const [name, attention] = [args.models!, args.attention!];
@@ -81,17 +86,21 @@ async function child(): Promise<void> {
           imports: [import.meta.resolve('@sevar/models')],
         })
       : null;
+  const variables = model.trainableWeights.map((w) => w.read() as InstanceType<typeof tf.Variable>);
   const trainStep = async () => {
     if (parallel) {
       await parallel.step(xs, ys, optimizer);
       return;
     }
-    const loss = optimizer.minimize(
+    // The gradient path of @sevar/trainer's train(): tape memory freed during the backward pass.
+    const { value, grads } = lowMemoryVariableGrads(
       () => sparseSoftmaxCrossEntropy(model.apply(xs, { training: true }) as never, ys),
-      true,
-    )!;
-    await loss.data();
-    loss.dispose();
+      variables,
+    );
+    optimizer.applyGradients(grads);
+    tf.dispose(grads);
+    await value.data();
+    value.dispose();
   };
   const inferStep = async () => {
     const y = model.predict(xs) as InstanceType<typeof tf.Tensor>;

@@ -91,9 +91,12 @@ describe('createDataParallelStep (2 wasm workers)', () => {
       singleStep(ref, xs, ys, optRef);
       await dp.step(xs, ys, optPar);
       const tensors = tf.memory().numTensors;
+      const inWorkers = dp.workerTensors();
       singleStep(ref, xs, ys, optRef);
       await dp.step(xs, ys, optPar);
       expect(tf.memory().numTensors).toBe(tensors);
+      expect(inWorkers).toHaveLength(2);
+      expect(dp.workerTensors()).toEqual(inWorkers);
     } finally {
       await dp.close();
     }

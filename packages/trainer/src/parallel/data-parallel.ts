@@ -25,6 +25,8 @@ export interface DataParallelOptions {
 
 export interface DataParallelStep {
   readonly workers: number;
+  /** Tensors alive in each worker after its last step (stable from step to step: no leak). */
+  workerTensors(): number[];
   /**
    * One training step on the batch: each worker computes the gradient of its contiguous shard,
    * the main thread sums them (the full-batch mean gradient), applies `optimizer` to the model
@@ -107,6 +109,7 @@ export async function createDataParallelStep(
   const topology = model.toJSON(null, false);
   const handles: WorkerHandle[] = [];
   let closed = false;
+  const workerTensors: number[] = [];
   const close = async () => {
     closed = true;
     await Promise.all(handles.map((h) => h.worker.terminate()));
@@ -175,6 +178,9 @@ export async function createDataParallelStep(
           return h.request(message, transfer).then((r) => ({ r, weight: (to - from) / n }));
         }),
       );
+      replies.forEach(({ r }, i) => {
+        if (r.type === 'grads') workerTensors[i] = r.numTensors;
+      });
       let lossSum = 0;
       const grads = tv.map((a) => new Float32Array(a.length));
       const stats = nv.map((a) => new Float32Array(a.length));
@@ -214,5 +220,5 @@ export async function createDataParallelStep(
       throw error;
     }
   };
-  return { workers: count, step, close };
+  return { workers: count, workerTensors: () => [...workerTensors], step, close };
 }

@@ -33,5 +33,7 @@ export type FromWorker =
       nonTrainable: Float32Array[];
       /** Sum of the per-example loss over the shard. */
       lossSum: number;
+      /** Tensors alive in the worker after the step (leak check). */
+      numTensors: number;
     }
   | { type: 'error'; message: string; stack?: string };

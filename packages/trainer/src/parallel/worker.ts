@@ -59,10 +59,14 @@ async function step(m: StepMessage): Promise<void> {
     // data() may return views of backend memory; copy so the buffers can be transferred.
     const grad = out.map((a) => a.slice());
     const nonTrainable = stats.map((a) => a.slice());
-    send({ type: 'grads', grads: grad, nonTrainable, lossSum }, [
-      ...grad.map((a) => a.buffer as ArrayBuffer),
-      ...nonTrainable.map((a) => a.buffer as ArrayBuffer),
-    ]);
+    tf.dispose([xs, ys]);
+    send(
+      { type: 'grads', grads: grad, nonTrainable, lossSum, numTensors: tf.memory().numTensors },
+      [
+        ...grad.map((a) => a.buffer as ArrayBuffer),
+        ...nonTrainable.map((a) => a.buffer as ArrayBuffer),
+      ],
+    );
   } finally {
     tf.dispose([xs, ys]);
   }

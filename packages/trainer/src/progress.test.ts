@@ -15,18 +15,18 @@ function capture(): string[] {
 }
 
 describe('createProgress', () => {
-  it('writes nothing when disabled', () => {
+  it('writes nothing when disabled', async () => {
     const writes = capture();
-    const p = createProgress(false);
+    const p = await createProgress(false);
     p.start(1, 3, 10);
     p.update(5, { loss: 1.5, top1: 0.25, imagesPerSecond: 100 });
     p.stop();
     expect(writes).toEqual([]);
   });
 
-  it('when forced shows epoch, loss, accuracy, images/s and ETA on stderr', () => {
+  it('when forced shows epoch, loss, accuracy, images/s and ETA on stderr', async () => {
     const writes = capture();
-    const p = createProgress(true);
+    const p = await createProgress(true);
     p.start(2, 3, 10);
     p.update(5, { loss: 1.23456, top1: 0.25, imagesPerSecond: 99.5 });
     p.stop();

@@ -1,4 +1,4 @@
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 
 /** What the training loop tells the progress display. */
 export interface ProgressReporter {
@@ -13,12 +13,21 @@ const noop: ProgressReporter = { start() {}, update() {}, stop() {} };
  * A cli-progress bar on stderr with loss, accuracy, images/s and ETA. By default only when stderr
  * is a terminal (logs and CI stay clean); `true` forces it (periodic lines on a non-terminal).
  */
-export function createProgress(enabled: boolean | undefined): ProgressReporter {
-  if (enabled === false || (enabled === undefined && process.stderr.isTTY !== true)) return noop;
+export async function createProgress(enabled: boolean | undefined): Promise<ProgressReporter> {
+  // No process.stderr in a browser: no bar there, and cli-progress is never loaded.
+  const stderr = typeof process === 'undefined' ? undefined : process.stderr;
+  if (
+    enabled === false ||
+    stderr === undefined ||
+    (enabled === undefined && stderr.isTTY !== true)
+  ) {
+    return noop;
+  }
+  const { default: cli } = await import('cli-progress');
   let bar: cliProgress.SingleBar | null = null;
   return {
     start(epoch, epochs, totalSteps) {
-      bar = new cliProgress.SingleBar(
+      bar = new cli.SingleBar(
         {
           stream: process.stderr,
           format:
@@ -30,7 +39,7 @@ export function createProgress(enabled: boolean | undefined): ProgressReporter {
           noTTYOutput: process.stderr.isTTY !== true,
           notTTYSchedule: 2000,
         },
-        cliProgress.Presets.shades_classic,
+        cli.Presets.shades_classic,
       );
       bar.start(totalSteps ?? 0, 0, { loss: '-', acc: '-', ips: '-' });
     },

@@ -1,15 +1,7 @@
-import { randomInt } from 'node:crypto';
-import { appendFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 // tfjs-layers registers tfjs-core's gradient functions (tfjs-core's Node entry does not).
 import '@tensorflow/tfjs-layers';
-import {
-  checkpointDirName,
-  loadLatestCheckpoint,
-  restoreCheckpoint,
-  saveCheckpoint,
-} from './checkpoint.js';
 import { InvalidOptionError, NonFiniteLossError } from './errors.js';
 import { lowMemoryVariableGrads } from './grads.js';
 import { type LossFn, sparseSoftmaxCrossEntropy } from './loss.js';
@@ -163,18 +155,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const testLoss: LossFn =
     options.loss ?? ((logits, labels) => sparseSoftmaxCrossEntropy(logits, labels));
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
-  const rng = new Rng(options.seed ?? randomInt(2 ** 32 - 1));
-  const progress = createProgress(options.progress);
+  const rng = new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
+  const progress = await createProgress(options.progress);
+  // Checkpoints and logs need the file system: loaded only when asked for, so that `train`
+  // also runs in a browser bundle.
+  const checkpoints =
+    options.checkpointDir !== undefined ? await import('./checkpoint.js') : undefined;
 
   let startEpoch = 0;
   let globalStep = 0;
   let history: EpochRecord[] = [];
   let lastCheckpoint: string | null = null;
   let resumedFromEpoch: number | null = null;
-  if (options.resume === true && options.checkpointDir !== undefined) {
-    const loaded = await loadLatestCheckpoint(options.checkpointDir, warn);
+  if (options.resume === true && options.checkpointDir !== undefined && checkpoints) {
+    const loaded = await checkpoints.loadLatestCheckpoint(options.checkpointDir, warn);
     if (loaded !== null) {
-      await restoreCheckpoint(loaded, model, optimizer);
+      await checkpoints.restoreCheckpoint(loaded, model, optimizer);
       const { state } = loaded.manifest;
       startEpoch = state.epoch;
       globalStep = state.globalStep;
@@ -278,9 +274,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       imagesPerSecond: sums.examples / Math.max(seconds, 1e-9),
     };
     history.push(record);
-    if (options.checkpointDir !== undefined) {
+    if (options.checkpointDir !== undefined && checkpoints) {
       const previous = lastCheckpoint === null ? [] : [lastCheckpoint.split('/').pop()!];
-      lastCheckpoint = await saveCheckpoint(
+      lastCheckpoint = await checkpoints.saveCheckpoint(
         options.checkpointDir,
         model,
         optimizer,
@@ -291,10 +287,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
           history,
           optimizer: { className: optimizer.getClassName(), config: optimizer.getConfig() },
         },
-        previous.filter((p) => p !== checkpointDirName(epoch + 1)),
+        previous.filter((p) => p !== checkpoints.checkpointDirName(epoch + 1)),
       );
     }
     if (options.logFile !== undefined) {
+      const { appendFile } = await import('node:fs/promises');
       await appendFile(
         options.logFile,
         `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`,

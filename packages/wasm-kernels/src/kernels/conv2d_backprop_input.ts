@@ -4,6 +4,7 @@ import type { KernelOps } from './call.js';
 import { forwardConvInfo } from './conv_info.js';
 import { flipSwapFilter, phaseFilter } from './flip_filter.js';
 import { paddedConv } from './padded_conv.js';
+import { zeroUpsample } from './upsample.js';
 
 /**
  * dX as forward convolutions (XNNPACK). Stride 1: dy convolved with the spatially flipped,
@@ -78,28 +79,12 @@ function pointwiseInputGrad(
   );
   ops.release(rows, weights);
   // Row q = oh*s + r of the spread grid holds input row q - top; r > 0 rows stay zero.
-  const view = ops.call('Reshape', { x: product }, { shape: [n, oh, 1, ow, 1, ci] });
-  ops.release(product);
   const extraH = Math.max(0, padInfo.top + h - oh * sh);
   const extraW = Math.max(0, padInfo.left + w - ow * sw);
-  const spread = ops.call(
-    'PadV2',
-    { x: view },
-    {
-      paddings: [
-        [0, 0],
-        [0, 0],
-        [0, sh - 1],
-        [0, 0],
-        [0, sw - 1],
-        [0, 0],
-      ],
-      constantValue: 0,
-    },
-  );
-  ops.release(view);
-  const grid = ops.call('Reshape', { x: spread }, { shape: [n, oh * sh, ow * sw, ci] });
-  ops.release(spread);
+  const product4d = ops.call('Reshape', { x: product }, { shape: [n, oh, ow, ci] });
+  ops.release(product);
+  const grid = zeroUpsample(ops, product4d, sh, sw);
+  if (grid !== product4d) ops.release(product4d);
   let full = grid;
   if (extraH > 0 || extraW > 0) {
     full = ops.call(

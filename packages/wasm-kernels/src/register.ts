@@ -7,6 +7,7 @@ import { conv2DBackpropInput } from './kernels/conv2d_backprop_input.js';
 import { depthwiseConv2dNativeBackpropFilter } from './kernels/depthwise_backprop_filter.js';
 import { depthwiseConv2dNativeBackpropInput } from './kernels/depthwise_backprop_input.js';
 import { maxPoolGrad } from './kernels/max_pool_grad.js';
+import { castVia, identityVia } from './kernels/share.js';
 import { meanVia, sumVia } from './kernels/sum_leading.js';
 import { tileVia } from './kernels/tile.js';
 
@@ -42,6 +43,8 @@ const factories: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   [tf.Sum, wrapping(tf.Sum, sumVia)],
   [tf.Mean, wrapping(tf.Mean, meanVia)],
   [tf.Tile, wrapping(tf.Tile, tileVia)],
+  [tf.Identity, wrapping(tf.Identity, identityVia)],
+  [tf.Cast, wrapping(tf.Cast, castVia)],
 ]);
 
 /** Kernel names `registerWasmTrainingKernels` registers for the 'wasm' backend. */

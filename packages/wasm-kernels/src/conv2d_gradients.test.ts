@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelativeError, onBackend, seeded } from './__tests__/helpers.js';
 import { registerWasmTrainingKernels } from './index.js';
+import { setSimdKernelsEnabled } from './kernels/simd.js';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
 interface Case {
@@ -71,6 +72,30 @@ cases.push({
   ],
 });
 
+// Channel counts that reach the SIMD filter-gradient tiles (2 x 16, 1 x 16, x 4, scalar
+// remainders), and one big enough that the kernel walks several row chunks.
+cases.push(
+  { n: 3, h: 12, w: 11, ci: 5, co: 35, k: [3, 3], s: [1, 1], pad: 'same' },
+  { n: 2, h: 10, w: 9, ci: 16, co: 32, k: [3, 3], s: [2, 2], pad: 'same' },
+  { n: 2, h: 9, w: 12, ci: 3, co: 20, k: [7, 5], s: [1, 2], pad: 'valid' },
+  { n: 6, h: 16, w: 8, ci: 4, co: 48, k: [3, 3], s: [1, 1], pad: 'same' },
+  {
+    n: 2,
+    h: 7,
+    w: 8,
+    ci: 7,
+    co: 17,
+    k: [1, 1],
+    s: [2, 2],
+    pad: [
+      [0, 0],
+      [1, 0],
+      [0, 2],
+      [0, 0],
+    ],
+  },
+);
+
 interface Grads {
   dx: Float32Array;
   dw: Float32Array;
@@ -109,5 +134,23 @@ describe('conv2d gradients on wasm match the cpu backend', () => {
     worst = Math.max(worst, ex, ew);
     expect(ex).toBeLessThan(1e-4);
     expect(ew).toBeLessThan(1e-4);
+  });
+});
+
+describe('without the SIMD module, the composed filter gradient still matches', () => {
+  beforeAll(() => {
+    registerWasmTrainingKernels();
+    setSimdKernelsEnabled(false);
+  });
+  afterAll(() => setSimdKernelsEnabled(true));
+
+  it.each(
+    cases
+      .filter((_, k) => k % 6 === 0 || k >= cases.length - 5)
+      .map((c) => [JSON.stringify(c), c] as const),
+  )('%s', async (_label, c) => {
+    const ref = await onBackend('cpu', () => convGrads(c));
+    const got = await onBackend('wasm', () => convGrads(c));
+    expect(maxRelativeError(got.dw, ref.dw)).toBeLessThan(1e-4);
   });
 });

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backendBuffers, maxRelativeError, onBackend, seeded } from './__tests__/helpers.js';
 import { registerWasmTrainingKernels } from './index.js';
+import { setSimdKernelsEnabled } from './kernels/simd.js';
 
 interface Case {
   x: [number, number, number, number];
@@ -72,5 +73,19 @@ describe('MaxPoolGrad on wasm matches the cpu backend', () => {
     run();
     expect(tf.memory().numTensors).toBe(tensors);
     expect(backendBuffers()).toBe(buffers);
+  });
+});
+
+describe('MaxPoolGrad without the SIMD module (JS loop) matches too', () => {
+  beforeAll(() => {
+    registerWasmTrainingKernels();
+    setSimdKernelsEnabled(false);
+  });
+  afterAll(() => setSimdKernelsEnabled(true));
+
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))('%s', async (_label, c) => {
+    const ref = await onBackend('cpu', () => poolGrad(c));
+    const got = await onBackend('wasm', () => poolGrad(c));
+    expect(maxRelativeError(got, ref)).toBeLessThan(1e-6);
   });
 });

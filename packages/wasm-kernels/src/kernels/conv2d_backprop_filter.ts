@@ -1,10 +1,13 @@
 import type { Conv2DBackpropFilterAttrs, KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { kernelOps } from './call.js';
 import { forwardConvInfo } from './conv_info.js';
+import { asHeapBackend } from './heap.js';
 import { paddedConv } from './padded_conv.js';
+import { heapAddress, simdKernels } from './simd.js';
 
 /**
- * dW as ONE forward convolution: x seen as a batch of Ci images with N channels
+ * dW in one pass of the SIMD implicit-im2col kernel (assembly/kernels.ts) on wasm. Elsewhere
+ * (the cpu backend, a wasm runtime without SIMD) as ONE forward convolution: x seen as a batch of Ci images with N channels
  * ([Ci, H, W, N]) convolved with dy seen as an [OH, OW, N, Co] filter. The roles of stride
  * and dilation swap (dilation 1 in the forward pass, see tfjs's Conv2D gradient), and the
  * bottom/right padding makes the result exactly KH x KW.
@@ -33,6 +36,32 @@ export function conv2DBackpropFilter(
   );
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { outHeight: oh, outWidth: ow, inHeight: h, inWidth: w, padInfo } = info;
+  const simd = simdKernels(backend);
+  if (simd !== null && x.dtype === 'float32' && dy.dtype === 'float32') {
+    const heap = asHeapBackend(backend, 'Conv2DBackpropFilter');
+    const out = heap.makeOutput([...attrs.filterShape], 'float32');
+    simd.conv2dBackpropFilter(
+      heapAddress(heap, x),
+      heapAddress(heap, dy),
+      heapAddress(heap, out),
+      info.batchSize,
+      h,
+      w,
+      info.inChannels,
+      oh,
+      ow,
+      info.outChannels,
+      kh,
+      kw,
+      sh,
+      sw,
+      info.dilationHeight,
+      info.dilationWidth,
+      padInfo.top,
+      padInfo.left,
+    );
+    return out;
+  }
   const xT = ops.call('Transpose', { x }, { perm: [3, 1, 2, 0] });
   const dyT = ops.call('Transpose', { x: dy }, { perm: [1, 2, 0, 3] });
   const paddedH = kh + (oh - 1) * sh;

@@ -2,10 +2,12 @@ import { backend_util } from '@tensorflow/tfjs-core';
 import type { KernelBackend, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { TrainingKernelError } from '../errors.js';
 import { asHeapBackend, f32 } from './heap.js';
+import { heapAddress, simdKernels } from './simd.js';
 
 /**
  * MaxPoolGrad over the wasm heap in one pass: each window's first maximum (row-major, strict
- * `>`, as the cpu backend and TensorFlow pick it) receives that window's dy. Replaces the
+ * `>`, as the cpu backend and TensorFlow pick it) receives that window's dy, in wasm SIMD
+ * (assembly/kernels.ts) or, where that module cannot run, in JS. Replaces the
  * stock wasm kernel, which starts its search at FLT_MIN and so drops the gradient of every
  * window whose maximum is <= 0, and which runs several times slower.
  */
@@ -43,13 +45,34 @@ export function maxPoolGrad(
   } = info;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, padInfo } = info;
   const out = backend.makeOutput(input.shape, 'float32');
+  const simd = simdKernels(args.backend);
+  if (simd !== null) {
+    simd.maxPoolGrad(
+      heapAddress(backend, input),
+      heapAddress(backend, dy),
+      heapAddress(backend, out),
+      n,
+      h,
+      w,
+      c,
+      oh,
+      ow,
+      kh,
+      kw,
+      sh,
+      sw,
+      padInfo.top,
+      padInfo.left,
+    );
+    return out;
+  }
   // Views are taken after the allocation above, which may grow (and detach) the heap.
   const dx = f32(backend, out);
   const x = f32(backend, input);
   const g = f32(backend, dy);
   dx.fill(0);
-  const best = new Float32Array(c);
-  const at = new Int32Array(c);
+  // Channel-outer within each window: the running maximum lives in locals, not in arrays that
+  // would be reset for every window (that reset and the array traffic were most of the time).
   for (let b = 0; b < n; b++) {
     for (let yr = 0; yr < oh; yr++) {
       const r0 = Math.max(0, yr * sh - padInfo.top);
@@ -57,24 +80,21 @@ export function maxPoolGrad(
       for (let yc = 0; yc < ow; yc++) {
         const c0 = Math.max(0, yc * sw - padInfo.left);
         const c1 = Math.min(w, yc * sw - padInfo.left + kw);
-        best.fill(-Infinity);
-        at.fill(-1);
-        for (let r = r0; r < r1; r++) {
-          for (let q = c0; q < c1; q++) {
-            const base = ((b * h + r) * w + q) * c;
-            for (let ch = 0; ch < c; ch++) {
-              const v = x[base + ch] as number;
-              if (v > (best[ch] as number)) {
-                best[ch] = v;
-                at[ch] = base + ch;
+        const gBase = ((b * oh + yr) * ow + yc) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let r = r0; r < r1; r++) {
+            let pos = ((b * h + r) * w + c0) * c + ch;
+            for (let q = c0; q < c1; q++, pos += c) {
+              const v = x[pos] as number;
+              if (v > best) {
+                best = v;
+                at = pos;
               }
             }
           }
-        }
-        const gBase = ((b * oh + yr) * ow + yc) * c;
-        for (let ch = 0; ch < c; ch++) {
-          const pos = at[ch] as number;
-          if (pos >= 0) dx[pos] = (dx[pos] as number) + (g[gBase + ch] as number);
+          if (at >= 0) dx[at] = (dx[at] as number) + (g[gBase + ch] as number);
         }
       }
     }

@@ -1,0 +1,301 @@
+// Kernels compiled to wasm (128-bit SIMD) with AssemblyScript. They run on the memory of the
+// tfjs wasm backend itself (the module imports it), so every argument is a byte offset into
+// that heap. The module has no data segment and allocates nothing: it cannot touch memory
+// that tfjs did not hand it. Rebuild with `pnpm --filter @sevar/wasm-kernels build:wasm`.
+
+/**
+ * MaxPoolGrad, NHWC float32: dx (zeroed here) receives, for each window and channel, the
+ * window's dy at the position of its first strict maximum in row-major order (TensorFlow's
+ * and the cpu backend's choice; a window holding only NaN or -Infinity routes nothing).
+ * Four channels at a time, branch-free within a window.
+ */
+export function maxPoolGrad(
+  x: usize,
+  dy: usize,
+  dx: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  c: i32,
+  oh: i32,
+  ow: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  padTop: i32,
+  padLeft: i32,
+): void {
+  memory.fill(dx, 0, (<usize>n * h * w * c) << 2);
+  const c4 = c & ~3;
+  const none = i32x4.splat(-1);
+  const lowest = f32x4.splat(-Infinity);
+  for (let b = 0; b < n; b++) {
+    for (let yr = 0; yr < oh; yr++) {
+      const r0 = max(0, yr * sh - padTop);
+      const r1 = min(h, yr * sh - padTop + kh);
+      for (let yc = 0; yc < ow; yc++) {
+        const c0 = max(0, yc * sw - padLeft);
+        const c1 = min(w, yc * sw - padLeft + kw);
+        const g = dy + ((<usize>((b * oh + yr) * ow + yc) * c) << 2);
+        let ch = 0;
+        for (; ch < c4; ch += 4) {
+          let best = lowest;
+          let at = none;
+          for (let r = r0; r < r1; r++) {
+            let pos = ((b * h + r) * w + c0) * c + ch;
+            for (let q = c0; q < c1; q++, pos += c) {
+              const v = v128.load(x + ((<usize>pos) << 2));
+              const more = f32x4.gt(v, best);
+              best = v128.bitselect(v, best, more);
+              const idx = i32x4.add(i32x4.splat(pos), i32x4(0, 1, 2, 3));
+              at = v128.bitselect(idx, at, more);
+            }
+          }
+          const gv = v128.load(g + ((<usize>ch) << 2));
+          scatterAdd(dx, i32x4.extract_lane(at, 0), f32x4.extract_lane(gv, 0));
+          scatterAdd(dx, i32x4.extract_lane(at, 1), f32x4.extract_lane(gv, 1));
+          scatterAdd(dx, i32x4.extract_lane(at, 2), f32x4.extract_lane(gv, 2));
+          scatterAdd(dx, i32x4.extract_lane(at, 3), f32x4.extract_lane(gv, 3));
+        }
+        for (; ch < c; ch++) {
+          let best: f32 = -Infinity;
+          let at = -1;
+          for (let r = r0; r < r1; r++) {
+            let pos = ((b * h + r) * w + c0) * c + ch;
+            for (let q = c0; q < c1; q++, pos += c) {
+              const v = load<f32>(x + ((<usize>pos) << 2));
+              if (v > best) {
+                best = v;
+                at = pos;
+              }
+            }
+          }
+          scatterAdd(dx, at, load<f32>(g + ((<usize>ch) << 2)));
+        }
+      }
+    }
+  }
+}
+
+function scatterAdd(dx: usize, at: i32, value: f32): void {
+  if (at >= 0) {
+    const p = dx + ((<usize>at) << 2);
+    store<f32>(p, load<f32>(p) + value);
+  }
+}
+
+/** floor(a / b) for b > 0. */
+function floorDiv(a: i32, b: i32): i32 {
+  const q = a / b;
+  return q * b > a ? q - 1 : q;
+}
+
+// Shape of the current conv2dBackpropFilter call, shared with its tile loops.
+let gH: i32 = 0;
+let gW: i32 = 0;
+let gCi: i32 = 0;
+let gOh: i32 = 0;
+let gOw: i32 = 0;
+let gCo: i32 = 0;
+let gSh: i32 = 0;
+let gSw: i32 = 0;
+let gTapY: i32 = 0;
+let gShift: i32 = 0;
+let gOxLo: i32 = 0;
+let gCount: i32 = 0;
+
+/**
+ * Conv2DBackpropFilter, NHWC float32, as an implicit-im2col GEMM: dw[kh, kw, ci, co] is the
+ * sum over output pixels of x (at the pixel's tap) times dy. Output rows are taken in chunks
+ * whose dy fits in the L2 cache; for each filter tap, a register tile of 2 input channels x 16
+ * output channels accumulates over all of the chunk's pixels (narrower tiles at the edges).
+ * Taps that fall in the padding contribute nothing and are skipped a row range at a time.
+ */
+export function conv2dBackpropFilter(
+  x: usize,
+  dy: usize,
+  dw: usize,
+  n: i32,
+  h: i32,
+  w: i32,
+  ci: i32,
+  oh: i32,
+  ow: i32,
+  co: i32,
+  kh: i32,
+  kw: i32,
+  sh: i32,
+  sw: i32,
+  dilH: i32,
+  dilW: i32,
+  padTop: i32,
+  padLeft: i32,
+): void {
+  memory.fill(dw, 0, (<usize>kh * kw * ci * co) << 2);
+  gH = h;
+  gW = w;
+  gCi = ci;
+  gOh = oh;
+  gOw = ow;
+  gCo = co;
+  gSh = sh;
+  gSw = sw;
+  const rows = n * oh;
+  // About 96 KB of dy per chunk.
+  const chunk = max(1, 24576 / max(1, ow * co));
+  for (let r0 = 0; r0 < rows; r0 += chunk) {
+    const r1 = min(rows, r0 + chunk);
+    for (let a = 0; a < kh; a++) {
+      gTapY = a * dilH - padTop;
+      for (let b = 0; b < kw; b++) {
+        const shift = b * dilW - padLeft;
+        const oxLo = max(0, floorDiv(-shift + sw - 1, sw));
+        const oxHi = min(ow, floorDiv(w - 1 - shift, sw) + 1);
+        if (oxLo >= oxHi) continue;
+        gShift = shift;
+        gOxLo = oxLo;
+        gCount = oxHi - oxLo;
+        const tap = dw + ((<usize>(a * kw + b) * ci * co) << 2);
+        for (let c = 0; c < ci;) {
+          const pair = c + 1 < ci;
+          for (let o = 0; o < co;) {
+            const out0 = tap + ((<usize>(c * co + o)) << 2);
+            if (o + 16 <= co) {
+              if (pair) tile2x16(x, dy, out0, r0, r1, c, o);
+              else tile1x16(x, dy, out0, r0, r1, c, o);
+              o += 16;
+            } else if (o + 4 <= co) {
+              tile1x4(x, dy, out0, r0, r1, c, o);
+              if (pair) tile1x4(x, dy, out0 + ((<usize>co) << 2), r0, r1, c + 1, o);
+              o += 4;
+            } else {
+              tile1x1(x, dy, out0, r0, r1, c, o);
+              if (pair) tile1x1(x, dy, out0 + ((<usize>co) << 2), r0, r1, c + 1, o);
+              o += 1;
+            }
+          }
+          c += pair ? 2 : 1;
+        }
+      }
+    }
+  }
+}
+
+/** Byte address of x at (row's image, tap row, first valid column) and channel c, or 0. */
+function xRow(x: usize, row: i32, c: i32): usize {
+  const img = row / gOh;
+  const iy = (row - img * gOh) * gSh + gTapY;
+  if (iy < 0 || iy >= gH) return 0;
+  return x + ((<usize>(((img * gH + iy) * gW + gOxLo * gSw + gShift) * gCi + c)) << 2);
+}
+
+function dyRow(dy: usize, row: i32, o: i32): usize {
+  return dy + ((<usize>((row * gOw + gOxLo) * gCo + o)) << 2);
+}
+
+function tile2x16(x: usize, dy: usize, out0: usize, r0: i32, r1: i32, c: i32, o: i32): void {
+  const out1 = out0 + ((<usize>gCo) << 2);
+  const xStep = (<usize>(gSw * gCi)) << 2;
+  const dyStep = (<usize>gCo) << 2;
+  let a0 = v128.load(out0);
+  let a1 = v128.load(out0, 16);
+  let a2 = v128.load(out0, 32);
+  let a3 = v128.load(out0, 48);
+  let b0 = v128.load(out1);
+  let b1 = v128.load(out1, 16);
+  let b2 = v128.load(out1, 32);
+  let b3 = v128.load(out1, 48);
+  for (let row = r0; row < r1; row++) {
+    let xp = xRow(x, row, c);
+    if (xp == 0) continue;
+    let dyp = dyRow(dy, row, o);
+    for (let i = 0; i < gCount; i++) {
+      const u = v128.load32_splat(xp);
+      const v = v128.load32_splat(xp, 4);
+      const d0 = v128.load(dyp);
+      const d1 = v128.load(dyp, 16);
+      const d2 = v128.load(dyp, 32);
+      const d3 = v128.load(dyp, 48);
+      a0 = f32x4.add(a0, f32x4.mul(u, d0));
+      a1 = f32x4.add(a1, f32x4.mul(u, d1));
+      a2 = f32x4.add(a2, f32x4.mul(u, d2));
+      a3 = f32x4.add(a3, f32x4.mul(u, d3));
+      b0 = f32x4.add(b0, f32x4.mul(v, d0));
+      b1 = f32x4.add(b1, f32x4.mul(v, d1));
+      b2 = f32x4.add(b2, f32x4.mul(v, d2));
+      b3 = f32x4.add(b3, f32x4.mul(v, d3));
+      xp += xStep;
+      dyp += dyStep;
+    }
+  }
+  v128.store(out0, a0);
+  v128.store(out0, a1, 16);
+  v128.store(out0, a2, 32);
+  v128.store(out0, a3, 48);
+  v128.store(out1, b0);
+  v128.store(out1, b1, 16);
+  v128.store(out1, b2, 32);
+  v128.store(out1, b3, 48);
+}
+
+function tile1x16(x: usize, dy: usize, out0: usize, r0: i32, r1: i32, c: i32, o: i32): void {
+  const xStep = (<usize>(gSw * gCi)) << 2;
+  const dyStep = (<usize>gCo) << 2;
+  let a0 = v128.load(out0);
+  let a1 = v128.load(out0, 16);
+  let a2 = v128.load(out0, 32);
+  let a3 = v128.load(out0, 48);
+  for (let row = r0; row < r1; row++) {
+    let xp = xRow(x, row, c);
+    if (xp == 0) continue;
+    let dyp = dyRow(dy, row, o);
+    for (let i = 0; i < gCount; i++) {
+      const u = v128.load32_splat(xp);
+      a0 = f32x4.add(a0, f32x4.mul(u, v128.load(dyp)));
+      a1 = f32x4.add(a1, f32x4.mul(u, v128.load(dyp, 16)));
+      a2 = f32x4.add(a2, f32x4.mul(u, v128.load(dyp, 32)));
+      a3 = f32x4.add(a3, f32x4.mul(u, v128.load(dyp, 48)));
+      xp += xStep;
+      dyp += dyStep;
+    }
+  }
+  v128.store(out0, a0);
+  v128.store(out0, a1, 16);
+  v128.store(out0, a2, 32);
+  v128.store(out0, a3, 48);
+}
+
+function tile1x4(x: usize, dy: usize, out0: usize, r0: i32, r1: i32, c: i32, o: i32): void {
+  const xStep = (<usize>(gSw * gCi)) << 2;
+  const dyStep = (<usize>gCo) << 2;
+  let a0 = v128.load(out0);
+  for (let row = r0; row < r1; row++) {
+    let xp = xRow(x, row, c);
+    if (xp == 0) continue;
+    let dyp = dyRow(dy, row, o);
+    for (let i = 0; i < gCount; i++) {
+      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), v128.load(dyp)));
+      xp += xStep;
+      dyp += dyStep;
+    }
+  }
+  v128.store(out0, a0);
+}
+
+function tile1x1(x: usize, dy: usize, out0: usize, r0: i32, r1: i32, c: i32, o: i32): void {
+  const xStep = (<usize>(gSw * gCi)) << 2;
+  const dyStep = (<usize>gCo) << 2;
+  let a0 = load<f32>(out0);
+  for (let row = r0; row < r1; row++) {
+    let xp = xRow(x, row, c);
+    if (xp == 0) continue;
+    let dyp = dyRow(dy, row, o);
+    for (let i = 0; i < gCount; i++) {
+      a0 += load<f32>(xp) * load<f32>(dyp);
+      xp += xStep;
+      dyp += dyStep;
+    }
+  }
+  store<f32>(out0, a0);
+}

@@ -37,6 +37,26 @@ describe('sevar binary', () => {
     expect(expectOneLineError(bad.stderr)).toMatch(/--seeds <n>.*'0' is invalid/);
   });
 
+  it('train --workers 2 trains data-parallel (attention layers registered in the workers)', async () => {
+    const out = join(await tempDir('workers'), 'run');
+    const run = await spawnCli([
+      ...TRAIN.slice(0, 3),
+      '--epochs',
+      '1',
+      ...TRAIN.slice(5),
+      '--workers',
+      '2',
+      '--out',
+      out,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/cnn3 se on embedded: test loss [\d.]+, top-1/);
+    const result = await readJson<RunResult>(join(out, 'result.json'));
+    expect(result.history).toHaveLength(1);
+    expect(result.history[0]!.train.examples).toBe(192);
+    expect(Number.isFinite(result.test.loss)).toBe(true);
+  });
+
   it('Ctrl-C stops after a checkpoint; the same command resumes and matches an uninterrupted run', async () => {
     const root = await tempDir('sigint');
     const a = join(root, 'a');

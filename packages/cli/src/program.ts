@@ -356,9 +356,23 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
       parseMethod,
       'se',
     )
-    .option('--out <dir>', 'run folder (default: sevar-results/train-<model>-<variant>-<dataset>)');
+    .option('--out <dir>', 'run folder (default: sevar-results/train-<model>-<variant>-<dataset>)')
+    .option(
+      '--workers <n>',
+      'split every batch over n worker threads, each with its own backend (data-parallel; ' +
+        'wasm in Node uses one core per worker)',
+      integer(1),
+      1,
+    );
   addTrainingFlags(trainCmd).action(
-    async (flags: TrainingFlags & { model: ModelName; dataset: DatasetName; variant: string }) => {
+    async (
+      flags: TrainingFlags & {
+        model: ModelName;
+        dataset: DatasetName;
+        variant: string;
+        workers: number;
+      },
+    ) => {
       await trainCommand(
         {
           recipe: buildRecipe(flags.model, flags.dataset, flags),
@@ -372,6 +386,7 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
           fresh: flags.fresh === true,
           dataDir: flags.dataDir,
           download: flags.download,
+          workers: flags.workers,
         },
         withProgress(),
       );

@@ -125,6 +125,8 @@ export interface RunOptions {
   backend: string;
   /** Also write the trained model to `<dir>/model`. Default true. */
   saveModel?: boolean;
+  /** Data-parallel worker threads (`train`'s `dataParallel`); default 1: this thread. */
+  workers?: number;
 }
 
 function pct(x: number): string {
@@ -203,6 +205,15 @@ export async function runOne(spec: RunSpec, options: RunOptions): Promise<RunRes
       resume: true,
       logFile: join(dir, RUN_FILES.log),
       progress: ctx.progress,
+      ...((options.workers ?? 1) > 1
+        ? {
+            dataParallel: {
+              workers: options.workers,
+              // Registers the attention layers in each worker before the model is rebuilt.
+              imports: [import.meta.resolve('@sevar/models')],
+            },
+          }
+        : {}),
       onWarning: (m) => ctx.stderr.write(`${label}: warning: ${m}\n`),
       onEpochEnd: (r) => {
         completed = r.epoch;

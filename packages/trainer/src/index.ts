@@ -9,7 +9,12 @@ export type {
 export { train, evaluate } from './train.js';
 export { lowMemoryVariableGrads } from './grads.js';
 export { createDataParallelStep, DataParallelError } from './parallel/data-parallel.js';
-export type { DataParallelOptions, DataParallelStep } from './parallel/data-parallel.js';
+export type {
+  DataParallelOptions,
+  DataParallelStep,
+  DataParallelStepOptions,
+  DataParallelStepResult,
+} from './parallel/data-parallel.js';
 export type { StepInfo, TrainOptions, TrainResult } from './train.js';
 export {
   createOptimizer,

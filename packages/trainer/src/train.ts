@@ -9,6 +9,8 @@ import { topKHits } from './metrics.js';
 import { SevarOptimizer } from './optimizers.js';
 import { createProgress } from './progress.js';
 import { Rng, withRandom } from './rng.js';
+import type { ConcreteBackendName } from './backend.js';
+import type { DataParallelStep } from './parallel/data-parallel.js';
 import { createSchedule, type Schedule } from './schedules.js';
 import type { BatchSource, EpochRecord, Metrics } from './types.js';
 
@@ -52,6 +54,22 @@ export interface TrainOptions {
   onStepEnd?: (info: StepInfo) => void | Promise<void>;
   /** Warnings (checkpoint fallback). Default: console.warn. */
   onWarning?: (message: string) => void;
+  /**
+   * Node only: split every batch over worker threads, each with its own backend (wasm in Node
+   * runs one thread, so this is how a wasm run uses several cores). Gradients are summed and
+   * applied on this thread; BN moving statistics are averaged over the shards (per-shard batch
+   * statistics, like PyTorch DDP without SyncBN). Workers compute the sparse softmax
+   * cross-entropy themselves, so a custom `loss` cannot be combined with it, and dropout draws
+   * from each worker's own generator (not from `seed`).
+   */
+  dataParallel?: {
+    /** Worker threads; default 2. */
+    workers?: number;
+    /** Backend of every worker; default: the backend active when `train` is called. */
+    backend?: ConcreteBackendName;
+    /** Modules that register the model's custom layers, imported by each worker. */
+    imports?: string[];
+  };
 }
 
 export interface TrainResult {
@@ -154,6 +172,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     options.loss ?? ((logits, labels) => sparseSoftmaxCrossEntropy(logits, labels, labelSmoothing));
   const testLoss: LossFn =
     options.loss ?? ((logits, labels) => sparseSoftmaxCrossEntropy(logits, labels));
+  if (options.dataParallel !== undefined && options.loss !== undefined) {
+    throw new InvalidOptionError(
+      'train: loss',
+      'unset when dataParallel is used (workers compute the sparse softmax cross-entropy)',
+      'a custom loss function',
+    );
+  }
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   const rng = new Rng(options.seed ?? Math.floor(Math.random() * 2 ** 32));
   const progress = await createProgress(options.progress);
@@ -182,124 +207,163 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   }
 
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  for (let epoch = startEpoch; epoch < epochs; epoch++) {
-    const sums: Sums = { loss: 0, top1: 0, top5: 0, examples: 0 };
-    const started = performance.now();
-    let step = 0;
-    let firstLr = NaN;
-    progress.start(epoch + 1, epochs, stepsPerEpoch);
-    try {
-      for await (const { xs, ys } of data.train.epoch(epoch)) {
-        let stateBefore: tf.Tensor[] = [];
-        try {
-          const lr = schedule.learningRate({
-            epoch,
-            stepInEpoch: step,
-            stepsPerEpoch: stepsPerEpoch ?? 0,
-            totalEpochs: epochs,
-          });
-          if (step === 0) firstLr = lr;
-          setLearningRate(optimizer, lr);
-          // BN moving statistics change during the forward pass; keep the old ones (clones share
-          // memory, so this is cheap) to put back if this step's loss turns out non-finite.
-          stateBefore = model.nonTrainableWeights.map((w) => tf.clone(w.read()));
-          const { stats, grads } = withRandom(rng, () =>
-            tf.tidy(() => {
-              let kept: tf.Tensor1D | null = null;
-              const result = lowMemoryVariableGrads(() => {
-                const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
-                const loss = trainLoss(logits, ys);
-                kept = tf.keep(batchStats(loss, logits, ys));
-                const extra = model.calculateLosses();
-                return extra.length === 0 ? loss : tf.addN([loss, ...extra]);
-              }, variables);
-              const grads =
-                weightDecay === 0
-                  ? result.grads
-                  : Object.fromEntries(
-                      variables.map((v) => [
-                        v.name,
-                        tf.add(result.grads[v.name]!, tf.mul(v, weightDecay)),
-                      ]),
-                    );
-              return { stats: kept! as tf.Tensor1D, grads };
-            }),
-          );
-          let values: Float32Array;
-          try {
-            values = (await stats.data()) as Float32Array;
-          } finally {
-            stats.dispose();
-          }
-          const n = ys.shape[0];
-          const lossValue = values[0]! / n;
-          if (!Number.isFinite(lossValue)) {
-            tf.dispose(grads);
-            model.nonTrainableWeights.forEach((w, i) => w.write(stateBefore[i]!));
-            throw new NonFiniteLossError(epoch + 1, step + 1, lossValue, lastCheckpoint);
-          }
-          optimizer.applyGradients(
-            variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })),
-          );
-          tf.dispose(grads);
-          sums.loss += values[0]!;
-          sums.top1 += values[1]!;
-          sums.top5 += values[2]!;
-          sums.examples += n;
-          step++;
-          globalStep++;
-          const seconds = (performance.now() - started) / 1000;
-          const running = toMetrics(sums);
-          progress.update(step, {
-            loss: running.loss,
-            top1: running.top1,
-            imagesPerSecond: sums.examples / Math.max(seconds, 1e-9),
-          });
-          await options.onStepEnd?.({ epoch: epoch + 1, step, loss: lossValue, lr });
-        } finally {
-          tf.dispose([xs, ys, ...stateBefore]);
-        }
-      }
-    } finally {
-      progress.stop();
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const test = data.test === undefined ? null : await evaluate(model, data.test, testLoss);
-    const record: EpochRecord = {
-      epoch: epoch + 1,
-      lr: firstLr,
-      train: toMetrics(sums),
-      test,
-      seconds,
-      imagesPerSecond: sums.examples / Math.max(seconds, 1e-9),
-    };
-    history.push(record);
-    if (options.checkpointDir !== undefined && checkpoints) {
-      const previous = lastCheckpoint === null ? [] : [lastCheckpoint.split('/').pop()!];
-      lastCheckpoint = await checkpoints.saveCheckpoint(
-        options.checkpointDir,
-        model,
-        optimizer,
-        {
-          epoch: epoch + 1,
-          globalStep,
-          rng: rng.getState(),
-          history,
-          optimizer: { className: optimizer.getClassName(), config: optimizer.getConfig() },
-        },
-        previous.filter((p) => p !== checkpoints.checkpointDirName(epoch + 1)),
-      );
-    }
-    if (options.logFile !== undefined) {
-      const { appendFile } = await import('node:fs/promises');
-      await appendFile(
-        options.logFile,
-        `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`,
-      );
-    }
-    await options.onEpochEnd?.(record);
+  let parallel: DataParallelStep | null = null;
+  if (options.dataParallel !== undefined) {
+    const { createDataParallelStep } = await import('./parallel/data-parallel.js');
+    parallel = await createDataParallelStep({
+      model,
+      workers: options.dataParallel.workers ?? 2,
+      backend: options.dataParallel.backend ?? (tf.getBackend() as ConcreteBackendName),
+      imports: options.dataParallel.imports ?? [],
+      labelSmoothing,
+    });
   }
-  return { history, resumedFromEpoch, lastCheckpoint };
+  try {
+    return await trainEpochs();
+  } finally {
+    await parallel?.close();
+  }
+
+  async function trainEpochs(): Promise<TrainResult> {
+    for (let epoch = startEpoch; epoch < epochs; epoch++) {
+      const sums: Sums = { loss: 0, top1: 0, top5: 0, examples: 0 };
+      const started = performance.now();
+      let step = 0;
+      let firstLr = NaN;
+      progress.start(epoch + 1, epochs, stepsPerEpoch);
+      try {
+        for await (const { xs, ys } of data.train.epoch(epoch)) {
+          let stateBefore: tf.Tensor[] = [];
+          try {
+            const lr = schedule.learningRate({
+              epoch,
+              stepInEpoch: step,
+              stepsPerEpoch: stepsPerEpoch ?? 0,
+              totalEpochs: epochs,
+            });
+            if (step === 0) firstLr = lr;
+            setLearningRate(optimizer, lr);
+            let values: number[];
+            const n = ys.shape[0];
+            if (parallel !== null) {
+              const r = await parallel.step(xs, ys, optimizer, { weightDecay });
+              values = [r.loss * n, r.top1 * n, r.top5 * n];
+              // A non-finite loss applied nothing (weights and BN statistics are as they were).
+              if (!r.applied)
+                throw new NonFiniteLossError(epoch + 1, step + 1, r.loss, lastCheckpoint);
+            } else {
+              // BN moving statistics change during the forward pass; keep the old ones (clones
+              // share memory, so this is cheap) to put back if this step's loss is non-finite.
+              stateBefore = model.nonTrainableWeights.map((w) => tf.clone(w.read()));
+              values = await localStep(xs, ys, epoch, step, stateBefore);
+            }
+            const lossValue = values[0]! / n;
+            sums.loss += values[0]!;
+            sums.top1 += values[1]!;
+            sums.top5 += values[2]!;
+            sums.examples += n;
+            step++;
+            globalStep++;
+            const seconds = (performance.now() - started) / 1000;
+            const running = toMetrics(sums);
+            progress.update(step, {
+              loss: running.loss,
+              top1: running.top1,
+              imagesPerSecond: sums.examples / Math.max(seconds, 1e-9),
+            });
+            await options.onStepEnd?.({ epoch: epoch + 1, step, loss: lossValue, lr });
+          } finally {
+            tf.dispose([xs, ys, ...stateBefore]);
+          }
+        }
+      } finally {
+        progress.stop();
+      }
+      const seconds = (performance.now() - started) / 1000;
+      const test = data.test === undefined ? null : await evaluate(model, data.test, testLoss);
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        lr: firstLr,
+        train: toMetrics(sums),
+        test,
+        seconds,
+        imagesPerSecond: sums.examples / Math.max(seconds, 1e-9),
+      };
+      history.push(record);
+      if (options.checkpointDir !== undefined && checkpoints) {
+        const previous = lastCheckpoint === null ? [] : [lastCheckpoint.split('/').pop()!];
+        lastCheckpoint = await checkpoints.saveCheckpoint(
+          options.checkpointDir,
+          model,
+          optimizer,
+          {
+            epoch: epoch + 1,
+            globalStep,
+            rng: rng.getState(),
+            history,
+            optimizer: { className: optimizer.getClassName(), config: optimizer.getConfig() },
+          },
+          previous.filter((p) => p !== checkpoints.checkpointDirName(epoch + 1)),
+        );
+      }
+      if (options.logFile !== undefined) {
+        const { appendFile } = await import('node:fs/promises');
+        await appendFile(
+          options.logFile,
+          `${JSON.stringify({ ...record, time: new Date().toISOString() })}\n`,
+        );
+      }
+      await options.onEpochEnd?.(record);
+    }
+    return { history, resumedFromEpoch, lastCheckpoint };
+  }
+
+  /** One step on this thread: [loss sum, top-1 hits, top-5 hits]; applies the update. */
+  async function localStep(
+    xs: tf.Tensor,
+    ys: tf.Tensor1D,
+    epoch: number,
+    step: number,
+    stateBefore: tf.Tensor[],
+  ): Promise<number[]> {
+    const { stats, grads } = withRandom(rng, () =>
+      tf.tidy(() => {
+        let kept: tf.Tensor1D | null = null;
+        const result = lowMemoryVariableGrads(() => {
+          const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
+          const loss = trainLoss(logits, ys);
+          kept = tf.keep(batchStats(loss, logits, ys));
+          const extra = model.calculateLosses();
+          return extra.length === 0 ? loss : tf.addN([loss, ...extra]);
+        }, variables);
+        const grads =
+          weightDecay === 0
+            ? result.grads
+            : Object.fromEntries(
+                variables.map((v) => [
+                  v.name,
+                  tf.add(result.grads[v.name]!, tf.mul(v, weightDecay)),
+                ]),
+              );
+        return { stats: kept! as tf.Tensor1D, grads };
+      }),
+    );
+    let values: Float32Array;
+    try {
+      values = (await stats.data()) as Float32Array;
+    } finally {
+      stats.dispose();
+    }
+    const lossValue = values[0]! / ys.shape[0];
+    if (!Number.isFinite(lossValue)) {
+      tf.dispose(grads);
+      model.nonTrainableWeights.forEach((w, i) => w.write(stateBefore[i]!));
+      throw new NonFiniteLossError(epoch + 1, step + 1, lossValue, lastCheckpoint);
+    }
+    optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
+    tf.dispose(grads);
+    return Array.from(values);
+  }
 }
 
 /**

@@ -17,6 +17,8 @@ export interface TrainCommandOptions {
   fresh: boolean;
   dataDir?: string;
   download: boolean;
+  /** Data-parallel worker threads for the run; 1 trains on this thread. */
+  workers?: number;
 }
 
 /** Trains one model (resuming from `out` when it holds an unfinished run) and saves it. */
@@ -44,6 +46,7 @@ export async function trainCommand(o: TrainCommandOptions, ctx: Context): Promis
       ctx,
       label: `${recipe.model}/${o.method}`,
       backend: describeBackend(info),
+      workers: o.workers ?? 1,
     },
   );
   const t = result.test;

@@ -5,9 +5,12 @@ import { createBatches, loadEmbedded } from '@sevar/datasets';
 import { cnn3 } from '@sevar/models';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../backend.js';
+import { InvalidOptionError } from '../errors.js';
 import { sparseSoftmaxCrossEntropy } from '../loss.js';
+import { topKAccuracy } from '../metrics.js';
 import { createOptimizer } from '../optimizers.js';
 import { Rng, withSeed } from '../rng.js';
+import { train } from '../train.js';
 import { createDataParallelStep, DataParallelError } from './data-parallel.js';
 
 /** Threads of this process (Linux): worker_threads are OS threads. */
@@ -52,15 +55,24 @@ function twins(bn: boolean): [tfl.LayersModel, tfl.LayersModel] {
   return [a, b];
 }
 
-/** One SGD-momentum step of `model` on the full batch in this thread (the reference). */
-function singleStep(model: tfl.LayersModel, xs: tf.Tensor, ys: tf.Tensor1D, opt: tf.Optimizer) {
+/** One step of `model` on the full batch in this thread (the reference); coupled L2 `wd`. */
+function singleStep(
+  model: tfl.LayersModel,
+  xs: tf.Tensor,
+  ys: tf.Tensor1D,
+  opt: tf.Optimizer,
+  wd = 0,
+) {
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   tf.tidy(() => {
     const { grads } = tf.variableGrads(
       () => sparseSoftmaxCrossEntropy(model.apply(xs, { training: true }) as tf.Tensor2D, ys),
       variables,
     );
-    opt.applyGradients(grads);
+    const decayed = Object.fromEntries(
+      variables.map((v) => [v.name, tf.add(grads[v.name]!, tf.mul(v, wd))]),
+    );
+    opt.applyGradients(decayed);
   });
 }
 
@@ -120,6 +132,52 @@ describe('createDataParallelStep (2 wasm workers)', () => {
     tf.dispose([xs, ys]);
   });
 
+  it('reports the batch loss and top-k of the weights before the update; applies weight decay', async () => {
+    const [ref, par] = twins(false);
+    const { xs, ys } = batch(12);
+    const [loss, top1, top5] = tf.tidy(() => {
+      const logits = ref.apply(xs, { training: true }) as tf.Tensor2D;
+      return [
+        sparseSoftmaxCrossEntropy(logits, ys).dataSync()[0]!,
+        topKAccuracy(logits, ys, 1).dataSync()[0]!,
+        topKAccuracy(logits, ys, 5).dataSync()[0]!,
+      ];
+    });
+    const dp = await createDataParallelStep({ model: par, workers: 2 });
+    try {
+      singleStep(ref, xs, ys, createOptimizer({ name: 'sgd', lr: 0.5 }), 0.05);
+      const r = await dp.step(xs, ys, createOptimizer({ name: 'sgd', lr: 0.5 }), {
+        weightDecay: 0.05,
+      });
+      expect(r.applied).toBe(true);
+      expect(r.examples).toBe(12);
+      expect(r.loss).toBeCloseTo(loss, 5);
+      expect(r.top1).toBeCloseTo(top1, 6);
+      expect(r.top5).toBeCloseTo(top5, 6);
+    } finally {
+      await dp.close();
+    }
+    expect(worstRelative(par, ref, (m) => m.trainableWeights)).toBeLessThan(1e-5);
+    tf.dispose([xs, ys]);
+  });
+
+  it('applies nothing when the loss is not finite', async () => {
+    const model = smallNet(true);
+    const before = model.getWeights().map((w) => Array.from(w.dataSync()));
+    const { xs, ys } = batch(6);
+    const bad = tf.mul(xs, NaN);
+    const dp = await createDataParallelStep({ model, workers: 2 });
+    try {
+      const r = await dp.step(bad, ys, createOptimizer({ name: 'sgd', lr: 0.1 }));
+      expect(r.applied).toBe(false);
+      expect(Number.isNaN(r.loss)).toBe(true);
+    } finally {
+      await dp.close();
+    }
+    expect(model.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(before);
+    tf.dispose([xs, ys, bad]);
+  });
+
   it('averages BN moving statistics: the moving mean equals the full-batch one', async () => {
     const [ref, par] = twins(true);
     const { xs, ys } = batch(8);
@@ -147,7 +205,7 @@ describe('createDataParallelStep (2 wasm workers)', () => {
         for await (const { xs, ys } of createBatches(data, { batchSize: 32, seed: 1 }).epoch(
           epoch,
         )) {
-          losses.push(await dp.step(xs, ys, optimizer));
+          losses.push((await dp.step(xs, ys, optimizer)).loss);
           tf.dispose([xs, ys]);
         }
       }
@@ -158,6 +216,54 @@ describe('createDataParallelStep (2 wasm workers)', () => {
     const [first, last] = [mean(losses.slice(0, 8)), mean(losses.slice(-8))];
     console.log(`embedded, cnn3 on 2 wasm workers: loss ${first.toFixed(3)} -> ${last.toFixed(3)}`);
     expect(last).toBeLessThan(first - 0.1);
+  });
+
+  it('train({ dataParallel }) trains through the workers and closes them', async () => {
+    const data = await loadEmbedded({ split: 'train', count: 1024 });
+    const test = await loadEmbedded({ split: 'test', count: 256 });
+    const model = withSeed(1, () => cnn3({ numClasses: 10 }));
+    const running = osThreads();
+    const steps: number[] = [];
+    const result = await train({
+      model,
+      data: {
+        train: createBatches(data, { batchSize: 32, seed: 1 }),
+        test: createBatches(test, { batchSize: 128, shuffle: false, augment: 'none' }),
+      },
+      optimizer: createOptimizer({ name: 'adam', lr: 0.002 }),
+      epochs: 2,
+      progress: false,
+      dataParallel: { workers: 2 },
+      onStepEnd: ({ loss }) => {
+        steps.push(loss);
+      },
+    });
+    const [first, second] = result.history;
+    console.log(
+      `train({ dataParallel: 2 }) on embedded cnn3: loss ${first!.train.loss.toFixed(3)} -> ` +
+        `${second!.train.loss.toFixed(3)}, test top-1 ${second!.test!.top1.toFixed(3)}`,
+    );
+    expect(steps).toHaveLength(64);
+    expect(second!.train.loss).toBeLessThan(first!.train.loss);
+    expect(second!.train.top1).toBeGreaterThanOrEqual(0);
+    expect(second!.train.top5).toBeGreaterThanOrEqual(second!.train.top1);
+    expect(second!.test!.examples).toBe(256);
+    expect(await threadsSettleAtMost(running)).toBeLessThanOrEqual(running);
+  });
+
+  it('train() rejects a custom loss with dataParallel, naming the option', async () => {
+    const data = await loadEmbedded({ split: 'train', count: 64 });
+    await expect(
+      train({
+        model: smallNet(false),
+        data: { train: createBatches(data, { batchSize: 32 }) },
+        optimizer: createOptimizer({ name: 'sgd', lr: 0.1 }),
+        epochs: 1,
+        progress: false,
+        loss: (logits, labels) => sparseSoftmaxCrossEntropy(logits, labels),
+        dataParallel: { workers: 2 },
+      }),
+    ).rejects.toThrow(InvalidOptionError);
   });
 
   it('rejects a failing step with DataParallelError and terminates the workers', async () => {

@@ -23,6 +23,23 @@ export interface DataParallelOptions {
   labelSmoothing?: number;
 }
 
+/** What one data-parallel step measured on its batch (before the update). */
+export interface DataParallelStepResult {
+  /** Mean loss over the batch (the data term; regularizer losses not included). */
+  loss: number;
+  /** Fraction of the batch with the label in the top 1 / top 5 (ties shared). */
+  top1: number;
+  top5: number;
+  examples: number;
+  /** False when the loss was not finite: nothing was applied (weights and BN statistics kept). */
+  applied: boolean;
+}
+
+export interface DataParallelStepOptions {
+  /** Coupled L2 added to each summed gradient before the update (`grad += wd * w`). */
+  weightDecay?: number;
+}
+
 export interface DataParallelStep {
   readonly workers: number;
   /** Tensors alive in each worker after its last step (stable from step to step: no leak). */
@@ -30,9 +47,15 @@ export interface DataParallelStep {
   /**
    * One training step on the batch: each worker computes the gradient of its contiguous shard,
    * the main thread sums them (the full-batch mean gradient), applies `optimizer` to the model
-   * and averages the BN moving statistics. Returns the batch's mean loss. Does not dispose xs/ys.
+   * and averages the BN moving statistics. A non-finite loss applies nothing. Does not dispose
+   * xs/ys.
    */
-  step(xs: tf.Tensor, ys: tf.Tensor1D, optimizer: tf.Optimizer): Promise<number>;
+  step(
+    xs: tf.Tensor,
+    ys: tf.Tensor1D,
+    optimizer: tf.Optimizer,
+    options?: DataParallelStepOptions,
+  ): Promise<DataParallelStepResult>;
   /** Terminates the workers; also done on any error. */
   close(): Promise<void>;
 }
@@ -140,7 +163,12 @@ export async function createDataParallelStep(
     throw error;
   }
 
-  const step = async (xs: tf.Tensor, ys: tf.Tensor1D, optimizer: tf.Optimizer) => {
+  const step = async (
+    xs: tf.Tensor,
+    ys: tf.Tensor1D,
+    optimizer: tf.Optimizer,
+    stepOptions: DataParallelStepOptions = {},
+  ): Promise<DataParallelStepResult> => {
     if (closed) throw new DataParallelError('called after close()');
     try {
       const n = xs.shape[0]!;
@@ -182,11 +210,15 @@ export async function createDataParallelStep(
         if (r.type === 'grads') workerTensors[i] = r.numTensors;
       });
       let lossSum = 0;
+      let top1Hits = 0;
+      let top5Hits = 0;
       const grads = tv.map((a) => new Float32Array(a.length));
       const stats = nv.map((a) => new Float32Array(a.length));
       for (const { r, weight } of replies) {
         if (r.type !== 'grads') throw new DataParallelError(`unexpected reply '${r.type}'`);
         lossSum += r.lossSum;
+        top1Hits += r.top1Hits;
+        top5Hits += r.top5Hits;
         r.grads.forEach((g, k) => {
           const sum = grads[k]!;
           for (let j = 0; j < sum.length; j++) sum[j]! += g[j]!;
@@ -199,11 +231,17 @@ export async function createDataParallelStep(
         });
       }
       const loss = lossSum / n;
-      if (!Number.isFinite(loss)) return loss;
-      const named = model.trainableWeights.map((w, k) => ({
-        name: (w.read() as tf.Variable).name,
-        tensor: tf.tensor(grads[k]!, w.shape as number[]),
-      }));
+      const result = { loss, top1: top1Hits / n, top5: top5Hits / n, examples: n };
+      if (!Number.isFinite(loss)) return { ...result, applied: false };
+      const weightDecay = stepOptions.weightDecay ?? 0;
+      const named = model.trainableWeights.map((w, k) => {
+        const v = w.read() as tf.Variable;
+        const g = tf.tensor(grads[k]!, w.shape as number[]);
+        if (weightDecay === 0) return { name: v.name, tensor: g };
+        const decayed = tf.tidy(() => tf.add(g, tf.mul(v, weightDecay)));
+        g.dispose();
+        return { name: v.name, tensor: decayed };
+      });
       try {
         optimizer.applyGradients(named);
       } finally {
@@ -214,7 +252,7 @@ export async function createDataParallelStep(
           w.write(tf.tensor(stats[k]!, w.shape as number[])),
         ),
       );
-      return loss;
+      return { ...result, applied: true };
     } catch (error) {
       await close();
       throw error;

@@ -33,6 +33,9 @@ export type FromWorker =
       nonTrainable: Float32Array[];
       /** Sum of the per-example loss over the shard. */
       lossSum: number;
+      /** Top-1 and top-5 hits over the shard (ties shared, see `topKHits`). */
+      top1Hits: number;
+      top5Hits: number;
       /** Tensors alive in the worker after the step (leak check). */
       numTensors: number;
     }

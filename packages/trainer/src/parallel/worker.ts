@@ -6,6 +6,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '../backend.js';
 import { lowMemoryVariableGrads } from '../grads.js';
 import { sparseSoftmaxCrossEntropy } from '../loss.js';
+import { topKHits } from '../metrics.js';
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from './protocol.js';
 
 const port = parentPort!;
@@ -36,19 +37,25 @@ async function step(m: StepMessage): Promise<void> {
   const xs = tf.tensor(m.xs, m.xsShape);
   const ys = tf.tensor1d(m.ys, 'int32');
   try {
-    const { value, grads } = tf.tidy(() => {
+    const { value, hits, grads } = tf.tidy(() => {
       let mean: tf.Scalar | null = null;
+      let hits: tf.Tensor1D | null = null;
       const result = lowMemoryVariableGrads(() => {
         const logits = net.apply(xs, { training: true }) as tf.Tensor2D;
         mean = tf.keep(sparseSoftmaxCrossEntropy(logits, ys, labelSmoothing));
+        const k5 = Math.min(5, logits.shape[1]);
+        hits = tf.keep(
+          tf.stack([tf.sum(topKHits(logits, ys, 1)), tf.sum(topKHits(logits, ys, k5))]),
+        ) as tf.Tensor1D;
         const extra = net.calculateLosses();
         const total = extra.length === 0 ? mean : tf.addN([mean, ...extra]);
         return tf.mul(total, m.scale) as tf.Scalar;
       }, variables);
-      return { value: mean! as tf.Scalar, grads: result.grads };
+      return { value: mean! as tf.Scalar, hits: hits! as tf.Tensor1D, grads: result.grads };
     });
     const lossSum = (await value.data())[0]! * m.ys.length;
-    value.dispose();
+    const [top1Hits, top5Hits] = Array.from(await hits.data());
+    tf.dispose([value, hits]);
     const out = await Promise.all(
       variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>),
     );
@@ -61,7 +68,15 @@ async function step(m: StepMessage): Promise<void> {
     const nonTrainable = stats.map((a) => a.slice());
     tf.dispose([xs, ys]);
     send(
-      { type: 'grads', grads: grad, nonTrainable, lossSum, numTensors: tf.memory().numTensors },
+      {
+        type: 'grads',
+        grads: grad,
+        nonTrainable,
+        lossSum,
+        top1Hits: top1Hits!,
+        top5Hits: top5Hits!,
+        numTensors: tf.memory().numTensors,
+      },
       [
         ...grad.map((a) => a.buffer as ArrayBuffer),
         ...nonTrainable.map((a) => a.buffer as ArrayBuffer),

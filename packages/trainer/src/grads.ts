@@ -18,6 +18,48 @@ interface EngineInternals {
 }
 
 /**
+ * Kernels whose tfjs-core 4.x gradient reads only the shape of the inputs it saves (checked
+ * against each gradient function; the gradient tests compare with `tf.variableGrads` bit for
+ * bit). Keeping those inputs alive held, in a ResNet step, the squared deviations of every
+ * batch-norm and the branch output of every residual addition until the backward pass.
+ */
+const SHAPE_ONLY_SAVES = new Set(['Add', 'Sub', 'Mean', 'Sum', 'Reshape', 'PadV2']);
+
+/** What a shape-only gradient function reads of a saved tensor. */
+interface ShapeStandIn {
+  readonly shape: number[];
+  readonly dtype: tf.DataType;
+  readonly rank: number;
+  readonly size: number;
+}
+
+/** Replaces the saved inputs of shape-only nodes by stand-ins as the forward pass records them. */
+function slimmingPush(tape: TapeNode[]): void {
+  const push = tape.push.bind(tape);
+  tape.push = (...nodes: TapeNode[]) => {
+    for (const node of nodes) {
+      const saved = node.saved;
+      if (saved === undefined || !SHAPE_ONLY_SAVES.has(node.kernelName)) continue;
+      for (let i = 0; i < saved.length; i++) {
+        const t = saved[i]!;
+        // The gradient closure holds this same array, so it sees the stand-in.
+        const standIn: ShapeStandIn = {
+          shape: [...t.shape],
+          dtype: t.dtype,
+          rank: t.rank,
+          size: t.size,
+        };
+        saved[i] = standIn as unknown as tf.Tensor;
+        t.dispose();
+      }
+    }
+    return push(...nodes);
+  };
+}
+
+const isTensor = (t: unknown): t is tf.Tensor => t instanceof tf.Tensor;
+
+/**
  * The tape nodes on a path from one of `xs` to `y`, inputs pruned to those depending on `xs`
  * (tfjs-core's `getFilteredNodesXToY`, which its package entry does not export).
  */
@@ -49,7 +91,8 @@ function nodesFromXToY(tape: TapeNode[], xs: tf.Tensor[], y: tf.Tensor): TapeNod
 
 /**
  * `tf.variableGrads` with tfjs-core's own backward walk, except that each node's output
- * gradients and saved forward tensors are disposed as soon as the node has been differentiated.
+ * gradients and saved forward tensors are disposed as soon as the node has been differentiated,
+ * and that nodes whose gradient needs only the shapes of their inputs do not keep the inputs.
  * tfjs keeps every intermediate gradient and every saved tensor until the whole backward pass
  * ends, which more than doubles a ResNet step's peak memory (wasm's heap never shrinks after).
  */
@@ -60,7 +103,11 @@ export function lowMemoryVariableGrads(
   const engine = tf.engine() as unknown as EngineInternals;
   const xs = varList.filter((v) => v.trainable);
   const y = engine.scopedRun(
-    () => engine.startTape(),
+    () => {
+      const owned = engine.state.gradientDepth === 0;
+      engine.startTape();
+      if (owned && engine.state.activeTape !== null) slimmingPush(engine.state.activeTape);
+    },
     () => engine.endTape(),
     () => engine.tidy('forward', f),
   );
@@ -101,7 +148,7 @@ export function lowMemoryVariableGrads(
         map.delete(o.id);
         if (dy !== undefined && !held(dy)) dy.dispose();
       }
-      for (const t of node.saved ?? []) if (!held(t)) t.dispose();
+      for (const t of node.saved ?? []) if (isTensor(t) && !held(t)) t.dispose();
     }
     const named: tf.NamedTensorMap = {};
     for (const v of xs) {
@@ -111,7 +158,8 @@ export function lowMemoryVariableGrads(
     return named;
   });
   if (engine.state.gradientDepth === 0 && engine.state.activeTape !== null) {
-    for (const node of engine.state.activeTape) for (const t of node.saved ?? []) t.dispose();
+    for (const node of engine.state.activeTape)
+      for (const t of node.saved ?? []) if (isTensor(t)) t.dispose();
     engine.state.activeTape = null;
   }
   if (Object.keys(grads).length === 0)

@@ -7,3 +7,4 @@ export {
   cpuTrainingKernelNames,
 } from './register.js';
 export { TrainingKernelError, BackendNotLoadedError } from './errors.js';
+export { setSimdKernelsEnabled } from './kernels/simd.js';

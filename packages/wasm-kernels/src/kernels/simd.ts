@@ -58,7 +58,11 @@ const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 let compiled: WasmModule | null | undefined;
 let enabled = true;
 
-/** Tests switch the SIMD module off to exercise the fallbacks that run where it cannot. */
+/**
+ * Switches the SIMD module off (or back on) for every kernel that uses it: the kernels then run
+ * their fallbacks, as where the module cannot be instantiated. For comparisons and debugging;
+ * on by default.
+ */
 export function setSimdKernelsEnabled(on: boolean): void {
   enabled = on;
 }

@@ -178,6 +178,24 @@ describe('createDataParallelStep (2 wasm workers)', () => {
     tf.dispose([xs, ys, bad]);
   });
 
+  it('workers on the cpu backend give the same step (weights reach them through shared memory)', async () => {
+    const [ref, par] = twins(false);
+    const { xs, ys } = batch(10);
+    const optRef = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
+    const optPar = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
+    const dp = await createDataParallelStep({ model: par, workers: 2, backend: 'cpu' });
+    try {
+      for (let i = 0; i < 3; i++) {
+        singleStep(ref, xs, ys, optRef);
+        await dp.step(xs, ys, optPar);
+      }
+    } finally {
+      await dp.close();
+    }
+    expect(worstRelative(par, ref, (m) => m.trainableWeights)).toBeLessThan(1e-5);
+    tf.dispose([xs, ys]);
+  });
+
   it('averages BN moving statistics: the moving mean equals the full-batch one', async () => {
     const [ref, par] = twins(true);
     const { xs, ys } = batch(8);

@@ -130,6 +130,25 @@ export async function createDataParallelStep(
     throw new InvalidOptionError('createDataParallelStep: workers', 'an integer >= 1', count);
   const { model } = options;
   const topology = model.toJSON(null, false);
+  // Weights go to the workers, and gradients come back, through shared memory: no per-step
+  // copies or transfers of the model's size beyond the reads from and writes to the backend.
+  const sizes = [...model.trainableWeights, ...model.nonTrainableWeights].map((w) =>
+    w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
+  );
+  const total = sizes.reduce((a, b) => a + b, 0);
+  const weightsBuffer = new SharedArrayBuffer(total * 4);
+  const layout = (buffer: SharedArrayBuffer) => {
+    let offset = 0;
+    return sizes.map((size) => {
+      const view = new Float32Array(buffer, offset * 4, size);
+      offset += size;
+      return view;
+    });
+  };
+  const weightViews = layout(weightsBuffer);
+  const resultBuffers = Array.from({ length: count }, () => new SharedArrayBuffer(total * 4));
+  const resultViews = resultBuffers.map(layout);
+  const numTrainable = model.trainableWeights.length;
   const handles: WorkerHandle[] = [];
   let closed = false;
   const workerTensors: number[] = [];
@@ -147,6 +166,8 @@ export async function createDataParallelStep(
           imports: options.imports ?? [],
           topology,
           labelSmoothing: options.labelSmoothing ?? 0,
+          weights: weightsBuffer,
+          results: resultBuffers[h.index]!,
         }),
       ),
     );
@@ -178,10 +199,10 @@ export async function createDataParallelStep(
         Float32Array,
         Int32Array,
       ];
-      const trainable = model.trainableWeights.map((w) => w.read());
-      const nonTrainable = model.nonTrainableWeights.map((w) => w.read());
-      const tv = (await Promise.all(trainable.map((t) => t.data()))) as Float32Array[];
-      const nv = (await Promise.all(nonTrainable.map((t) => t.data()))) as Float32Array[];
+      const current = [...model.trainableWeights, ...model.nonTrainableWeights];
+      for (let k = 0; k < current.length; k++) {
+        weightViews[k]!.set((await current[k]!.read().data()) as Float32Array);
+      }
       const used = handles.slice(0, Math.min(count, n));
       const perExample = xData.length / n;
       const replies = await Promise.all(
@@ -190,20 +211,15 @@ export async function createDataParallelStep(
           const to = Math.floor(((i + 1) * n) / used.length);
           const message: StepMessage = {
             type: 'step',
-            trainable: tv.map((a) => a.slice()),
-            nonTrainable: nv.map((a) => a.slice()),
             xs: xData.slice(from * perExample, to * perExample),
             xsShape: [to - from, ...xs.shape.slice(1)],
             ys: Int32Array.from(yData.subarray(from, to)),
             scale: (to - from) / n,
           };
-          const transfer = [
-            ...message.trainable,
-            ...message.nonTrainable,
-            message.xs,
-            message.ys,
-          ].map((a) => a.buffer as ArrayBuffer);
-          return h.request(message, transfer).then((r) => ({ r, weight: (to - from) / n }));
+          const transfer = [message.xs.buffer as ArrayBuffer, message.ys.buffer as ArrayBuffer];
+          return h
+            .request(message, transfer)
+            .then((r) => ({ r, index: h.index, weight: (to - from) / n }));
         }),
       );
       replies.forEach(({ r }, i) => {
@@ -212,21 +228,22 @@ export async function createDataParallelStep(
       let lossSum = 0;
       let top1Hits = 0;
       let top5Hits = 0;
-      const grads = tv.map((a) => new Float32Array(a.length));
-      const stats = nv.map((a) => new Float32Array(a.length));
-      for (const { r, weight } of replies) {
+      const grads = sizes.slice(0, numTrainable).map((size) => new Float32Array(size));
+      const stats = sizes.slice(numTrainable).map((size) => new Float32Array(size));
+      for (const { r, index, weight } of replies) {
         if (r.type !== 'grads') throw new DataParallelError(`unexpected reply '${r.type}'`);
         lossSum += r.lossSum;
         top1Hits += r.top1Hits;
         top5Hits += r.top5Hits;
-        r.grads.forEach((g, k) => {
-          const sum = grads[k]!;
+        const views = resultViews[index]!;
+        grads.forEach((sum, k) => {
+          const g = views[k]!;
           for (let j = 0; j < sum.length; j++) sum[j]! += g[j]!;
         });
         // Each worker saw only its shard (like PyTorch DDP without SyncBN): average the
         // moving statistics, weighted by shard size.
-        r.nonTrainable.forEach((s, k) => {
-          const avg = stats[k]!;
+        stats.forEach((avg, k) => {
+          const s = views[numTrainable + k]!;
           for (let j = 0; j < avg.length; j++) avg[j]! += weight * s[j]!;
         });
       }

@@ -9,12 +9,20 @@ export interface InitMessage {
   /** `model.toJSON(null, false)`. */
   topology: unknown;
   labelSmoothing: number;
+  /**
+   * Written by the main thread before each step: the trainable weights, then the non-trainable
+   * ones, each flattened, in model order (float32).
+   */
+  weights: SharedArrayBuffer;
+  /**
+   * This worker's reply area, same layout: the gradients of the trainable weights, then its
+   * non-trainable weights (BN moving statistics) after the step.
+   */
+  results: SharedArrayBuffer;
 }
 
 export interface StepMessage {
   type: 'step';
-  trainable: Float32Array[];
-  nonTrainable: Float32Array[];
   xs: Float32Array;
   xsShape: number[];
   ys: Int32Array;
@@ -27,10 +35,8 @@ export type ToWorker = InitMessage | StepMessage | { type: 'close' };
 export type FromWorker =
   | { type: 'ready'; trainableShapes: number[][] }
   | {
+      /** Gradients and BN moving statistics are in the worker's `results` buffer. */
       type: 'grads';
-      grads: Float32Array[];
-      /** BN moving statistics after this shard's forward pass. */
-      nonTrainable: Float32Array[];
       /** Sum of the per-example loss over the shard. */
       lossSum: number;
       /** Top-1 and top-5 hits over the shard (ties shared, see `topKHits`). */

@@ -12,6 +12,19 @@ import type { FromWorker, InitMessage, StepMessage, ToWorker } from './protocol.
 const port = parentPort!;
 let model: tfl.LayersModel | null = null;
 let labelSmoothing = 0;
+let weights: Float32Array[] = [];
+let results: Float32Array[] = [];
+
+/** Views of `buffer`, one per weight of `model` (trainable first), in model order. */
+function views(buffer: SharedArrayBuffer, net: tfl.LayersModel): Float32Array[] {
+  let offset = 0;
+  return [...net.trainableWeights, ...net.nonTrainableWeights].map((w) => {
+    const size = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+    const view = new Float32Array(buffer, offset * 4, size);
+    offset += size;
+    return view;
+  });
+}
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -24,15 +37,18 @@ async function init(m: InitMessage): Promise<void> {
     modelTopology: m.topology as tf.io.ModelJSON['modelTopology'],
   });
   labelSmoothing = m.labelSmoothing;
+  weights = views(m.weights, model);
+  results = views(m.results, model);
   send({ type: 'ready', trainableShapes: model.trainableWeights.map((w) => w.shape as number[]) });
 }
 
 async function step(m: StepMessage): Promise<void> {
   const net = model!;
-  const assign = (weights: tfl.LayerVariable[], values: Float32Array[]) =>
-    tf.tidy(() => weights.forEach((w, i) => w.write(tf.tensor(values[i]!, w.shape as number[]))));
-  assign(net.trainableWeights, m.trainable);
-  assign(net.nonTrainableWeights, m.nonTrainable);
+  const all = [...net.trainableWeights, ...net.nonTrainableWeights];
+  // wasm copies the values into its heap; other backends may keep the array they are given,
+  // which the main thread overwrites before the next step.
+  const own = (view: Float32Array) => (tf.getBackend() === 'wasm' ? view : view.slice());
+  tf.tidy(() => all.forEach((w, i) => w.write(tf.tensor(own(weights[i]!), w.shape as number[]))));
   const variables = net.trainableWeights.map((w) => w.read() as tf.Variable);
   const xs = tf.tensor(m.xs, m.xsShape);
   const ys = tf.tensor1d(m.ys, 'int32');
@@ -56,32 +72,24 @@ async function step(m: StepMessage): Promise<void> {
     const lossSum = (await value.data())[0]! * m.ys.length;
     const [top1Hits, top5Hits] = Array.from(await hits.data());
     tf.dispose([value, hits]);
-    const out = await Promise.all(
-      variables.map((v) => grads[v.name]!.data() as Promise<Float32Array>),
-    );
+    const trainable = net.trainableWeights.length;
+    for (let i = 0; i < variables.length; i++) {
+      results[i]!.set((await grads[variables[i]!.name]!.data()) as Float32Array);
+    }
     tf.dispose(grads);
-    const stats = await Promise.all(
-      net.nonTrainableWeights.map((w) => w.read().data() as Promise<Float32Array>),
-    );
-    // data() may return views of backend memory; copy so the buffers can be transferred.
-    const grad = out.map((a) => a.slice());
-    const nonTrainable = stats.map((a) => a.slice());
+    for (let i = 0; i < net.nonTrainableWeights.length; i++) {
+      results[trainable + i]!.set(
+        (await net.nonTrainableWeights[i]!.read().data()) as Float32Array,
+      );
+    }
     tf.dispose([xs, ys]);
-    send(
-      {
-        type: 'grads',
-        grads: grad,
-        nonTrainable,
-        lossSum,
-        top1Hits: top1Hits!,
-        top5Hits: top5Hits!,
-        numTensors: tf.memory().numTensors,
-      },
-      [
-        ...grad.map((a) => a.buffer as ArrayBuffer),
-        ...nonTrainable.map((a) => a.buffer as ArrayBuffer),
-      ],
-    );
+    send({
+      type: 'grads',
+      lossSum,
+      top1Hits: top1Hits!,
+      top5Hits: top5Hits!,
+      numTensors: tf.memory().numTensors,
+    });
   } finally {
     tf.dispose([xs, ys]);
   }

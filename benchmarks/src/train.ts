@@ -198,6 +198,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0]!;
   const rows: (Result & { ratio?: number })[] = [];
   const failures: string[] = [];
+  const notes: string[] = [];
   for (const model of args.models!.split(',')) {
     for (const attention of args.attention!.split(',')) {
       let reference: Result | undefined;
@@ -218,6 +219,13 @@ async function main(): Promise<void> {
         if (reference) rows.push({ ...reference, framework: `pytorch (${reference.blas} BLAS)` });
       }
       for (const backend of backends) {
+        // tfjs-cpu takes minutes per ResNet-18 step: only when asked for by name.
+        if (backend === 'cpu' && model === 'resnet18' && !args.backends) {
+          const note =
+            'cpu skipped for resnet18 (minutes per step); pass --backends cpu to time it';
+          if (!notes.includes(note)) notes.push(note);
+          continue;
+        }
         for (const workers of args.workers!.split(',')) {
           const r = runJson(process.execPath, [
             fileURLToPath(import.meta.url),
@@ -283,6 +291,7 @@ async function main(): Promise<void> {
     console.log(
       `note: no PyTorch at ${PYTHON} (apt-get install python3-torch): no reference column.`,
     );
+  for (const n of notes) console.log(`note: ${n}`);
   for (const f of failures) console.log(`failed: ${f}`);
   if (args.json)
     writeFileSync(args.json, JSON.stringify({ rows, loadBefore, loadAfter, failures }, null, 2));

@@ -149,6 +149,9 @@ export async function createDataParallelStep(
   const resultBuffers = Array.from({ length: count }, () => new SharedArrayBuffer(total * 4));
   const resultViews = resultBuffers.map(layout);
   const numTrainable = model.trainableWeights.length;
+  // Sums of the workers' results, reused every step.
+  const grads = sizes.slice(0, numTrainable).map((size) => new Float32Array(size));
+  const stats = sizes.slice(numTrainable).map((size) => new Float32Array(size));
   const handles: WorkerHandle[] = [];
   let closed = false;
   const workerTensors: number[] = [];
@@ -228,8 +231,7 @@ export async function createDataParallelStep(
       let lossSum = 0;
       let top1Hits = 0;
       let top5Hits = 0;
-      const grads = sizes.slice(0, numTrainable).map((size) => new Float32Array(size));
-      const stats = sizes.slice(numTrainable).map((size) => new Float32Array(size));
+      for (const a of [...grads, ...stats]) a.fill(0);
       for (const { r, index, weight } of replies) {
         if (r.type !== 'grads') throw new DataParallelError(`unexpected reply '${r.type}'`);
         lossSum += r.lossSum;

@@ -232,6 +232,9 @@ export async function createDataParallelStep(
       let top1Hits = 0;
       let top5Hits = 0;
       for (const a of [...grads, ...stats]) a.fill(0);
+      // wasm copies a tensor's values into its heap; other backends may keep the array itself,
+      // which the next step overwrites.
+      const own = (a: Float32Array) => (tf.getBackend() === 'wasm' ? a : a.slice());
       for (const { r, index, weight } of replies) {
         if (r.type !== 'grads') throw new DataParallelError(`unexpected reply '${r.type}'`);
         lossSum += r.lossSum;
@@ -255,7 +258,7 @@ export async function createDataParallelStep(
       const weightDecay = stepOptions.weightDecay ?? 0;
       const named = model.trainableWeights.map((w, k) => {
         const v = w.read() as tf.Variable;
-        const g = tf.tensor(grads[k]!, w.shape as number[]);
+        const g = tf.tensor(own(grads[k]!), w.shape as number[]);
         if (weightDecay === 0) return { name: v.name, tensor: g };
         const decayed = tf.tidy(() => tf.add(g, tf.mul(v, weightDecay)));
         g.dispose();
@@ -268,7 +271,7 @@ export async function createDataParallelStep(
       }
       tf.tidy(() =>
         model.nonTrainableWeights.forEach((w, k) =>
-          w.write(tf.tensor(stats[k]!, w.shape as number[])),
+          w.write(tf.tensor(own(stats[k]!), w.shape as number[])),
         ),
       );
       return { ...result, applied: true };

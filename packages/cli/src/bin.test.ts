@@ -168,6 +168,30 @@ describe('sevar binary', () => {
     ]);
   });
 
+  it('bench --workers 2 trains through data-parallel workers', async () => {
+    const r = await spawnCli([
+      'bench',
+      '--backends',
+      'wasm',
+      '--steps',
+      '1',
+      '--batch-size',
+      '8',
+      '--workers',
+      '2',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const [row] = JSON.parse(r.stdout) as {
+      status: string;
+      detail: string;
+      trainImagesPerSecond: number;
+    }[];
+    expect(row).toMatchObject({ status: 'ok' });
+    expect(row!.detail).toContain('2 data-parallel workers');
+    expect(row!.trainImagesPerSecond).toBeGreaterThan(0);
+  });
+
   it('bench measures installed backends and reports the missing ones', async () => {
     const r = await spawnCli([
       'bench',

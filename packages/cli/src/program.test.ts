@@ -37,9 +37,9 @@ describe('sevar --help', () => {
       ],
     ],
     ['reproduce', ['--table', '--protocol', '--epochs', '--optimizer', '--lr']],
-    ['train', ['--variant', '--model', '--dataset', '--out']],
+    ['train', ['--variant', '--model', '--dataset', '--out', '--workers']],
     ['eval', ['<model-dir>', '--dataset', '--split']],
-    ['bench', ['--backends', '--steps', '--batch-size']],
+    ['bench', ['--backends', '--steps', '--batch-size', '--workers']],
     ['models', ['--model', '--classes']],
   ])('%s --help documents its flags', async (command, flags) => {
     const r = await runCli([command, '--help']);

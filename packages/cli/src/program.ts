@@ -513,6 +513,12 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
     .option('--batch-size <n>', 'batch size', integer(1), 32)
     .option('--steps <n>', 'timed steps per backend (after one warm-up step)', integer(1), 5)
     .option('--image-size <n>', 'image side (default: 32)', integer(8))
+    .option(
+      '--workers <n>',
+      'train data-parallel over n worker threads per backend (as train --workers)',
+      integer(1),
+      1,
+    )
     .option('--json', 'JSON output')
     .action(
       async (flags: {
@@ -522,6 +528,7 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
         batchSize: number;
         steps: number;
         imageSize?: number;
+        workers: number;
         json?: boolean;
       }) => {
         await benchCommand(
@@ -532,6 +539,7 @@ Each run writes a checkpoint every epoch; the same command again skips finished 
             batchSize: flags.batchSize,
             steps: flags.steps,
             imageSize: flags.imageSize,
+            workers: flags.workers,
             json: flags.json === true,
           },
           ctx,

@@ -17,6 +17,8 @@ export interface BenchOptions {
   batchSize: number;
   steps: number;
   imageSize?: number;
+  /** Data-parallel worker threads for the training measurement; default 1. */
+  workers?: number;
   json: boolean;
 }
 
@@ -51,6 +53,7 @@ async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promi
   let detail: string;
   try {
     detail = describeBackend(await setBackend(name, ctx));
+    if ((o.workers ?? 1) > 1) detail += `; ${o.workers} data-parallel workers`;
   } catch (error) {
     const status = error instanceof BackendNotInstalledError ? 'not installed' : 'failed';
     return {
@@ -79,6 +82,14 @@ async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promi
       seed: 1,
       progress: false,
       data: { train: syntheticSource(shape, 10, o.steps) },
+      ...((o.workers ?? 1) > 1
+        ? {
+            dataParallel: {
+              workers: o.workers,
+              imports: [import.meta.resolve('@sevar/models')],
+            },
+          }
+        : {}),
     });
     const trainIps = r.history[1]!.imagesPerSecond;
     const x = tf.randomNormal(shape);

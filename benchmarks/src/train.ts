@@ -51,6 +51,7 @@ async function child(): Promise<void> {
     useBackend,
     createOptimizer,
     createDataParallelStep,
+    fuseBatchNormTraining,
     lowMemoryVariableGrads,
     sparseSoftmaxCrossEntropy,
   } = await import('@sevar/trainer');
@@ -86,6 +87,8 @@ async function child(): Promise<void> {
           imports: [import.meta.resolve('@sevar/models')],
         })
       : null;
+  // As train() does (the workers do it themselves).
+  fuseBatchNormTraining(model);
   const variables = model.trainableWeights.map((w) => w.read() as InstanceType<typeof tf.Variable>);
   const trainStep = async () => {
     if (parallel) {

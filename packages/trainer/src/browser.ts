@@ -11,6 +11,7 @@ export type {
 } from './backend.js';
 export { train, evaluate } from './train.js';
 export { lowMemoryVariableGrads } from './grads.js';
+export { fuseBatchNormTraining } from './batch-norm.js';
 export type { StepInfo, TrainOptions, TrainResult } from './train.js';
 export {
   createOptimizer,

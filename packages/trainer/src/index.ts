@@ -8,6 +8,7 @@ export type {
 } from './backend.js';
 export { train, evaluate } from './train.js';
 export { lowMemoryVariableGrads } from './grads.js';
+export { fuseBatchNormTraining } from './batch-norm.js';
 export { createDataParallelStep, DataParallelError } from './parallel/data-parallel.js';
 export type {
   DataParallelOptions,

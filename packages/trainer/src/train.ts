@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 // tfjs-layers registers tfjs-core's gradient functions (tfjs-core's Node entry does not).
 import '@tensorflow/tfjs-layers';
+import { fuseBatchNormTraining } from './batch-norm.js';
 import { InvalidOptionError, NonFiniteLossError } from './errors.js';
 import { lowMemoryVariableGrads } from './grads.js';
 import { type LossFn, sparseSoftmaxCrossEntropy } from './loss.js';
@@ -54,6 +55,11 @@ export interface TrainOptions {
   onStepEnd?: (info: StepInfo) => void | Promise<void>;
   /** Warnings (checkpoint fallback). Default: console.warn. */
   onWarning?: (message: string) => void;
+  /**
+   * Train the model's batch norms through one fused op (`fuseBatchNormTraining`): the same
+   * results within float32 rounding, less memory. Default true; false keeps tfjs-layers' code.
+   */
+  fusedBatchNorm?: boolean;
   /**
    * Node only: split every batch over worker threads, each with its own backend (wasm in Node
    * runs one thread, so this is how a wasm run uses several cores). Gradients are summed and
@@ -206,6 +212,8 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     }
   }
 
+  const fused = options.fusedBatchNorm ?? true;
+  if (fused) fuseBatchNormTraining(model);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   let parallel: DataParallelStep | null = null;
   if (options.dataParallel !== undefined) {
@@ -216,6 +224,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       backend: options.dataParallel.backend ?? (tf.getBackend() as ConcreteBackendName),
       imports: options.dataParallel.imports ?? [],
       labelSmoothing,
+      fusedBatchNorm: fused,
     });
   }
   try {

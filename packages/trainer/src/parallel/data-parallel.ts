@@ -21,6 +21,8 @@ export interface DataParallelOptions {
   imports?: string[];
   /** Label smoothing of the sparse softmax cross-entropy. Default 0. */
   labelSmoothing?: number;
+  /** Workers train batch norms through `fuseBatchNormTraining`. Default true. */
+  fusedBatchNorm?: boolean;
 }
 
 /** What one data-parallel step measured on its batch (before the update). */
@@ -169,6 +171,7 @@ export async function createDataParallelStep(
           imports: options.imports ?? [],
           topology,
           labelSmoothing: options.labelSmoothing ?? 0,
+          fusedBatchNorm: options.fusedBatchNorm ?? true,
           weights: weightsBuffer,
           results: resultBuffers[h.index]!,
         }),

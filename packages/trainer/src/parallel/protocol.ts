@@ -9,6 +9,7 @@ export interface InitMessage {
   /** `model.toJSON(null, false)`. */
   topology: unknown;
   labelSmoothing: number;
+  fusedBatchNorm: boolean;
   /**
    * Written by the main thread before each step: the trainable weights, then the non-trainable
    * ones, each flattened, in model order (float32).

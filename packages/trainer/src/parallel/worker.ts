@@ -4,6 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '../backend.js';
+import { fuseBatchNormTraining } from '../batch-norm.js';
 import { lowMemoryVariableGrads } from '../grads.js';
 import { sparseSoftmaxCrossEntropy } from '../loss.js';
 import { topKHits } from '../metrics.js';
@@ -37,6 +38,7 @@ async function init(m: InitMessage): Promise<void> {
     modelTopology: m.topology as tf.io.ModelJSON['modelTopology'],
   });
   labelSmoothing = m.labelSmoothing;
+  if (m.fusedBatchNorm) fuseBatchNormTraining(model);
   weights = views(m.weights, model);
   results = views(m.results, model);
   send({ type: 'ready', trainableShapes: model.trainableWeights.map((w) => w.shape as number[]) });

@@ -1,0 +1,134 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+/** The fields of tfjs-layers' BatchNormalization (4.x) that the fused training path reads. */
+interface BatchNormLayer {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: tfl.LayerVariable | null;
+  beta: tfl.LayerVariable | null;
+  movingMean: tfl.LayerVariable;
+  movingVariance: tfl.LayerVariable;
+  inputSpec?: Array<{ ndim?: number } | null> | null;
+  call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  getClassName(): string;
+}
+
+/** Channels last: axis -1, or the last axis of the input rank the built layer expects. */
+function channelsLast(bn: BatchNormLayer): boolean {
+  const ndim = bn.inputSpec?.[0]?.ndim;
+  return bn.axis === -1 || (ndim !== undefined && bn.axis === ndim - 1);
+}
+
+const FUSED = Symbol.for('sevar.fusedBatchNormTraining');
+
+/** tfjs-layers' moving average: `moving -= (moving - value) * (1 - momentum)`. */
+function movingAverage(variable: tfl.LayerVariable, value: tf.Tensor, momentum: number): void {
+  tf.tidy(() => {
+    const current = variable.read();
+    variable.write(tf.sub(current, tf.mul(tf.sub(current, value), 1 - momentum)));
+  });
+}
+
+/**
+ * Training-mode batch norm over every axis but the last, as ONE differentiable op: the
+ * backward pass keeps only x and per-channel vectors, and computes dx, dgamma and dbeta in
+ * closed form. tfjs-layers composes it from moments and a batch-norm kernel, whose gradients
+ * keep the centred input (and more) alive from the forward pass to the backward pass.
+ */
+function fusedTrainingCall(bn: BatchNormLayer, x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+    const count = x.size / x.shape[x.rank - 1]!;
+    const stats: tf.Tensor[] = [];
+    const op = tf.customGrad((input, gammaIn, betaIn, save) => {
+      const [xs, gamma, beta] = [input, gammaIn, betaIn] as tf.Tensor[];
+      const mean = tf.mean(xs!, axes);
+      const centered = tf.sub(xs!, mean);
+      const variance = tf.mean(tf.square(centered), axes);
+      const invStd = tf.rsqrt(tf.add(variance, bn.epsilon));
+      const y = tf.add(tf.mul(centered, tf.mul(gamma!, invStd)), beta!);
+      stats.push(tf.keep(mean), tf.keep(variance));
+      (save as (tensors: tf.Tensor[]) => void)([xs!, mean, invStd, gamma!]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, mu, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          // Per-channel sums first, then dx = dy * k + (x - mean) * c1 + c0 with per-channel k,
+          // c1, c0, freeing each activation-sized temporary as soon as it is used (at most three
+          // alive at once). Centring before multiplying keeps it exact for large means.
+          const centered = tf.sub(sx, mu);
+          const dbeta = tf.sum(dy, axes);
+          const dgamma = tf.mul(
+            tf.tidy(() => tf.sum(tf.mul(dy, centered), axes)),
+            inv,
+          );
+          const k = tf.mul(g, inv);
+          const c1 = tf.div(tf.mul(tf.mul(inv, dgamma), k), -count);
+          const c0 = tf.div(tf.mul(dbeta, k), -count);
+          const dx = tf.tidy(() => {
+            const shifted = tf.mul(centered, c1);
+            centered.dispose();
+            const scaled = tf.mul(dy, k);
+            const both = tf.add(scaled, shifted);
+            tf.dispose([scaled, shifted]);
+            return tf.add(both, c0);
+          });
+          return [dx, dgamma, dbeta];
+        },
+      };
+    });
+    const y = op(x, bn.gamma!.read(), bn.beta!.read());
+    const [mean, variance] = stats as [tf.Tensor, tf.Tensor];
+    movingAverage(bn.movingMean, mean, bn.momentum);
+    movingAverage(bn.movingVariance, variance, bn.momentum);
+    tf.dispose([mean, variance]);
+    return y;
+  });
+}
+
+function layersOf(model: tfl.LayersModel | tfl.layers.Layer): tfl.layers.Layer[] {
+  const inner = (model as { layers?: tfl.layers.Layer[] }).layers;
+  return inner === undefined ? [model as tfl.layers.Layer] : inner.flatMap((l) => layersOf(l));
+}
+
+/**
+ * Makes the BatchNormalization layers of `model` (nested models included) train through one
+ * fused op: same outputs, gradients and moving statistics as tfjs-layers' composition (within
+ * float32 rounding), with less memory held between the forward and the backward pass (a
+ * ResNet-18 step: one activation-sized buffer less per batch norm). Inference and layers it
+ * does not cover (no centre or scale, a channel axis other than the last) keep tfjs-layers'
+ * code. Patches the layer instances, not their class: serialization is unchanged. Idempotent;
+ * returns the number of layers that train fused. `train()` and data-parallel workers call it.
+ */
+export function fuseBatchNormTraining(model: tfl.LayersModel): number {
+  let fused = 0;
+  for (const layer of layersOf(model)) {
+    if (layer.getClassName() !== 'BatchNormalization') continue;
+    const bn = layer as unknown as BatchNormLayer & { [FUSED]?: true };
+    if (!bn.center || !bn.scale || !channelsLast(bn)) continue;
+    fused++;
+    if (bn[FUSED]) continue;
+    const stock = bn.call.bind(bn);
+    bn.call = (inputs, kwargs) => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const training = kwargs?.['training'];
+      if (
+        training == null ||
+        training === false ||
+        x === undefined ||
+        x.dtype !== 'float32' ||
+        x.rank < 2 ||
+        (bn.axis !== -1 && bn.axis !== x.rank - 1)
+      ) {
+        return stock(inputs, kwargs);
+      }
+      return fusedTrainingCall(bn, x);
+    };
+    bn[FUSED] = true;
+  }
+  return fused;
+}

@@ -6,6 +6,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ConcreteBackendName } from '../backend.js';
 import { InvalidOptionError, TrainerError } from '../errors.js';
 import type { FromWorker, StepMessage, ToWorker } from './protocol.js';
+import { weightSizes, weightViews } from './shared.js';
 
 export interface DataParallelOptions {
   /** The model whose weights are trained; outputs logits [batch, classes]. */
@@ -134,22 +135,12 @@ export async function createDataParallelStep(
   const topology = model.toJSON(null, false);
   // Weights go to the workers, and gradients come back, through shared memory: no per-step
   // copies or transfers of the model's size beyond the reads from and writes to the backend.
-  const sizes = [...model.trainableWeights, ...model.nonTrainableWeights].map((w) =>
-    w.shape.reduce((a: number, b) => a * (b ?? 1), 1),
-  );
+  const sizes = weightSizes(model);
   const total = sizes.reduce((a, b) => a + b, 0);
   const weightsBuffer = new SharedArrayBuffer(total * 4);
-  const layout = (buffer: SharedArrayBuffer) => {
-    let offset = 0;
-    return sizes.map((size) => {
-      const view = new Float32Array(buffer, offset * 4, size);
-      offset += size;
-      return view;
-    });
-  };
-  const weightViews = layout(weightsBuffer);
+  const sharedWeights = weightViews(weightsBuffer, sizes);
   const resultBuffers = Array.from({ length: count }, () => new SharedArrayBuffer(total * 4));
-  const resultViews = resultBuffers.map(layout);
+  const resultViews = resultBuffers.map((buffer) => weightViews(buffer, sizes));
   const numTrainable = model.trainableWeights.length;
   // Sums of the workers' results, reused every step.
   const grads = sizes.slice(0, numTrainable).map((size) => new Float32Array(size));
@@ -207,7 +198,7 @@ export async function createDataParallelStep(
       ];
       const current = [...model.trainableWeights, ...model.nonTrainableWeights];
       for (let k = 0; k < current.length; k++) {
-        weightViews[k]!.set((await current[k]!.read().data()) as Float32Array);
+        sharedWeights[k]!.set((await current[k]!.read().data()) as Float32Array);
       }
       const used = handles.slice(0, Math.min(count, n));
       const perExample = xData.length / n;

@@ -9,23 +9,13 @@ import { lowMemoryVariableGrads } from '../grads.js';
 import { sparseSoftmaxCrossEntropy } from '../loss.js';
 import { topKHits } from '../metrics.js';
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from './protocol.js';
+import { weightSizes, weightViews } from './shared.js';
 
 const port = parentPort!;
 let model: tfl.LayersModel | null = null;
 let labelSmoothing = 0;
 let weights: Float32Array[] = [];
 let results: Float32Array[] = [];
-
-/** Views of `buffer`, one per weight of `model` (trainable first), in model order. */
-function views(buffer: SharedArrayBuffer, net: tfl.LayersModel): Float32Array[] {
-  let offset = 0;
-  return [...net.trainableWeights, ...net.nonTrainableWeights].map((w) => {
-    const size = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-    const view = new Float32Array(buffer, offset * 4, size);
-    offset += size;
-    return view;
-  });
-}
 
 function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
   port.postMessage(message, transfer);
@@ -39,8 +29,9 @@ async function init(m: InitMessage): Promise<void> {
   });
   labelSmoothing = m.labelSmoothing;
   if (m.fusedBatchNorm) fuseBatchNormTraining(model);
-  weights = views(m.weights, model);
-  results = views(m.results, model);
+  const sizes = weightSizes(model);
+  weights = weightViews(m.weights, sizes);
+  results = weightViews(m.results, sizes);
   send({ type: 'ready', trainableShapes: model.trainableWeights.map((w) => w.shape as number[]) });
 }
 

@@ -1,7 +1,8 @@
-import * as tf from '@tensorflow/tfjs-core';
 import { createBatches, loadEmbedded } from '@sevar/datasets';
 import type { VariantName } from '@sevar/layers';
 import { cnn3 } from '@sevar/models';
+import { createOptimizer, train } from '@sevar/trainer';
+import type { BatchSource } from '@sevar/trainer';
 
 export interface TrainSettings {
   variant: VariantName | null;
@@ -19,50 +20,57 @@ export interface TrainOutcome {
   stepsPerSecond: number;
 }
 
+/** The first `steps` batches of `source`, continuing into its next epochs when it runs out. */
+function firstSteps(source: BatchSource, steps: number, batchSize: number): BatchSource {
+  return {
+    numExamples: steps * batchSize,
+    batchesPerEpoch: steps,
+    async *epoch() {
+      let taken = 0;
+      for (let e = 0; taken < steps; e++) {
+        for await (const batch of source.epoch(e)) {
+          taken++;
+          yield batch;
+          if (taken === steps) return;
+        }
+      }
+    },
+  };
+}
+
 /**
- * A short training loop written for the page (the `@sevar/trainer` loop is Node-only: it writes
- * checkpoints and logs to disk). Adam on softmax cross-entropy, then top-1 on held-out images.
+ * Trains cnn3 for a few steps with `@sevar/trainer`'s `train()` (its browser entry: no
+ * checkpoints or log files), Adam on softmax cross-entropy, then reads top-1 on held-out images.
  */
 export async function trainBriefly(s: TrainSettings): Promise<TrainOutcome> {
-  const train = await loadEmbedded({ split: 'train', count: 1024 });
-  const test = await loadEmbedded({ split: 'test', count: 200 });
-  const model = cnn3({ attention: s.variant, numClasses: train.classNames.length });
-  const optimizer = tf.train.adam(0.003);
-  const batches = createBatches(train, { batchSize: s.batchSize, augment: 'flip', seed: 1 });
+  const trainSet = await loadEmbedded({ split: 'train', count: 1024 });
+  const testSet = await loadEmbedded({ split: 'test', count: 200 });
+  const model = cnn3({ attention: s.variant, numClasses: trainSet.classNames.length });
+  const optimizer = createOptimizer({ name: 'adam', lr: 0.003 });
+  const batches = createBatches(trainSet, { batchSize: s.batchSize, augment: 'flip', seed: 1 });
   let loss = NaN;
-  let step = 0;
-  const started = performance.now();
   try {
-    for (let epoch = 0; step < s.steps; epoch++) {
-      for await (const { xs, ys } of batches.epoch(epoch)) {
-        const value = optimizer.minimize(() => {
-          const logits = model.apply(xs, { training: true }) as tf.Tensor2D;
-          return tf.losses.softmaxCrossEntropy(tf.oneHot(ys, 10), logits);
-        }, true)!;
-        loss = (await value.data())[0]!;
-        tf.dispose([xs, ys, value]);
-        step++;
-        s.log(`step ${step}/${s.steps}: loss ${loss.toFixed(4)}`);
-        if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step}`);
-        if (step === s.steps) break;
-      }
-    }
-    const seconds = (performance.now() - started) / 1000;
-    let hits = 0;
-    for await (const { xs, ys } of createBatches(test, { batchSize: 100, shuffle: false }).epoch(
-      0,
-    )) {
-      const correct = tf.tidy(() =>
-        tf.sum(tf.cast(tf.equal(tf.argMax(model.predict(xs) as tf.Tensor2D, 1), ys), 'int32')),
-      );
-      hits += (await correct.data())[0]!;
-      tf.dispose([xs, ys, correct]);
-    }
+    const result = await train({
+      model,
+      optimizer,
+      epochs: 1,
+      seed: 1,
+      progress: false,
+      data: {
+        train: firstSteps(batches, s.steps, s.batchSize),
+        test: createBatches(testSet, { batchSize: 100, shuffle: false }),
+      },
+      onStepEnd: (info) => {
+        loss = info.loss;
+        s.log(`step ${info.step}/${s.steps}: loss ${info.loss.toFixed(4)}`);
+      },
+    });
+    const record = result.history.at(-1)!;
     return {
       params: model.countParams(),
       loss,
-      accuracy: hits / test.count,
-      stepsPerSecond: step / seconds,
+      accuracy: record.test?.top1 ?? NaN,
+      stepsPerSecond: s.steps / record.seconds,
     };
   } finally {
     optimizer.dispose();

@@ -1,7 +1,7 @@
 // Builds the page with Vite, serves the build on localhost and trains in a real headless
-// Chromium (Debian's, driven by playwright-core) on the wasm, cpu and webgl backends.
+// Chromium (driven by playwright-core; see chromium.ts for which one) on the wasm, cpu and webgl
+// backends.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { chromium } from 'playwright-core';
@@ -9,21 +9,17 @@ import type { Browser } from 'playwright-core';
 import { build, preview } from 'vite';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findChromium } from './chromium.js';
 
 const HERE = fileURLToPath(new URL('../', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 
 let server: PreviewServer;
 let browser: Browser;
 let url: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `no Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does) or set CHROMIUM_PATH`,
-    );
-  }
+  const found = await findChromium();
   await build({ root: HERE, logLevel: 'error' });
   server = await preview({
     root: HERE,
@@ -32,7 +28,7 @@ beforeAll(async () => {
   });
   url = server.resolvedUrls!.local[0]!;
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath: found.executablePath,
     args: [
       '--headless',
       '--no-sandbox',

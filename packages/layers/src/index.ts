@@ -6,7 +6,17 @@ export {
   UnknownVariantError,
 } from './errors.js';
 export { BUMP_KINDS, GATE_ACTIVATIONS } from './options.js';
-export { createAttention, getVariant, isVariantName, VARIANT_NAMES, VARIANTS } from './registry.js';
+export {
+  ATTENTION_NAMES,
+  ATTENTION_NONE,
+  createAttention,
+  getVariant,
+  isAttentionName,
+  isVariantName,
+  parseAttentionName,
+  VARIANT_NAMES,
+  VARIANTS,
+} from './registry.js';
 export { defineVariant } from './variant-definition.js';
 export { SevarBump } from './variants/bump.js';
 export { SevarSqueezeExcite } from './variants/se.js';
@@ -24,5 +34,5 @@ export type {
   RegularizerLike,
   SerializedObject,
 } from './options.js';
-export type { VariantName } from './registry.js';
+export type { AttentionName, VariantName } from './registry.js';
 export type { VariantDefinition } from './variant-definition.js';

@@ -2,7 +2,16 @@ import { existsSync, readFileSync } from 'node:fs';
 
 import { describe, expect, it } from 'vitest';
 
-import { getVariant, isVariantName, VARIANT_NAMES, VARIANTS } from './registry.js';
+import { UnknownVariantError } from './errors.js';
+import {
+  ATTENTION_NAMES,
+  getVariant,
+  isAttentionName,
+  isVariantName,
+  parseAttentionName,
+  VARIANT_NAMES,
+  VARIANTS,
+} from './registry.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 // Table rows as trimmed cells, whatever padding a formatter gave them.
@@ -47,4 +56,31 @@ describe('registry', () => {
       expect((def.layerClass as unknown as { className: string }).className).toMatch(/^Sevar/);
     },
   );
+});
+
+describe('attention names', () => {
+  it("are 'none' then the registry keys", () => {
+    expect(ATTENTION_NAMES).toEqual(['none', ...VARIANTS.map((v) => v.name)]);
+    expect(isAttentionName('none')).toBe(true);
+    expect(isAttentionName('bump')).toBe(true);
+    expect(isAttentionName('None')).toBe(false);
+    expect(isAttentionName(null)).toBe(false);
+    expect(parseAttentionName('none')).toBe('none');
+    expect(parseAttentionName('slow-excite')).toBe('slow-excite');
+  });
+
+  it('parse rejects anything else, listing every valid name', () => {
+    const error = (() => {
+      try {
+        parseAttentionName('excite');
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(error).toBeInstanceOf(UnknownVariantError);
+    expect((error as UnknownVariantError).validNames).toEqual(ATTENTION_NAMES);
+    expect((error as Error).message).toContain("'excite'");
+    expect((error as Error).message).toContain("'none', 'se', 'slow-squeeze'");
+  });
 });

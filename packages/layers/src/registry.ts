@@ -36,6 +36,29 @@ export function isVariantName(name: unknown): name is VariantName {
   return typeof name === 'string' && REGISTRY.has(name);
 }
 
+/** The attention choice that means no module: the baseline every variant is compared with. */
+export const ATTENTION_NONE = 'none';
+
+/** The attention choice of a model: a registry key, or `'none'` for no module. */
+export type AttentionName = VariantName | typeof ATTENTION_NONE;
+
+/** `'none'`, then every registry key in the paper's order (the rows of the paper's tables). */
+export const ATTENTION_NAMES: readonly AttentionName[] = [ATTENTION_NONE, ...VARIANT_NAMES];
+
+/** True when `name` is `'none'` or a registry key. */
+export function isAttentionName(name: unknown): name is AttentionName {
+  return name === ATTENTION_NONE || isVariantName(name);
+}
+
+/**
+ * `name` as an {@link AttentionName}; anything else throws {@link UnknownVariantError} listing
+ * `'none'` and the registry keys. Parse once where the choice enters (a flag, a config file).
+ */
+export function parseAttentionName(name: unknown): AttentionName {
+  if (!isAttentionName(name)) throw new UnknownVariantError(name, ATTENTION_NAMES);
+  return name;
+}
+
 /** The registry entry of `name`; throws {@link UnknownVariantError} listing the valid keys. */
 export function getVariant(name: string): VariantDefinition<BumpOptions> {
   const def = typeof name === 'string' ? REGISTRY.get(name) : undefined;

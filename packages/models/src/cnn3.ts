@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { VariantName } from '@sevar/layers';
+import type { AttentionName } from '@sevar/layers';
 
 import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
 import { ModelConfigError } from './errors.js';
@@ -27,8 +27,8 @@ export const CNN3_ATTENTION_PLACEMENTS: readonly Cnn3AttentionPlacement[] = [
 ];
 
 export interface Cnn3Options {
-  /** A `@sevar/layers` registry key, or `null` (default) for the paper's "Default" row. */
-  attention?: VariantName | null;
+  /** A `@sevar/layers` registry key, or `'none'`/`null` (default) for the paper's "Default" row. */
+  attention?: AttentionName | null;
   /** Number of output logits (>= 2). */
   numClasses: number;
   /** `[height, width, channels]`, default `[32, 32, 3]`. */
@@ -40,7 +40,8 @@ export interface Cnn3Options {
   attentionOptions?: ModelAttentionOptions;
 }
 
-const KEYS = [
+/** Every option the model accepts (others are rejected). */
+export const CNN3_OPTION_NAMES = [
   'attention',
   'numClasses',
   'inputShape',
@@ -69,7 +70,7 @@ function smallestSide(withConv2: boolean): number {
  */
 export function cnn3(options: Cnn3Options): tfl.LayersModel {
   const model = 'cnn3';
-  checkKeys(model, options, KEYS);
+  checkKeys(model, options, CNN3_OPTION_NAMES);
   const attention = checkAttention(model, options.attention);
   const numClasses = checkNumClasses(model, options.numClasses);
   const reduction = checkReduction(model, options.reduction);

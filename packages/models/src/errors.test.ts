@@ -44,7 +44,7 @@ describe('bad arguments fail fast with typed errors', () => {
       const e = thrown(build, UnknownAttentionError);
       expect(e.option).toBe('attention');
       expect(e.received).toBe('squeeze');
-      expect(e.validNames).toEqual(VARIANT_NAMES);
+      expect(e.validNames).toEqual(['none', ...VARIANT_NAMES]);
       expect(e.message).toContain("received 'squeeze'");
       for (const name of VARIANT_NAMES) expect(e.message).toContain(`'${name}'`);
     }

@@ -6,7 +6,7 @@ export {
   UnknownAttentionError,
   UnknownModelError,
 } from './errors.js';
-export { MODEL_NAMES, createModel, isModelName } from './registry.js';
+export { MODEL_NAMES, createModel, isModelName, modelOptionNames } from './registry.js';
 export { ATTENTION_PLACEMENTS, RESNET_STEMS, buildResNet, resnet18, resnet34 } from './resnet.js';
 
 export type { ModelAttentionOptions } from './attention.js';

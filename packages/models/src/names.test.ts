@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 
 import { useCpu } from './__tests__/helpers.js';
 import { cnn3 } from './cnn3.js';
-import { MODEL_NAMES, createModel, isModelName } from './registry.js';
+import { MODEL_NAMES, createModel, isModelName, modelOptionNames } from './registry.js';
 import { resnet18, resnet34 } from './resnet.js';
 
 beforeAll(useCpu);
@@ -158,5 +158,27 @@ describe('registry', () => {
     expect(r.name).toBe('resnet34_cifar');
     r.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('option names and the attention choice', () => {
+  it('modelOptionNames says which models have a stem choice', () => {
+    expect(modelOptionNames('cnn3')).not.toContain('stem');
+    expect(modelOptionNames('resnet18')).toContain('stem');
+    expect(modelOptionNames('resnet34')).toContain('stem');
+    // The list is the one the model checks: every name in it is accepted, another one is not.
+    expect(() => cnn3({ numClasses: 10, stem: 'cifar' } as never)).toThrow(/option 'stem'/);
+  });
+
+  it("attention 'none' builds the same model as null", () => {
+    const a = cnn3({ attention: 'none', numClasses: 10 });
+    const b = cnn3({ attention: null, numClasses: 10 });
+    expect(a.name).toBe('cnn3');
+    expect(a.layers.map((l) => l.name)).toEqual(b.layers.map((l) => l.name));
+    a.dispose();
+    b.dispose();
+    const r = resnet18({ attention: 'none', numClasses: 10, stem: 'cifar', inputShape: [8, 8, 3] });
+    expect(r.name).toBe('resnet18_cifar');
+    r.dispose();
   });
 });

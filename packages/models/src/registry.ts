@@ -1,8 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-import { cnn3, type Cnn3Options } from './cnn3.js';
+import { CNN3_OPTION_NAMES, cnn3, type Cnn3Options } from './cnn3.js';
 import { UnknownModelError } from './errors.js';
-import { resnet18, resnet34, type ResNetOptions } from './resnet.js';
+import { RESNET_OPTION_NAMES, resnet18, resnet34, type ResNetOptions } from './resnet.js';
 
 /** Options of each zoo model, by name. */
 export interface ModelOptionsByName {
@@ -22,6 +22,21 @@ const REGISTRY: { [K in ModelName]: (options: ModelOptionsByName[K]) => tfl.Laye
 
 /** Every zoo model name. */
 export const MODEL_NAMES: readonly ModelName[] = Object.keys(REGISTRY) as ModelName[];
+
+const OPTION_NAMES: { [K in ModelName]: readonly (keyof ModelOptionsByName[K])[] } = {
+  cnn3: CNN3_OPTION_NAMES,
+  resnet18: RESNET_OPTION_NAMES,
+  resnet34: RESNET_OPTION_NAMES,
+};
+
+/**
+ * The options model `name` accepts, e.g. whether it has a `stem` choice; a caller (a command
+ * line, a config file) can reject an option the model would refuse before building anything.
+ */
+export function modelOptionNames(name: ModelName): readonly string[] {
+  if (!isModelName(name)) throw new UnknownModelError(name, MODEL_NAMES);
+  return OPTION_NAMES[name] as readonly string[];
+}
 
 export function isModelName(name: unknown): name is ModelName {
   return typeof name === 'string' && Object.hasOwn(REGISTRY, name);

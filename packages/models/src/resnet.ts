@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { VariantName } from '@sevar/layers';
+import type { AttentionName, VariantName } from '@sevar/layers';
 
 import { ModelConfigError } from './errors.js';
 import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
@@ -30,8 +30,8 @@ export type AttentionPlacement = 'pre-add' | 'post-add';
 export const ATTENTION_PLACEMENTS: readonly AttentionPlacement[] = ['pre-add', 'post-add'];
 
 export interface ResNetOptions {
-  /** A `@sevar/layers` registry key, or `null` (default) for the plain ResNet. */
-  attention?: VariantName | null;
+  /** A `@sevar/layers` registry key, or `'none'`/`null` (default) for the plain ResNet. */
+  attention?: AttentionName | null;
   /** Number of output logits (>= 2). */
   numClasses: number;
   stem: ResNetStem;
@@ -44,7 +44,8 @@ export interface ResNetOptions {
   attentionOptions?: ModelAttentionOptions;
 }
 
-const KEYS = [
+/** Every option the model accepts (others are rejected). */
+export const RESNET_OPTION_NAMES = [
   'attention',
   'numClasses',
   'stem',
@@ -76,7 +77,7 @@ export function buildResNet(
   ) {
     throw new ModelConfigError(arch, 'blocks', 'four integers >= 1 (blocks per stage)', blocks);
   }
-  checkKeys(arch, options, KEYS);
+  checkKeys(arch, options, RESNET_OPTION_NAMES);
   const attention = checkAttention(arch, options.attention);
   const numClasses = checkNumClasses(arch, options.numClasses);
   const stemKind = checkChoice(arch, 'stem', options.stem, RESNET_STEMS, undefined);

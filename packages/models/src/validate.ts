@@ -1,4 +1,4 @@
-import { VARIANT_NAMES, isVariantName, type VariantName } from '@sevar/layers';
+import { ATTENTION_NAMES, ATTENTION_NONE, isAttentionName, type VariantName } from '@sevar/layers';
 
 import { ModelConfigError, UnknownAttentionError, quoteList } from './errors.js';
 
@@ -26,10 +26,13 @@ export function checkKeys(model: string, options: unknown, allowed: readonly str
   }
 }
 
+/** The variant to build, or null for none (`'none'`, `null` and absent all mean no module). */
 export function checkAttention(model: string, attention: unknown): VariantName | null {
-  if (attention === null || attention === undefined) return null;
-  if (!isVariantName(attention)) throw new UnknownAttentionError(model, attention, VARIANT_NAMES);
-  return attention;
+  if (attention === null || attention === undefined || attention === ATTENTION_NONE) return null;
+  if (!isAttentionName(attention)) {
+    throw new UnknownAttentionError(model, attention, ATTENTION_NAMES);
+  }
+  return attention as VariantName;
 }
 
 export function checkNumClasses(model: string, numClasses: unknown): number {

@@ -69,6 +69,7 @@ describe('SevarError message', () => {
     expect(e.subject).toBe('worker 2');
     expect(e.cause).toBe(cause);
     expect(e.expected).toBeUndefined();
+    expect('cause' in new SevarError('x', { cause: undefined })).toBe(false);
   });
 });
 

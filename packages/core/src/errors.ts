@@ -44,10 +44,15 @@ export class SevarError extends Error {
   constructor(facts: SevarErrorFacts);
   /** An error whose message is not expected/received shaped; `facts` are kept as fields. */
   constructor(message: string, facts?: SevarErrorFacts);
+  /** Either form, for subclasses that pass their arguments through. */
+  constructor(what: string | SevarErrorFacts, facts?: SevarErrorFacts);
   constructor(what: string | SevarErrorFacts, more: SevarErrorFacts = {}) {
     const facts = typeof what === 'string' ? more : what;
     const lead = typeof what === 'string' ? what : composeFacts(facts);
-    super(appendHint(lead, facts.hint), 'cause' in facts ? { cause: facts.cause } : undefined);
+    super(
+      appendHint(lead, facts.hint),
+      facts.cause === undefined ? undefined : { cause: facts.cause },
+    );
     this.name = 'SevarError';
     this.subject = facts.subject;
     this.expected = facts.expected;

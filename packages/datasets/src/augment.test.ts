@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '@sevar/core';
 import { describe, expect, it } from 'vitest';
 import {
   augmentInto,
@@ -11,7 +12,6 @@ import {
   writeCrop,
 } from './augment.js';
 import { NORMALIZATION } from './normalization.js';
-import { Rng } from './prng.js';
 
 const UNIT = pixelAffine(NORMALIZATION.unit);
 

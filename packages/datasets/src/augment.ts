@@ -1,6 +1,6 @@
+import type { Rng } from '@sevar/core';
 import { DatasetOptionError } from './errors.js';
 import type { Normalization } from './normalization.js';
-import type { Rng } from './prng.js';
 
 /** Random crop from the image zero-padded by `padding` on each side, then optional flip. */
 export interface CropSpec {

@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { Rng, deriveSeed, shuffleInPlace } from '@sevar/core';
 import { augmentInto, augmentOutputSize, pixelAffine, resolveAugment } from './augment.js';
 import type { AugmentOption, AugmentSpec } from './augment.js';
 import { DatasetOptionError } from './errors.js';
 import { resolveNormalization } from './normalization.js';
 import type { Normalization, NormalizeOption } from './normalization.js';
-import { Rng, deriveSeed, shuffleInPlace } from './prng.js';
 import type { ImageDataset } from './types.js';
 
 export interface BatchOptions {

@@ -1,6 +1,6 @@
+import { Rng, deriveSeed } from '@sevar/core';
 import { encodeCifarRecords, parseCifarRecords } from './cifar/records.js';
 import { DatasetOptionError } from './errors.js';
-import { Rng, deriveSeed } from './prng.js';
 import type { ImageDataset } from './types.js';
 
 /**

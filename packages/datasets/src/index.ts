@@ -51,5 +51,7 @@ export { toTfDataset } from './fit-dataset.js';
 export type { TfDatasetLike, TfDatasetOptions } from './fit-dataset.js';
 export { NORMALIZATION, resolveNormalization } from './normalization.js';
 export type { Normalization, NormalizationName, NormalizeOption } from './normalization.js';
-export { Rng, deriveSeed, shuffleInPlace } from './prng.js';
+// One seeded generator for every sevar package; re-exported so existing imports keep working.
+export { Rng, deriveSeed, shuffleInPlace } from '@sevar/core';
+export type { RngState } from '@sevar/core';
 export type { Cifar10Split, ImageDataset, SvhnSplit } from './types.js';

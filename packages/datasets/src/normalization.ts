@@ -11,7 +11,7 @@ export const NORMALIZATION = {
   cifar10: { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] },
   cifar100: { mean: [0.5071, 0.4865, 0.4409], std: [0.2673, 0.2564, 0.2762] },
   svhn: { mean: [0.4377, 0.4438, 0.4728], std: [0.198, 0.201, 0.197] },
-  embedded: { mean: [0.5053, 0.4951, 0.5088], std: [0.293, 0.293, 0.2951] },
+  embedded: { mean: [0.5029, 0.5029, 0.5013], std: [0.2921, 0.2913, 0.292] },
   /** Only scales to [0, 1]. */
   unit: { mean: [0, 0, 0], std: [1, 1, 1] },
 } as const satisfies Record<string, Normalization>;

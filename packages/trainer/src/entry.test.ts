@@ -7,7 +7,8 @@ import * as browser from './browser.js';
 import * as main from './index.js';
 
 const SRC = import.meta.dirname;
-const PEERS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers'];
+// The peers, and @sevar/core (no dependencies, browser-safe).
+const ALLOWED = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@sevar/core'];
 
 /** Modules reachable from `entry` through static imports (dynamic `import()` is lazy), with their bare static imports. */
 function staticGraph(entry: string): Map<string, string[]> {
@@ -36,7 +37,7 @@ describe('entry points', () => {
     expect([...g.keys()].map((f) => relative(SRC, f))).toContain('train.ts');
     for (const [file, bare] of g) {
       expect(
-        bare.filter((s) => !PEERS.includes(s)),
+        bare.filter((s) => !ALLOWED.includes(s)),
         relative(SRC, file),
       ).toEqual([]);
     }
@@ -47,19 +48,60 @@ describe('entry points', () => {
     for (const m of ['node:fs/promises', 'node:worker_threads']) expect(bare).toContain(m);
   });
 
-  it('the browser entry exports the Node entry minus checkpoints and data parallelism', () => {
+  it('the Node entry is the browser entry plus exactly the declared Node-only values', () => {
     const nodeOnly = Object.keys(main).filter((k) => !(k in browser));
-    expect(nodeOnly.sort()).toEqual(
-      [
-        'CHECKPOINT_FORMAT',
-        'DataParallelError',
-        'checkpointDirName',
-        'createDataParallelStep',
-        'loadLatestCheckpoint',
-        'restoreCheckpoint',
-        'saveCheckpoint',
-      ].sort(),
-    );
-    for (const k of Object.keys(browser)) expect(main).toHaveProperty(k);
+    expect(nodeOnly.sort()).toEqual([...NODE_ONLY_VALUES].sort());
+    const shared = main as Record<string, unknown>;
+    for (const [k, v] of Object.entries(browser)) expect(shared[k], k).toBe(v);
+  });
+
+  it('index.ts re-exports browser.ts wholesale and names only the Node-only values and types', () => {
+    const index = readFileSync(join(SRC, 'index.ts'), 'utf8');
+    expect(index).toMatch(/^export \* from '\.\/browser\.js';$/m);
+    // Any other `export *` would let names in without being listed here.
+    expect(index.match(/^export \*/gm)).toHaveLength(1);
+    const listed = exportedNames(index);
+    expect(listed.sort()).toEqual([...NODE_ONLY_VALUES, ...NODE_ONLY_TYPES].sort());
+    const inBrowser = new Set(exportedNames(readFileSync(join(SRC, 'browser.ts'), 'utf8')));
+    expect(listed.filter((n) => inBrowser.has(n))).toEqual([]);
   });
 });
+
+/** What only the Node entry exports: checkpoint and model files, worker-thread data parallelism. */
+const NODE_ONLY_VALUES = [
+  'CHECKPOINT_FORMAT',
+  'DataParallelError',
+  'checkpointDirName',
+  'createDataParallelStep',
+  'loadLatestCheckpoint',
+  'restoreCheckpoint',
+  'saveCheckpoint',
+  'saveModel',
+  'loadModel',
+  'MODEL_JSON',
+  'MODEL_WEIGHTS',
+  'MODEL_CHECKSUMS',
+  'MODEL_CHECKSUMS_FORMAT',
+];
+const NODE_ONLY_TYPES = [
+  'DataParallelOptions',
+  'DataParallelStep',
+  'DataParallelStepOptions',
+  'DataParallelStepResult',
+  'CheckpointManifest',
+  'CheckpointState',
+  'CheckpointTensorEntry',
+  'LoadedCheckpoint',
+  'FileChecksum',
+  'ModelChecksums',
+];
+
+/** Names listed by `export { ... } from` and `export type { ... } from` statements. */
+function exportedNames(source: string): string[] {
+  return [...source.matchAll(/^export (?:type )?\{([^}]*)\} from /gm)].flatMap((m) =>
+    m[1]!
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n !== ''),
+  );
+}

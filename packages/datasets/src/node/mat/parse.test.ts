@@ -1,9 +1,9 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
+import { Rng } from '@sevar/core';
 import { describe, expect, it } from 'vitest';
 import { DataFormatError, DataNotFoundError, MatHdf5Error } from '../../errors.js';
-import { Rng } from '../../prng.js';
 import { parseMat, readMatFile } from './read.js';
 
 const FIX = join(import.meta.dirname, '..', '__fixtures__', 'mat');

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-import { AttentionInputError, describe } from './errors.js';
+import { AttentionInputError } from './errors.js';
 import {
+  checkOptionNames,
   hiddenWidths,
   resolveOptions,
   type AttentionOptions,
@@ -22,6 +23,8 @@ export interface VariantStatics {
   readonly variant: string;
   /** Widths of the hidden FCs in forward order (`m` narrow, `h` slow step). */
   readonly hiddenPattern: readonly HiddenWidth[];
+  /** Option keys this variant takes beyond the shared ones (the bump's `bumpKind`). */
+  readonly ownOptions?: readonly string[];
 }
 
 /** Constructor arguments of every variant: the shared options plus tfjs layer arguments. */
@@ -50,6 +53,9 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
     const statics = new.target as unknown as VariantStatics;
     this.variant = statics.variant;
     this.hiddenPattern = statics.hiddenPattern;
+    if (args !== null && typeof args === 'object') {
+      checkOptionNames(this.variant, args, statics.ownOptions ?? []);
+    }
     this.options = resolveOptions(this.variant, this.hiddenPattern, args);
     this.kernelInitializer = resolveInitializer(
       this.variant,
@@ -110,7 +116,7 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
         this.variant,
         this.name,
         'a rank-4 NHWC input [batch, height, width, channels]',
-        `rank ${shape.length} shape ${describe(shape)}`,
+        shape,
       );
     }
     const channels = shape[3];
@@ -119,7 +125,7 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
         this.variant,
         this.name,
         'a known channel count (last axis of the NHWC input)',
-        `shape ${describe(shape)}`,
+        shape,
       );
     }
     const w = this.fcWidths(channels);
@@ -164,7 +170,7 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
           this.variant,
           this.name,
           `a rank-4 NHWC input with ${this.channels} channels (the layer was built for that)`,
-          `shape ${describe(x.shape)}`,
+          x.shape,
         );
       }
       let s = tf.mean(x, [1, 2]) as tf.Tensor2D;

@@ -27,52 +27,56 @@ describe('unknown variant names', () => {
   it('lists every valid name and echoes the received one', () => {
     const e = thrown(() => createAttention('squeeze-excite'));
     expect(e).toBeInstanceOf(UnknownVariantError);
-    expect(e.message).toContain("'squeeze-excite'");
+    expect(e.message).toBe(
+      "attention variant: expected one of 'se', 'slow-squeeze', 'slow-excite', " +
+        `'slow-squeeze-slow-excite', 'bump', received "squeeze-excite"`,
+    );
     for (const name of VARIANT_NAMES) expect(e.message).toContain(`'${name}'`);
+    expect((e as UnknownVariantError).received).toBe('squeeze-excite');
     expect((e as UnknownVariantError).validNames).toEqual(VARIANT_NAMES);
   });
 
   it('rejects non-string names', () => {
     expect(thrown(() => getVariant(42 as unknown as string)).message).toMatch(
-      /Unknown attention variant 42/,
+      /^attention variant: expected one of .*, received 42$/,
     );
   });
 });
 
 describe('bad options', () => {
   const cases: [string, Record<string, unknown>, string, RegExp][] = [
-    ['se', { reduction: 0 }, 'reduction', /integer >= 1; received 0/],
+    ['se', { reduction: 0 }, 'reduction', /integer >= 1, received 0$/],
     ['se', { reduction: 2.5 }, 'reduction', /received 2.5/],
-    ['bump', { reduction: '16' }, 'reduction', /received '16'/],
-    ['se', { minChannels: -1 }, 'minChannels', /integer >= 1; received -1/],
+    ['bump', { reduction: '16' }, 'reduction', /received "16"$/],
+    ['se', { minChannels: -1 }, 'minChannels', /integer >= 1, received -1$/],
     ['slow-excite', { midDivisor: 0 }, 'midDivisor', /received 0/],
     [
       'se',
       { gateActivation: 'relu' },
       'gateActivation',
-      /'sigmoid', 'hard-sigmoid'; received 'relu'/,
+      /'sigmoid', 'hard-sigmoid', received "relu"$/,
     ],
-    ['se', { hiddenUnits: [4, 4] }, 'hiddenUnits', /1 positive integer\(s\).*received \[4, 4\]/],
+    ['se', { hiddenUnits: [4, 4] }, 'hiddenUnits', /1 positive integer\(s\).*received \[4,4\]$/],
     [
       'slow-squeeze',
       { hiddenUnits: [8, 0] },
       'hiddenUnits',
-      /2 positive integer\(s\).*\(h, m\).*received \[8, 0\]/,
+      /2 positive integer\(s\).*\(h, m\).*received \[8,0\]$/,
     ],
-    ['bump', { bumpKind: 'conv5x5' }, 'bumpKind', /'dense', 'conv3x3'; received 'conv5x5'/],
+    ['bump', { bumpKind: 'conv5x5' }, 'bumpKind', /'dense', 'conv3x3', received "conv5x5"$/],
     [
       'se',
       { kernelInitializer: 'glorot' },
       'kernelInitializer',
-      /glorotUniform.*received 'glorot'/,
+      /glorotUniform.*received "glorot"$/,
     ],
     [
       'se',
       { biasInitializer: { className: 'NoSuchInit', config: {} } },
       'biasInitializer',
-      /received 'NoSuchInit'/,
+      /received "NoSuchInit"$/,
     ],
-    ['se', { kernelRegularizer: 'l2' }, 'kernelRegularizer', /tfjs regularizer.*received 'l2'/],
+    ['se', { kernelRegularizer: 'l2' }, 'kernelRegularizer', /tfjs regularizer.*received "l2"$/],
   ];
   it.each(cases)(
     '%s %j names option %s, expected and received',
@@ -89,7 +93,7 @@ describe('bad options', () => {
     (variant) => {
       const e = thrown(() => createAttention(variant, { reduction: 1 }));
       expect(e.message).toBe(
-        `${variant}: option 'reduction' must be an integer >= 2 for a slow variant (its slow step has floor(C / floor(reduction / 2)) units); received 1.`,
+        `${variant}: option 'reduction': expected an integer >= 2 for a slow variant (its slow step has floor(C / floor(reduction / 2)) units), received 1`,
       );
     },
   );
@@ -113,7 +117,7 @@ describe('bad inputs', () => {
       const e = thrown(() => layer.apply(x));
       expect(e).toBeInstanceOf(AttentionInputError);
       expect(e.message).toBe(
-        `${variant} (layer '${name}'): expected a rank-4 NHWC input [batch, height, width, channels]; received rank 3 shape [4, 4, 8].`,
+        `${variant} (layer '${name}'): expected a rank-4 NHWC input [batch, height, width, channels], received [4,4,8]`,
       );
       x.dispose();
     },
@@ -123,14 +127,14 @@ describe('bad inputs', () => {
     const input = tfl.input({ shape: [8, 8, null as unknown as number] });
     const e = thrown(() => createAttention('se', { name: 'att' }).apply(input));
     expect(e.message).toBe(
-      "se (layer 'att'): expected a known channel count (last axis of the NHWC input); received shape [null, 8, 8, null].",
+      "se (layer 'att'): expected a known channel count (last axis of the NHWC input), received [null,8,8,null]",
     );
   });
 
   it('rejects a rank-2 symbolic input', () => {
     const input = tfl.input({ shape: [16] });
     expect(thrown(() => createAttention('bump').apply(input)).message).toMatch(
-      /received rank 2 shape \[null, 16\]/,
+      /received \[null,16\]$/,
     );
   });
 
@@ -141,7 +145,7 @@ describe('bad inputs', () => {
     tf.dispose(layer.apply(a) as tf.Tensor);
     const e = thrown(() => layer.apply(b));
     expect(e.message).toBe(
-      "slow-excite (layer 'att'): expected a rank-4 NHWC input with 8 channels (the layer was built for that); received shape [1, 2, 2, 12].",
+      "slow-excite (layer 'att'): expected a rank-4 NHWC input with 8 channels (the layer was built for that), received [1,2,2,12]",
     );
     tf.dispose([a, b]);
   });

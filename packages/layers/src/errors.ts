@@ -1,22 +1,30 @@
+import { SevarError } from '@sevar/core';
+import type { SevarErrorFacts } from '@sevar/core';
+
 /** Base class of every error thrown by `@sevar/layers`, so callers can catch them as a family. */
-export class SevarLayersError extends Error {
-  constructor(message: string) {
-    super(message);
+export class SevarLayersError extends SevarError {
+  static override readonly packageName: string = '@sevar/layers';
+
+  /** A message (with optional facts such as `hint`), or facts to compose it from. */
+  constructor(message: string | SevarErrorFacts, facts?: SevarErrorFacts) {
+    super(message, facts);
     this.name = new.target.name;
   }
 }
 
+/** `'a', 'b', 'c'` */
+export function quoteList(names: readonly string[]): string {
+  return names.map((n) => `'${n}'`).join(', ');
+}
+
 /** A registry key that names no variant. */
 export class UnknownVariantError extends SevarLayersError {
-  readonly received: string;
+  /** The received name, as a string. */
+  override readonly received: string;
   readonly validNames: readonly string[];
 
   constructor(received: unknown, validNames: readonly string[]) {
-    super(
-      `Unknown attention variant ${describe(received)}: expected one of ${validNames
-        .map((n) => `'${n}'`)
-        .join(', ')}.`,
-    );
+    super({ subject: 'attention variant', expected: `one of ${quoteList(validNames)}`, received });
     this.received = String(received);
     this.validNames = validNames;
   }
@@ -27,10 +35,53 @@ export class AttentionConfigError extends SevarLayersError {
   readonly variant: string;
   readonly option: string;
 
-  constructor(variant: string, option: string, expected: string, received: unknown) {
-    super(`${variant}: option '${option}' must be ${expected}; received ${describe(received)}.`);
+  constructor(
+    variant: string,
+    option: string,
+    expected: string,
+    received: unknown,
+    more: { hint?: string; subject?: string } = {},
+  ) {
+    super({
+      subject: more.subject ?? `${variant}: option '${option}'`,
+      expected,
+      received,
+      hint: more.hint,
+    });
     this.variant = variant;
     this.option = option;
+  }
+}
+
+/**
+ * An option key the variant does not take: a typo (`reducton`) or an option of another variant
+ * (`bumpKind` on `se`). Lists the keys the variant accepts and suggests the closest one.
+ */
+export class UnknownOptionError extends AttentionConfigError {
+  /** Every option key the variant accepts, tfjs layer arguments included. */
+  readonly validOptions: readonly string[];
+  /** The accepted key closest to the received one, if one is close. */
+  readonly suggestion: string | undefined;
+
+  constructor(
+    variant: string,
+    option: string,
+    validOptions: readonly string[],
+    suggestion: string | undefined,
+    ownerVariants: readonly string[] = [],
+  ) {
+    const hint =
+      ownerVariants.length > 0
+        ? `'${option}' is an option of ${quoteList(ownerVariants)}, not of '${variant}'.`
+        : suggestion !== undefined
+          ? `Did you mean '${suggestion}'?`
+          : undefined;
+    super(variant, option, `an option of '${variant}' (${validOptions.join(', ')})`, option, {
+      subject: variant,
+      hint,
+    });
+    this.validOptions = validOptions;
+    this.suggestion = suggestion;
   }
 }
 
@@ -39,21 +90,10 @@ export class AttentionInputError extends SevarLayersError {
   readonly variant: string;
   readonly layerName: string;
 
-  constructor(variant: string, layerName: string, expected: string, received: string) {
-    super(`${variant} (layer '${layerName}'): expected ${expected}; received ${received}.`);
+  /** `received` is the offending shape (or a description of it). */
+  constructor(variant: string, layerName: string, expected: string, received: unknown) {
+    super({ subject: `${variant} (layer '${layerName}')`, expected, received });
     this.variant = variant;
     this.layerName = layerName;
   }
-}
-
-/** Human-readable rendering of a received value for error messages. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') {
-    const name = (value as object).constructor?.name;
-    return name && name !== 'Object' ? `an instance of ${name}` : JSON.stringify(value);
-  }
-  return String(value);
 }

@@ -3,9 +3,10 @@ export {
   AttentionConfigError,
   AttentionInputError,
   SevarLayersError,
+  UnknownOptionError,
   UnknownVariantError,
 } from './errors.js';
-export { BUMP_KINDS, GATE_ACTIVATIONS } from './options.js';
+export { BUMP_KINDS, GATE_ACTIVATIONS, LAYER_ARG_NAMES, SHARED_OPTION_NAMES } from './options.js';
 export {
   ATTENTION_NAMES,
   ATTENTION_NONE,

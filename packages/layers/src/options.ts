@@ -1,7 +1,9 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-import { AttentionConfigError } from './errors.js';
+import { closestName } from '@sevar/core';
+
+import { AttentionConfigError, UnknownOptionError } from './errors.js';
 
 /** Gate applied to the last FC: `sigmoid`, or `hard-sigmoid` = relu6(x + 3) / 6 (MobileNetV3, PyTorch). */
 export type GateActivation = 'sigmoid' | 'hard-sigmoid';
@@ -49,6 +51,64 @@ export interface AttentionOptions {
 export interface BumpOptions extends AttentionOptions {
   /** `'dense'` (default): `m → m` FC; `'conv3x3'`: 3x3 conv on the 1x1 map (8/9 of its taps never see data). */
   bumpKind?: BumpKind;
+}
+
+/** The option keys every variant takes, in the order of {@link AttentionOptions}. */
+export const SHARED_OPTION_NAMES = [
+  'reduction',
+  'minChannels',
+  'hiddenUnits',
+  'midDivisor',
+  'gateActivation',
+  'kernelInitializer',
+  'biasInitializer',
+  'kernelRegularizer',
+  'biasRegularizer',
+] as const satisfies readonly (keyof AttentionOptions)[];
+
+/** The tfjs `LayerArgs` keys, which every variant passes on to `tf.layers.Layer`. */
+export const LAYER_ARG_NAMES = [
+  'name',
+  'trainable',
+  'inputShape',
+  'batchInputShape',
+  'batchSize',
+  'dtype',
+  'weights',
+  'inputDType',
+] as const;
+
+// Compile-time guard: an option added to AttentionOptions must be listed above to be accepted.
+type Unlisted = Exclude<
+  keyof AttentionOptions,
+  (typeof SHARED_OPTION_NAMES)[number] | (typeof LAYER_ARG_NAMES)[number]
+>;
+const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyOptionListed;
+
+/**
+ * Throws {@link UnknownOptionError} for the first key of `options` that `variant` does not take:
+ * not a shared option, not one of its `ownOptions`, not a tfjs layer argument. `ownersOf` names
+ * the variants that do take a key, for the hint.
+ */
+export function checkOptionNames(
+  variant: string,
+  options: object,
+  ownOptions: readonly string[],
+  ownersOf: (key: string) => readonly string[] = () => [],
+): void {
+  const accepted: readonly string[] = [...SHARED_OPTION_NAMES, ...ownOptions, ...LAYER_ARG_NAMES];
+  for (const key of Object.keys(options)) {
+    // tfjs adds `customObjects` to every config it deserializes (loadLayersModel).
+    if (accepted.includes(key) || key === 'customObjects') continue;
+    throw new UnknownOptionError(
+      variant,
+      key,
+      accepted,
+      closestName(key, accepted),
+      ownersOf(key).filter((v) => v !== variant),
+    );
+  }
 }
 
 /** The options after defaults, as stored in a layer's config. */

@@ -80,7 +80,7 @@ describe('attention names', () => {
     })();
     expect(error).toBeInstanceOf(UnknownVariantError);
     expect((error as UnknownVariantError).validNames).toEqual(ATTENTION_NAMES);
-    expect((error as Error).message).toContain("'excite'");
+    expect((error as Error).message).toContain('received "excite"');
     expect((error as Error).message).toContain("'none', 'se', 'slow-squeeze'");
   });
 });

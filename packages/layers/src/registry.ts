@@ -1,5 +1,6 @@
-import type { SqueezeExciteLayer } from './attention-layer.js';
+import type { SqueezeExciteLayer, VariantStatics } from './attention-layer.js';
 import { UnknownVariantError } from './errors.js';
+import { checkOptionNames } from './options.js';
 import type { AttentionOptions, BumpOptions } from './options.js';
 import type { VariantDefinition } from './variant-definition.js';
 import { bumpVariant } from './variants/bump.js';
@@ -66,13 +67,28 @@ export function getVariant(name: string): VariantDefinition<BumpOptions> {
   return def;
 }
 
+/** The option keys a variant takes beyond the shared ones. */
+function ownOptions(def: VariantDefinition<BumpOptions>): readonly string[] {
+  return (def.layerClass as unknown as VariantStatics).ownOptions ?? [];
+}
+
+/** The variants that take option `key` as one of their own. */
+function variantsTaking(key: string): string[] {
+  return DEFINITIONS.filter((d) => ownOptions(d).includes(key)).map((d) => d.name);
+}
+
 /**
  * Creates the attention layer registered as `name`, e.g. `createAttention('slow-excite', { reduction: 8 })`.
- * The layer maps an NHWC tensor to one of the same shape.
+ * The layer maps an NHWC tensor to one of the same shape. An option key the variant does not
+ * take (a typo, or another variant's option) throws `UnknownOptionError`.
  */
 export function createAttention(
   name: VariantName | (string & {}),
   options: AttentionOptions & BumpOptions = {},
 ): SqueezeExciteLayer {
-  return getVariant(name).create(options);
+  const def = getVariant(name);
+  if (options !== null && typeof options === 'object') {
+    checkOptionNames(def.name, options, ownOptions(def), variantsTaking);
+  }
+  return def.create(options);
 }

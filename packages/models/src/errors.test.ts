@@ -45,7 +45,7 @@ describe('bad arguments fail fast with typed errors', () => {
       expect(e.option).toBe('attention');
       expect(e.received).toBe('squeeze');
       expect(e.validNames).toEqual(['none', ...VARIANT_NAMES]);
-      expect(e.message).toContain("received 'squeeze'");
+      expect(e.message).toContain('received "squeeze"');
       for (const name of VARIANT_NAMES) expect(e.message).toContain(`'${name}'`);
     }
     // Not the layers package's error: the model and option are named.
@@ -53,7 +53,7 @@ describe('bad arguments fail fast with typed errors', () => {
       UnknownVariantError,
     );
     expect(thrown(res({ attention: 'x' as never }), UnknownAttentionError).message).toMatch(
-      /^resnet18: option 'attention' must be null or one of/,
+      /^resnet18: option 'attention': expected null or one of 'none', 'se', .*, received "x"$/,
     );
   });
 
@@ -66,7 +66,7 @@ describe('bad arguments fail fast with typed errors', () => {
       expect(e.option).toBe('numClasses');
       expect(e.message).toContain('an integer >= 2');
       expect(e.message).toContain(
-        `received ${typeof numClasses === 'string' ? `'${numClasses}'` : String(numClasses)}`,
+        `received ${typeof numClasses === 'string' ? `"${numClasses}"` : String(numClasses)}`,
       );
     }
   });
@@ -74,7 +74,7 @@ describe('bad arguments fail fast with typed errors', () => {
   it('cnn3 input too small: 17x17 fails, 18x18 (conv3 outputs 1x1) builds; 13 / 14 with replace-conv2', () => {
     const e = thrown(cnn({ inputShape: [17, 32, 3] }), ModelConfigError);
     expect(e.message).toBe(
-      "cnn3: option 'inputShape' must be at least 18x18 (conv3 must output at least 1x1 with attentionPlacement 'after-conv2'); received [17, 32, 3].",
+      "cnn3: option 'inputShape': expected at least 18x18 (conv3 must output at least 1x1 with attentionPlacement 'after-conv2'), received [17,32,3]",
     );
     const ok = cnn3({ numClasses: 10, inputShape: [18, 18, 3] });
     expect(ok.getLayer('conv3').outputShape).toEqual([null, 1, 1, 64]);
@@ -95,7 +95,7 @@ describe('bad arguments fail fast with typed errors', () => {
 
   it('resnet input too small for its stem: cifar needs 8x8, imagenet 32x32', () => {
     expect(thrown(res({ inputShape: [7, 7, 3] }), ModelConfigError).message).toBe(
-      "resnet18: option 'inputShape' must be at least 8x8 (stem 'cifar' and the three strided stages downsample by 8); received [7, 7, 3].",
+      "resnet18: option 'inputShape': expected at least 8x8 (stem 'cifar' and the three strided stages downsample by 8), received [7,7,3]",
     );
     expect(
       thrown(res({ stem: 'imagenet', inputShape: [224, 31, 3] }), ModelConfigError).message,
@@ -115,30 +115,33 @@ describe('bad arguments fail fast with typed errors', () => {
 
   it('bad or missing stem, bad placements, bad reduction, unknown option keys', () => {
     expect(thrown(res({ stem: 'tiny' as never }), ModelConfigError).message).toBe(
-      "resnet18: option 'stem' must be one of 'cifar', 'imagenet'; received 'tiny'.",
+      "resnet18: option 'stem': expected one of 'cifar', 'imagenet', received \"tiny\"",
     );
     expect(thrown(res({ stem: undefined }), ModelConfigError).message).toContain(
       'received undefined',
     );
     expect(thrown(res({ placement: 'middle' as never }), ModelConfigError).message).toBe(
-      "resnet18: option 'placement' must be one of 'pre-add', 'post-add'; received 'middle'.",
+      "resnet18: option 'placement': expected one of 'pre-add', 'post-add', received \"middle\"",
     );
     expect(thrown(cnn({ attentionPlacement: 'pre-add' as never }), ModelConfigError).message).toBe(
-      "cnn3: option 'attentionPlacement' must be one of 'after-conv2', 'replace-conv2'; received 'pre-add'.",
+      "cnn3: option 'attentionPlacement': expected one of 'after-conv2', 'replace-conv2', received \"pre-add\"",
     );
     expect(
       thrown(cnn({ attentionPlacement: 'replace-conv2' }), ModelConfigError).message,
     ).toContain(
-      "option 'attention' must be a variant name when attentionPlacement is 'replace-conv2'; received null",
+      "option 'attention': expected a variant name when attentionPlacement is 'replace-conv2', received null",
     );
     expect(thrown(res({ attention: 'se', reduction: 0 }), ModelConfigError).option).toBe(
       'reduction',
     );
     expect(thrown(res({ placment: 'post-add' }), ModelConfigError).message).toContain(
-      "resnet18: option 'placment' must be absent (known options: 'attention',",
+      "resnet18: option 'placment': expected absent (known options: 'attention',",
+    );
+    expect(thrown(res({ placment: 'post-add' }), ModelConfigError).hint).toBe(
+      "Did you mean 'placement'?",
     );
     expect(thrown(() => resnet18(null as never), ModelConfigError).message).toBe(
-      "resnet18: option 'options' must be an object; received null.",
+      "resnet18: option 'options': expected an object, received null",
     );
   });
 
@@ -147,26 +150,26 @@ describe('bad arguments fail fast with typed errors', () => {
     const slow = () =>
       resnet18({ attention: 'slow-squeeze', numClasses: 10, stem: 'cifar', reduction: 1 });
     expect(slow).toThrow(AttentionConfigError);
-    expect(slow).toThrow(/slow-squeeze: option 'reduction' must be an integer >= 2/);
+    expect(slow).toThrow(/slow-squeeze: option 'reduction': expected an integer >= 2/);
     const kind = () =>
       cnn3({
         attention: 'bump',
         numClasses: 10,
         attentionOptions: { bumpKind: 'conv5x5' as never },
       });
-    expect(kind).toThrow(/bump: option 'bumpKind' must be one of 'dense', 'conv3x3'/);
+    expect(kind).toThrow(/bump: option 'bumpKind': expected one of 'dense', 'conv3x3'/);
     expect(tf.memory().numTensors).toBe(before);
     expect(
       thrown(res({ attention: 'se', attentionOptions: 4 as never }), ModelConfigError).message,
     ).toBe(
-      "resnet18: option 'attentionOptions' must be an object of @sevar/layers options; received 4.",
+      "resnet18: option 'attentionOptions': expected an object of @sevar/layers options, received 4",
     );
   });
 
   it('buildResNet checks its block counts', () => {
     const build = () => buildResNet('resnet10', [1, 1, 0, 1], { numClasses: 10, stem: 'cifar' });
     expect(thrown(build, ModelConfigError).message).toBe(
-      "resnet10: option 'blocks' must be four integers >= 1 (blocks per stage); received [1, 1, 0, 1].",
+      "resnet10: option 'blocks': expected four integers >= 1 (blocks per stage), received [1,1,0,1]",
     );
   });
 
@@ -176,7 +179,7 @@ describe('bad arguments fail fast with typed errors', () => {
       UnknownModelError,
     );
     expect(e.message).toBe(
-      "Unknown model 'resnet50': expected one of 'cnn3', 'resnet18', 'resnet34'.",
+      `model: expected one of 'cnn3', 'resnet18', 'resnet34', received "resnet50"`,
     );
     expect(e.validNames).toEqual(MODEL_NAMES);
   });

@@ -1,7 +1,13 @@
+import { SevarError } from '@sevar/core';
+import type { SevarErrorFacts } from '@sevar/core';
+
 /** Base class of every error thrown by `@sevar/models`, so callers can catch them as a family. */
-export class SevarModelsError extends Error {
-  constructor(message: string) {
-    super(message);
+export class SevarModelsError extends SevarError {
+  static override readonly packageName: string = '@sevar/models';
+
+  /** A message (with optional facts such as `hint`), or facts to compose it from. */
+  constructor(message: string | SevarErrorFacts, facts?: SevarErrorFacts) {
+    super(message, facts);
     this.name = new.target.name;
   }
 }
@@ -11,8 +17,8 @@ export class ModelConfigError extends SevarModelsError {
   readonly model: string;
   readonly option: string;
 
-  constructor(model: string, option: string, expected: string, received: unknown) {
-    super(`${model}: option '${option}' must be ${expected}; received ${describeValue(received)}.`);
+  constructor(model: string, option: string, expected: string, received: unknown, hint?: string) {
+    super({ subject: `${model}: option '${option}'`, expected, received, hint });
     this.model = model;
     this.option = option;
   }
@@ -20,7 +26,8 @@ export class ModelConfigError extends SevarModelsError {
 
 /** An `attention` option that names no `@sevar/layers` variant. */
 export class UnknownAttentionError extends ModelConfigError {
-  readonly received: string;
+  /** The received name, as a string. */
+  override readonly received: string;
   readonly validNames: readonly string[];
 
   constructor(model: string, received: unknown, validNames: readonly string[]) {
@@ -32,11 +39,12 @@ export class UnknownAttentionError extends ModelConfigError {
 
 /** A model name that is not in the zoo. */
 export class UnknownModelError extends SevarModelsError {
-  readonly received: string;
+  /** The received name, as a string. */
+  override readonly received: string;
   readonly validNames: readonly string[];
 
   constructor(received: unknown, validNames: readonly string[]) {
-    super(`Unknown model ${describeValue(received)}: expected one of ${quoteList(validNames)}.`);
+    super({ subject: 'model', expected: `one of ${quoteList(validNames)}`, received });
     this.received = String(received);
     this.validNames = validNames;
   }
@@ -45,16 +53,4 @@ export class UnknownModelError extends SevarModelsError {
 /** `'a', 'b', 'c'` */
 export function quoteList(names: readonly string[]): string {
   return names.map((n) => `'${n}'`).join(', ');
-}
-
-/** Human-readable rendering of a received value for error messages. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(describeValue).join(', ')}]`;
-  if (value === null || value === undefined) return String(value);
-  if (typeof value === 'object') {
-    const name = (value as object).constructor?.name;
-    return name && name !== 'Object' ? `an instance of ${name}` : JSON.stringify(value);
-  }
-  return String(value);
 }

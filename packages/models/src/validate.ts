@@ -1,3 +1,4 @@
+import { closestName } from '@sevar/core';
 import { ATTENTION_NAMES, ATTENTION_NONE, isAttentionName, type VariantName } from '@sevar/layers';
 
 import { ModelConfigError, UnknownAttentionError, quoteList } from './errors.js';
@@ -16,11 +17,13 @@ export function checkKeys(model: string, options: unknown, allowed: readonly str
   }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
+      const suggestion = closestName(key, allowed);
       throw new ModelConfigError(
         model,
         key,
         `absent (known options: ${quoteList(allowed)})`,
         (options as Record<string, unknown>)[key],
+        suggestion === undefined ? undefined : `Did you mean '${suggestion}'?`,
       );
     }
   }

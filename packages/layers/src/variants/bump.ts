@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 import { SqueezeExciteLayer, type AttentionLayerArgs } from '../attention-layer.js';
-import { AttentionConfigError } from '../errors.js';
+import { AttentionConfigError, quoteList } from '../errors.js';
 import { BUMP_KINDS, type BumpKind, type BumpOptions } from '../options.js';
 import { defineVariant } from '../variant-definition.js';
 
@@ -14,18 +14,14 @@ export class SevarBump extends SqueezeExciteLayer {
   static className = 'SevarBump';
   static readonly variant = 'bump';
   static readonly hiddenPattern = ['m', 'm'] as const;
+  static readonly ownOptions = ['bumpKind'] as const;
   readonly bumpKind: BumpKind;
 
   constructor(args: AttentionLayerArgs & BumpOptions = {}) {
     super(args);
     const kind = args.bumpKind ?? 'dense';
     if (!BUMP_KINDS.includes(kind)) {
-      throw new AttentionConfigError(
-        'bump',
-        'bumpKind',
-        `one of ${BUMP_KINDS.map((k) => `'${k}'`).join(', ')}`,
-        kind,
-      );
+      throw new AttentionConfigError('bump', 'bumpKind', `one of ${quoteList(BUMP_KINDS)}`, kind);
     }
     this.bumpKind = kind;
   }

@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CompareResults } from './commands/compare.js';
-import type { RunResult } from './run.js';
+import type { CompareResults } from './commands/compare/index.js';
+import type { RunResult } from './engine/run-files.js';
 import { expectOneLineError, runCli, spawnCli, tempDir } from './__tests__/helpers.js';
 
 const TRAIN = [
@@ -33,7 +33,7 @@ describe('sevar binary', () => {
     const version = await spawnCli(['--version']);
     expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
     const bad = await spawnCli(['compare', '--seeds', '0']);
-    expect(bad.code).toBe(1);
+    expect(bad.code).toBe(2);
     expect(expectOneLineError(bad.stderr)).toMatch(/--seeds <n>.*'0' is invalid/);
   });
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import * as tf from '@tensorflow/tfjs-core';
 import { defaultContext } from './context.js';
-import { main } from './program.js';
+import { main } from './main.js';
 
 // PROD silences tfjs's "install tfjs-node" banner on the cpu backend (the CLI names backends itself).
 tf.env().set('PROD', true);

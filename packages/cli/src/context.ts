@@ -52,9 +52,28 @@ export function bufferOutput(): Output & { text: string } {
   return o;
 }
 
+/**
+ * The process's stdout, going quiet once its reader has gone (`sevar variants | head -1`): an
+ * EPIPE then ends the output, not the command, and prints no stack trace.
+ */
+function processStdout(): Output {
+  let closed = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    closed = true;
+    if (error.code === 'EPIPE') return;
+    process.stderr.write(`error: cannot write to stdout: ${error.message}\n`);
+    process.exitCode = 1;
+  });
+  return {
+    write: (s) => {
+      if (!closed) process.stdout.write(s);
+    },
+  };
+}
+
 export function defaultContext(): Context {
   return {
-    stdout: { write: (s) => void process.stdout.write(s) },
+    stdout: processStdout(),
     stderr: { write: (s) => void process.stderr.write(s) },
     interrupt: new Interrupt(),
     progress: process.stderr.isTTY === true,

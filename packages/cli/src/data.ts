@@ -23,6 +23,8 @@ export interface LoadOptions {
   /** Where the real datasets are cached (default: `@sevar/datasets/node`'s default). */
   dataDir?: string;
   download?: boolean;
+  /** Check the MD5 of the dataset files (default true). */
+  verify?: boolean;
   /** Keep only the first `limit` examples (tests and quick looks). */
   limit?: number;
   /** Download progress bar on stderr. */
@@ -90,6 +92,7 @@ export async function loadSplit(
       progress: options.progress ?? false,
     };
     if (options.dataDir !== undefined) common['dataDir'] = options.dataDir;
+    if (options.verify === false) common['verify'] = false;
     const ds =
       name === 'cifar10'
         ? await loaders.loadCifar10(common)

@@ -1,33 +1,48 @@
 // Programmatic entry of the `sevar` CLI: `main(args, ctx)` runs a command line in-process, and
 // each command is a function of typed options.
-export { benchCommand, BENCH_BACKENDS } from './commands/bench.js';
-export { compare, parseMethods, RESULTS_SCHEMA } from './commands/compare.js';
-export { datasetsDownload, datasetsInfo } from './commands/datasets.js';
-export { evalCommand } from './commands/eval.js';
-export { modelsCommand } from './commands/models.js';
-export { reproduce } from './commands/reproduce.js';
-export { trainCommand } from './commands/train.js';
-export { variantsCommand } from './commands/variants.js';
+export { benchCommand, BENCH_BACKENDS } from './commands/bench/index.js';
+export { compare } from './commands/compare/index.js';
+export { RESULTS_SCHEMA } from './commands/compare/report.js';
+export { datasetsDownload, datasetsInfo } from './commands/datasets/index.js';
+export { evalCommand } from './commands/eval/index.js';
+export { modelsCommand } from './commands/models/index.js';
+export { reproduce } from './commands/reproduce/index.js';
+export { trainCommand } from './commands/train/index.js';
+export { variantsCommand } from './commands/variants/index.js';
 export { bufferOutput, defaultContext, Interrupt } from './context.js';
 export { DATASET_NAMES, loadSplit } from './data.js';
+export { FolderLockedError, LOCK_FILE, lockFolder } from './engine/lock.js';
+export { AUGMENTS, defaultRecipe, PROTOCOLS, SCHEDULES } from './engine/recipe.js';
+export {
+  readRunResult,
+  readRunSpec,
+  RUN_FILES,
+  RunFileError,
+  RunSettingsError,
+} from './engine/run-files.js';
+export { runOne } from './engine/run.js';
 export { CliError, InterruptedError, MissingFileError, UsageError } from './errors.js';
 export { loadModel, saveModel } from './model-io.js';
 export { findPaperTable, PAPER_TABLES, TABLE_NAMES } from './paper.js';
-export { buildProgram, main, VERSION } from './program.js';
-export { AUGMENTS, defaultRecipe, PROTOCOLS, SCHEDULES } from './recipe.js';
-export { allMethods, runOne, RUN_FILES } from './run.js';
+export { main, USAGE_EXIT_CODE } from './main.js';
+export { buildProgram, VERSION } from './program.js';
+export { parseAttention, parseAttentionList } from './settings/attention.js';
+export { parseTrainingSettings } from './settings/training.js';
 
-export type { BenchOptions, BenchRow } from './commands/bench.js';
-export type { CompareOptions, CompareResults } from './commands/compare.js';
-export type { DatasetInfo } from './commands/datasets.js';
-export type { EvalCommandOptions } from './commands/eval.js';
-export type { ModelRow, ModelsOptions } from './commands/models.js';
-export type { ReproduceOptions } from './commands/reproduce.js';
-export type { TrainCommandOptions } from './commands/train.js';
-export type { VariantRow, VariantsOptions } from './commands/variants.js';
+export type { BenchOptions, BenchRow } from './commands/bench/index.js';
+export type { CompareOptions, CompareResults } from './commands/compare/index.js';
+export type { DatasetInfo } from './commands/datasets/index.js';
+export type { EvalCommandOptions } from './commands/eval/index.js';
+export type { ModelRow, ModelsOptions } from './commands/models/index.js';
+export type { ReproduceOptions } from './commands/reproduce/index.js';
+export type { TrainCommandOptions } from './commands/train/index.js';
+export type { VariantRow, VariantsOptions } from './commands/variants/index.js';
 export type { Context, Output } from './context.js';
 export type { DatasetName, LoadOptions } from './data.js';
+export type { AugmentName, ProtocolName, Recipe, ScheduleName } from './engine/recipe.js';
+export type { Stat, SummaryRow } from './engine/report/summary.js';
+export type { RunResult, RunSpec } from './engine/run-files.js';
+export type { RunOptions } from './engine/run.js';
 export type { PaperRow, PaperTable, TableName } from './paper.js';
-export type { AugmentName, ProtocolName, Recipe, ScheduleName } from './recipe.js';
-export type { RunOptions, RunResult, RunSpec } from './run.js';
-export type { Stat, SummaryRow } from './report/summary.js';
+export type { ExperimentSettings, Jobs } from './settings/experiment.js';
+export type { DataSettings, TrainingFlags, TrainingSettings } from './settings/training.js';

@@ -1,7 +1,8 @@
+import type { AttentionName } from '@sevar/layers';
 import type { ModelName } from '@sevar/models';
 import type { DatasetName } from './data.js';
 
-/** One method's numbers in a paper table (top-1/top-5 in %; loss where the paper gives it). */
+/** One attention choice's numbers in a paper table (top-1/top-5 in %; loss where the paper gives it). */
 export interface PaperRow {
   loss?: number;
   top1: number;
@@ -21,8 +22,8 @@ export interface PaperTable {
   model: ModelName;
   dataset: DatasetName;
   caption: string;
-  /** Keyed by method: `none` or a variant registry key. */
-  rows: Record<string, PaperRow>;
+  /** Keyed by attention: `none` or a variant registry key. */
+  rows: Record<AttentionName, PaperRow>;
 }
 
 // "Variations of Squeeze and Excitation networks" (arXiv 2304.06502), as transcribed in SPEC.

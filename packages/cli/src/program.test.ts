@@ -26,7 +26,7 @@ describe('sevar --help', () => {
       [
         '--model',
         '--dataset',
-        '--variants',
+        '--attention',
         '--epochs',
         '--batch-size',
         '--backend',
@@ -37,7 +37,7 @@ describe('sevar --help', () => {
       ],
     ],
     ['reproduce', ['--table', '--protocol', '--epochs', '--optimizer', '--lr']],
-    ['train', ['--variant', '--model', '--dataset', '--out', '--workers']],
+    ['train', ['--attention', '--model', '--dataset', '--out', '--workers', '--no-verify']],
     ['eval', ['<model-dir>', '--dataset', '--split']],
     ['bench', ['--backends', '--steps', '--batch-size', '--workers']],
     ['models', ['--model', '--classes']],
@@ -48,7 +48,7 @@ describe('sevar --help', () => {
   });
 });
 
-describe('bad flags and missing files: one line, non-zero exit', () => {
+describe('bad flags: one line, exit 2 (commander and sevar alike)', () => {
   it.each([
     [['compare', '--epochs', '0'], /--epochs <n>.*'0' is invalid/],
     [['compare', '--epochs', 'two'], /--epochs <n>.*'two' is invalid/],
@@ -59,6 +59,24 @@ describe('bad flags and missing files: one line, non-zero exit', () => {
       ['compare', '--variants', 'se,excite'],
       /--variants: expected 'all' or a comma list of none, se,.*received "excite"/,
     ],
+    [
+      ['compare', '--attention', 'se,,excite'],
+      /--attention: expected 'all' or a comma list of none, se,.*received "excite"/,
+    ],
+    [
+      ['train', '--attention', 'se', '--variant', 'bump'],
+      /--variant: expected no --variant beside --attention/,
+    ],
+    [['train', '--stem', 'imagenet'], /--stem: expected no --stem with --model cnn3/],
+    [['train', '--image-size', '100000'], /--image-size <n>.*'100000' is invalid.*\[8, 512\]/],
+    [['train', '--momentum', '1'], /--momentum <x>.*'1' is invalid.*\[0, 1\)/],
+    [['train', '--out', ''], /--out: expected a folder path, received ""/],
+    [['compare', '--out', ' '], /--out: expected a folder path/],
+    [
+      ['train', '--image-size', '8', '--backend', 'cpu'],
+      /cnn3: option 'inputShape' \(--image-size\).*at least 18x18/,
+    ],
+    [['bench', '--attention', 'sse'], /--attention: expected one of none, se/],
     [['compare', '--frobnicate'], /unknown option '--frobnicate'/],
     [['compare', '--lr', '-1'], /--lr <x>.*invalid/],
     [['reproduce'], /required option '--table <name>' not specified/],
@@ -77,10 +95,12 @@ describe('bad flags and missing files: one line, non-zero exit', () => {
     [['frobnicate'], /unknown command 'frobnicate'/],
   ])('%j', async (args, message) => {
     const r = await runCli(args);
-    expect(r.code).not.toBe(0);
+    expect(r.code).toBe(2);
     expect(expectOneLineError(r.stderr)).toMatch(message);
   });
+});
 
+describe('missing files: one line, exit 1', () => {
   it('eval of a missing model directory names it', async () => {
     const dir = await tempDir('missing');
     const r = await runCli(['eval', `${dir}/nope`]);
@@ -115,6 +135,10 @@ describe('bad flags and missing files: one line, non-zero exit', () => {
     const line = expectOneLineError(r.stderr);
     expect(line).toContain("dataset 'cifar10'");
     expect(line).toContain(`${dir}/cifar-10-binary.tar.gz`);
+    // The library's advice, in this command line's flags.
+    expect(line).toContain('Leave out --no-download, or:');
+    expect(line).toContain('or pass --data-dir pointing at the directory');
+    expect(line).not.toMatch(/download: true|dataDir/);
   });
 });
 
@@ -141,14 +165,14 @@ describe('sevar variants / models', () => {
   });
 
   it('models gives the SPEC parameter counts of cnn3', async () => {
-    const r = await runCli(['models', '--model', 'cnn3', '--variants', 'none,se', '--json']);
+    const r = await runCli(['models', '--model', 'cnn3', '--attention', 'none,se', '--json']);
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.stdout) as {
-      method: string;
+      attention: string;
       trainableParams: number;
       macsPerImage: number;
     }[];
-    expect(rows.map((x) => [x.method, x.trainableParams])).toEqual([
+    expect(rows.map((x) => [x.attention, x.trainableParams])).toEqual([
       ['none', 122_570],
       ['se', 123_150],
     ]);

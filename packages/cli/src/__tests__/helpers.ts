@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bufferOutput, Interrupt } from '../context.js';
-import { main } from '../program.js';
+import { main } from '../main.js';
 
 export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
 

@@ -1,6 +1,6 @@
 import { createAttention, VARIANTS } from '@sevar/layers';
-import type { Context } from '../context.js';
-import { renderText } from '../report/table.js';
+import type { Context } from '../../context.js';
+import { renderText } from '../../engine/report/table.js';
 
 export interface VariantsOptions {
   channels: number;
@@ -52,7 +52,7 @@ export function variantsCommand(o: VariantsOptions, ctx: Context): VariantRow[] 
     }),
   );
   ctx.stdout.write(
-    '\nm = max(1, floor(C/r)), h = max(1, floor(C/floor(r/2))); use a key with --variants, --variant\n',
+    '\nm = max(1, floor(C/r)), h = max(1, floor(C/floor(r/2))); use a key (or none) with --attention\n',
   );
   return rows;
 }

@@ -1,6 +1,7 @@
-import { VARIANTS } from '@sevar/layers';
-import type { PaperRow, PaperTable } from '../paper.js';
-import type { RunResult } from '../run.js';
+import { ATTENTION_NONE, VARIANTS } from '@sevar/layers';
+import type { AttentionName } from '@sevar/layers';
+import type { PaperRow, PaperTable } from '../../paper.js';
+import type { RunResult } from '../run-files.js';
 
 export interface Stat {
   mean: number;
@@ -9,9 +10,9 @@ export interface Stat {
   n: number;
 }
 
-/** One row of the comparison: a method over all its seeds. */
+/** One row of the comparison: an attention choice over all its seeds. */
 export interface SummaryRow {
-  method: string;
+  attention: AttentionName;
   paperName: string;
   trainableParams: number;
   macsPerImage: number;
@@ -32,25 +33,25 @@ export function stat(values: readonly number[]): Stat {
   return { mean, std: Math.sqrt(v), n };
 }
 
-export function paperNameOf(method: string): string {
-  if (method === 'none') return 'No attention (default)';
-  return VARIANTS.find((v) => v.name === method)?.paperName ?? method;
+export function paperNameOf(attention: AttentionName): string {
+  if (attention === ATTENTION_NONE) return 'No attention (default)';
+  return VARIANTS.find((v) => v.name === attention)?.paperName ?? attention;
 }
 
-/** Groups finished runs by method, in the order of `methods`. */
+/** Groups finished runs by attention, in the order of `attentions`. */
 export function summarize(
-  methods: readonly string[],
+  attentions: readonly AttentionName[],
   runs: readonly RunResult[],
   paper: PaperTable | null,
 ): SummaryRow[] {
-  return methods.flatMap((method) => {
-    const rs = runs.filter((r) => r.method === method);
+  return attentions.flatMap((attention) => {
+    const rs = runs.filter((r) => r.attention === attention);
     if (rs.length === 0) return [];
     const first = rs[0]!;
     return [
       {
-        method,
-        paperName: paperNameOf(method),
+        attention,
+        paperName: paperNameOf(attention),
         trainableParams: first.trainableParams,
         macsPerImage: first.macsPerImage,
         loss: stat(rs.map((r) => r.test.loss)),
@@ -59,7 +60,7 @@ export function summarize(
         trainImagesPerSecond: stat(rs.map((r) => r.trainImagesPerSecond)).mean,
         evalImagesPerSecond: stat(rs.map((r) => r.evalImagesPerSecond)).mean,
         seeds: rs.map((r) => r.seed),
-        paper: paper?.rows[method] ?? null,
+        paper: paper?.rows[attention] ?? null,
       },
     ];
   });

@@ -1,9 +1,10 @@
+import type { AttentionName } from '@sevar/layers';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as vega from 'vega';
 import { compile } from 'vega-lite';
 import type { TopLevelSpec } from 'vega-lite';
-import type { RunResult } from '../run.js';
+import type { RunResult } from '../run-files.js';
 import type { SummaryRow } from './summary.js';
 
 // Fonts most systems have; resvg takes the first one installed.
@@ -25,19 +26,25 @@ export interface PlotFile {
   png?: string;
 }
 
-/** Learning curves: train and test top-1 per epoch, one small panel per method (mean over seeds). */
+/** Learning curves: train and test top-1 per epoch, one small panel per attention (mean over seeds). */
 export function learningCurvesSpec(
   runs: readonly RunResult[],
-  methods: readonly string[],
+  attentions: readonly AttentionName[],
 ): TopLevelSpec {
   const values = runs.flatMap((r) =>
     r.history.flatMap((h) => [
-      { method: r.method, seed: r.seed, epoch: h.epoch, split: 'train', top1: h.train.top1 * 100 },
+      {
+        attention: r.attention,
+        seed: r.seed,
+        epoch: h.epoch,
+        split: 'train',
+        top1: h.train.top1 * 100,
+      },
       ...(h.test === null
         ? []
         : [
             {
-              method: r.method,
+              attention: r.attention,
               seed: r.seed,
               epoch: h.epoch,
               split: 'test',
@@ -51,7 +58,7 @@ export function learningCurvesSpec(
     config: CONFIG,
     title: 'Learning curves (top-1 %, mean over seeds)',
     data: { values },
-    facet: { field: 'method', type: 'nominal', sort: [...methods], title: null },
+    facet: { field: 'attention', type: 'nominal', sort: [...attentions], title: null },
     columns: 3,
     spec: {
       width: 200,
@@ -66,16 +73,16 @@ export function learningCurvesSpec(
   };
 }
 
-/** Test top-1 per epoch, every method on one chart. */
+/** Test top-1 per epoch, every attention on one chart. */
 export function testCurvesSpec(
   runs: readonly RunResult[],
-  methods: readonly string[],
+  attentions: readonly AttentionName[],
 ): TopLevelSpec {
   const values = runs.flatMap((r) =>
     r.history
       .filter((h) => h.test !== null)
       .map((h) => ({
-        method: r.method,
+        attention: r.attention,
         epoch: h.epoch,
         top1: h.test!.top1 * 100,
         loss: h.test!.loss,
@@ -98,26 +105,35 @@ export function testCurvesSpec(
         title: 'test top-1 %',
         scale: { zero: false },
       },
-      color: { field: 'method', type: 'nominal', sort: [...methods] },
+      color: { field: 'attention', type: 'nominal', sort: [...attentions] },
     },
   };
 }
 
-/** Final test top-1 per method: bar at the mean, error bar ± one standard deviation, seeds as dots. */
+/** Final test top-1 per attention: bar at the mean, error bar ± one standard deviation, seeds as dots. */
 export function finalAccuracySpec(
   rows: readonly SummaryRow[],
   runs: readonly RunResult[],
 ): TopLevelSpec {
   const means = rows.map((r) => ({
-    method: r.method,
+    attention: r.attention,
     mean: r.top1.mean * 100,
     lo: (r.top1.mean - r.top1.std) * 100,
     hi: (r.top1.mean + r.top1.std) * 100,
   }));
-  const seeds = runs.map((r) => ({ method: r.method, seed: r.seed, top1: r.test.top1 * 100 }));
-  const order = rows.map((r) => r.method);
+  const seeds = runs.map((r) => ({
+    attention: r.attention,
+    seed: r.seed,
+    top1: r.test.top1 * 100,
+  }));
+  const order = rows.map((r) => r.attention);
   const n = Math.max(...rows.map((r) => r.top1.n), 1);
-  const x = { field: 'method', type: 'nominal' as const, sort: order, axis: { labelAngle: -30 } };
+  const x = {
+    field: 'attention',
+    type: 'nominal' as const,
+    sort: order,
+    axis: { labelAngle: -30 },
+  };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     config: CONFIG,

@@ -21,13 +21,13 @@ function paperCell(v: number | undefined, digits: number): string {
   return v === undefined ? '–' : v.toFixed(digits);
 }
 
-/** The paper's table shape: method, loss, top-1, top-5, params, images/s (+ the paper's numbers). */
+/** The paper's table shape: attention, loss, top-1, top-5, params, images/s (+ the paper's numbers). */
 export function comparisonTable(rows: readonly SummaryRow[], withPaper: boolean): Table {
-  const head = ['method', 'loss', 'top-1 %', 'top-5 %', 'params', 'train img/s', 'eval img/s'];
+  const head = ['attention', 'loss', 'top-1 %', 'top-5 %', 'params', 'train img/s', 'eval img/s'];
   if (withPaper) head.push('paper loss', 'paper top-1', 'paper top-5');
   const body = rows.map((r) => {
     const cells = [
-      r.method,
+      r.attention,
       fmt(r.loss, 1, 4),
       fmt(r.top1, 100, 2),
       fmt(r.top5, 100, 2),

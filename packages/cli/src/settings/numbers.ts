@@ -23,3 +23,14 @@ export function positiveNumber(allowZero = false) {
     return n;
   };
 }
+
+/** A number in [0, 1): SGD momentum (1 or more never converges). */
+export function belowOne() {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < 0 || n >= 1) {
+      throw new InvalidArgumentError('Expected a number in [0, 1).');
+    }
+    return n;
+  };
+}

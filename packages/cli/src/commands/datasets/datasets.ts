@@ -1,10 +1,10 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EMBEDDED_DEFAULT_COUNTS } from '@sevar/datasets';
-import type { Context } from '../context.js';
-import { DATASET_NAMES, loadSplit, nodeLoaders, NUM_CLASSES } from '../data.js';
-import type { DatasetName } from '../data.js';
-import { renderText } from '../report/table.js';
+import type { Context } from '../../context.js';
+import { DATASET_NAMES, loadSplit, nodeLoaders, NUM_CLASSES } from '../../data.js';
+import type { DatasetName } from '../../data.js';
+import { renderText } from '../../engine/report/table.js';
 
 const FILES: Record<Exclude<DatasetName, 'embedded'>, string[]> = {
   cifar10: ['cifar10'],
@@ -98,7 +98,7 @@ export async function datasetsInfo(
 
 /** Downloads (verifying MD5), extracts and parses both splits of each named dataset. */
 export async function datasetsDownload(
-  o: { names: DatasetName[]; dataDir?: string },
+  o: { names: DatasetName[]; dataDir?: string; verify?: boolean },
   ctx: Context,
 ): Promise<void> {
   for (const name of o.names) {
@@ -110,6 +110,7 @@ export async function datasetsDownload(
       const ds = await loadSplit(name, split, {
         dataDir: o.dataDir,
         download: true,
+        verify: o.verify,
         progress: ctx.progress,
       });
       ctx.stdout.write(`${name} ${split}: ${ds.count.toLocaleString('en-US')} images ready\n`);

@@ -1,8 +1,9 @@
 import type { AugmentOption } from '@sevar/datasets';
+import { modelOptionNames } from '@sevar/models';
 import type { ModelName, ResNetStem } from '@sevar/models';
 import type { OptimizerName } from '@sevar/trainer';
-import type { DatasetName } from './data.js';
-import { UsageError } from './errors.js';
+import type { DatasetName } from '../data.js';
+import { UsageError } from '../errors.js';
 
 export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
 export type ScheduleName = (typeof SCHEDULES)[number];
@@ -32,6 +33,11 @@ export interface Recipe {
   /** Examples kept from each split (undefined: all). */
   limitTrain?: number;
   limitTest?: number;
+}
+
+/** Whether the zoo model `model` has a stem choice (cnn3 does not). */
+export function hasStem(model: ModelName): boolean {
+  return modelOptionNames(model).includes('stem');
 }
 
 export const PROTOCOLS = ['paper', 'cifar-standard'] as const;

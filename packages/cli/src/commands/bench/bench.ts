@@ -1,18 +1,19 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendNotInstalledError, createOptimizer, train, TrainerError } from '@sevar/trainer';
 import type { BackendName, BatchSource } from '@sevar/trainer';
+import type { AttentionName } from '@sevar/layers';
 import type { ModelName } from '@sevar/models';
-import { describeBackend, setBackend } from '../backend.js';
-import type { Context } from '../context.js';
-import { defaultRecipe } from '../recipe.js';
-import { renderText } from '../report/table.js';
-import { buildModel } from '../run.js';
+import { describeBackend, setBackend } from '../../backend.js';
+import type { Context } from '../../context.js';
+import { defaultRecipe, hasStem } from '../../engine/recipe.js';
+import { renderText } from '../../engine/report/table.js';
+import { buildModel } from '../../engine/run.js';
 
 export const BENCH_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
 export interface BenchOptions {
   model: ModelName;
-  method: string;
+  attention: AttentionName;
   backends: BackendName[];
   batchSize: number;
   steps: number;
@@ -69,9 +70,9 @@ async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promi
   const sized = {
     ...recipe,
     imageSize: size,
-    stem: size >= 128 ? ('imagenet' as const) : recipe.stem,
+    stem: hasStem(o.model) && size >= 128 ? ('imagenet' as const) : recipe.stem,
   };
-  const model = buildModel(sized, o.method, 1);
+  const model = buildModel(sized, o.attention, 1);
   const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
   const shape: [number, number, number, number] = [o.batchSize, size, size, 3];
   try {
@@ -139,7 +140,7 @@ export async function benchCommand(o: BenchOptions, ctx: Context): Promise<Bench
   const fmt = (v: number | null) => (v === null ? '-' : v.toFixed(1));
   const head = ['backend', 'train img/s', 'inference img/s', 'status'];
   ctx.stdout.write(
-    `${o.model} (${o.method}), batch ${o.batchSize}, ${o.steps} timed steps after one warm-up step\n` +
+    `${o.model} (${o.attention}), batch ${o.batchSize}, ${o.steps} timed steps after one warm-up step\n` +
       renderText({
         head,
         numeric: [false, true, true, false],

@@ -1,15 +1,17 @@
+import { ATTENTION_NAMES } from '@sevar/layers';
+import type { AttentionName } from '@sevar/layers';
 import { describeModel, MODEL_NAMES } from '@sevar/models';
 import type { ModelName } from '@sevar/models';
-import type { Context } from '../context.js';
-import { defaultRecipe } from '../recipe.js';
-import type { Recipe } from '../recipe.js';
-import { renderText } from '../report/table.js';
-import { allMethods, buildModel } from '../run.js';
-import { setBackend } from '../backend.js';
+import { setBackend } from '../../backend.js';
+import type { Context } from '../../context.js';
+import { defaultRecipe, hasStem } from '../../engine/recipe.js';
+import type { Recipe } from '../../engine/recipe.js';
+import { renderText } from '../../engine/report/table.js';
+import { buildModel } from '../../engine/run.js';
 
 export interface ModelsOptions {
   models: ModelName[];
-  methods: string[];
+  attentions: AttentionName[];
   classes: number;
   json: boolean;
 }
@@ -18,7 +20,7 @@ export interface ModelRow {
   model: ModelName;
   stem: string | null;
   input: string;
-  method: string;
+  attention: AttentionName;
   trainableParams: number;
   nonTrainableParams: number;
   macsPerImage: number;
@@ -26,26 +28,26 @@ export interface ModelRow {
 
 function configs(model: ModelName): Recipe[] {
   const base = defaultRecipe(model, 'cifar10', model === 'cnn3' ? 'paper' : 'cifar-standard');
-  if (model === 'cnn3') return [base];
+  if (!hasStem(model)) return [base];
   // Both stems: 32x32 (CIFAR recipe) and 224x224 (the paper's protocol).
   return [base, { ...base, stem: 'imagenet', imageSize: 224 }];
 }
 
-/** Parameters and multiply-accumulates of every zoo model with every attention method. */
+/** Parameters and multiply-accumulates of every zoo model with every attention choice. */
 export async function modelsCommand(o: ModelsOptions, ctx: Context): Promise<ModelRow[]> {
   await setBackend('cpu', ctx);
   const rows: ModelRow[] = [];
   for (const name of o.models) {
     for (const recipe of configs(name)) {
-      for (const method of o.methods) {
-        const model = buildModel(recipe, method, 1, o.classes);
+      for (const attention of o.attentions) {
+        const model = buildModel(recipe, attention, 1, o.classes);
         const d = describeModel(model);
         model.dispose();
         rows.push({
           model: name,
-          stem: name === 'cnn3' ? null : recipe.stem,
+          stem: hasStem(name) ? recipe.stem : null,
           input: `${recipe.imageSize}x${recipe.imageSize}x3`,
-          method,
+          attention,
           trainableParams: d.trainableParams,
           nonTrainableParams: d.nonTrainableParams,
           macsPerImage: d.macsPerImage,
@@ -57,7 +59,7 @@ export async function modelsCommand(o: ModelsOptions, ctx: Context): Promise<Mod
     ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return rows;
   }
-  const head = ['model', 'stem', 'input', 'method', 'params', 'MACs/image'];
+  const head = ['model', 'stem', 'input', 'attention', 'params', 'MACs/image'];
   ctx.stdout.write(
     renderText({
       head,
@@ -66,7 +68,7 @@ export async function modelsCommand(o: ModelsOptions, ctx: Context): Promise<Mod
         r.model,
         r.stem ?? '-',
         r.input,
-        r.method,
+        r.attention,
         r.trainableParams.toLocaleString('en-US'),
         r.macsPerImage.toLocaleString('en-US'),
       ]),
@@ -74,7 +76,7 @@ export async function modelsCommand(o: ModelsOptions, ctx: Context): Promise<Mod
   );
   ctx.stdout.write(
     `\n${o.classes} classes; params are trainable (BN moving statistics excluded); ` +
-      `models: ${MODEL_NAMES.join(', ')}; methods: ${allMethods().join(', ')}\n`,
+      `models: ${MODEL_NAMES.join(', ')}; attentions: ${ATTENTION_NAMES.join(', ')}\n`,
   );
   return rows;
 }

@@ -1,17 +1,18 @@
+import type { AttentionName } from '@sevar/layers';
 import { Resvg } from '@resvg/resvg-js';
 import { describe, expect, it } from 'vitest';
-import { PAPER_TABLES } from '../paper.js';
-import type { RunResult } from '../run.js';
+import { PAPER_TABLES } from '../../paper.js';
+import type { RunResult } from '../run-files.js';
 import { finalAccuracySpec, renderSvg } from './plots.js';
 import { stat, summarize } from './summary.js';
 import { comparisonTable, renderMarkdown, renderText } from './table.js';
 
-function run(method: string, seed: number, top1: number, loss: number): RunResult {
+function run(attention: AttentionName, seed: number, top1: number, loss: number): RunResult {
   const test = { loss, top1, top5: 1, examples: 100 };
   return {
-    method,
+    attention,
     seed,
-    trainableParams: method === 'none' ? 122_570 : 123_150,
+    trainableParams: attention === 'none' ? 122_570 : 123_150,
     macsPerImage: 1,
     history: [{ epoch: 1, lr: 1, train: test, test, seconds: 1, imagesPerSecond: 10 }],
     test,
@@ -31,7 +32,7 @@ describe('summary over seeds', () => {
     expect(stat([0.3])).toEqual({ mean: 0.3, std: 0, n: 1 });
   });
 
-  it('groups runs by method in the given order, with the paper row beside', () => {
+  it('groups runs by attention in the given order, with the paper row beside', () => {
     const runs = [
       run('se', 1, 0.5, 1),
       run('none', 1, 0.4, 2),
@@ -40,7 +41,7 @@ describe('summary over seeds', () => {
     ];
     const rows = summarize(['none', 'se'], runs, PAPER_TABLES['cnn3-cifar10']);
     expect(
-      rows.map((r) => [r.method, r.seeds, r.top1.mean, r.loss.mean, r.trainImagesPerSecond]),
+      rows.map((r) => [r.attention, r.seeds, r.top1.mean, r.loss.mean, r.trainImagesPerSecond]),
     ).toEqual([
       ['none', [1, 2], 0.4, 3, 15],
       ['se', [1, 2], 0.6, 2, 15],
@@ -67,7 +68,7 @@ describe('summary over seeds', () => {
     expect(new Set(text.slice(0, 4).map((l) => l.length)).size).toBe(1); // aligned columns
   });
 
-  it('the final-accuracy plot draws one whisker per method spanning mean ± std', async () => {
+  it('the final-accuracy plot draws one whisker per attention spanning mean ± std', async () => {
     const runs = [run('none', 1, 0.4, 1), run('none', 2, 0.6, 1)];
     const rows = summarize(['none'], runs, null);
     const spec = finalAccuracySpec(rows, runs) as {

@@ -2,22 +2,23 @@
 // so N workers use N cores. Messages: see pool.ts.
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
-import { describeBackend, setBackend } from './backend.js';
-import type { Context } from './context.js';
-import { Interrupt } from './context.js';
-import { loadSplit } from './data.js';
-import { CliError } from './errors.js';
-import type { ToWorker, WorkerInit } from './pool.js';
+import { describeBackend, setBackend } from '../backend.js';
+import type { Context } from '../context.js';
+import { Interrupt } from '../context.js';
+import { loadSplit } from '../data.js';
+import { CliError } from '../errors.js';
+import type { FromWorker, ToWorker, WorkerInit } from './pool.js';
 import { runOne } from './run.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
+const post = (m: FromWorker) => port.postMessage(m);
 tf.env().set('PROD', true);
 
 const interrupt = new Interrupt();
 const ctx: Context = {
-  stdout: { write: (text) => port.postMessage({ type: 'out', text }) },
-  stderr: { write: (text) => port.postMessage({ type: 'err', text }) },
+  stdout: { write: (text) => post({ type: 'out', text }) },
+  stderr: { write: (text) => post({ type: 'err', text }) },
   interrupt,
   progress: false,
 };
@@ -25,7 +26,12 @@ const ctx: Context = {
 const ready = (async () => {
   const info = await setBackend(init.backend, ctx);
   const load = (split: 'train' | 'test', limit: number | undefined) =>
-    loadSplit(init.dataset, split, { limit, dataDir: init.dataDir, download: false });
+    loadSplit(init.dataset, split, {
+      limit,
+      dataDir: init.dataDir,
+      download: false,
+      verify: init.verify,
+    });
   const [train, test] = await Promise.all([
     load('train', init.limitTrain),
     load('test', init.limitTest),
@@ -51,10 +57,10 @@ port.on('message', (m: ToWorker) => {
         label: m.label,
         backend,
       });
-      port.postMessage({ type: 'result', id: m.id, result });
+      post({ type: 'result', id: m.id, result });
     } catch (error) {
       const e = error as Error;
-      port.postMessage({
+      post({
         type: 'error',
         id: m.id,
         name: e?.name ?? 'Error',

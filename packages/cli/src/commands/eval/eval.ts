@@ -1,17 +1,17 @@
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBatches } from '@sevar/datasets';
 import { evaluate } from '@sevar/trainer';
 import type { BackendName, Metrics } from '@sevar/trainer';
-import { setBackend } from '../backend.js';
-import type { Context } from '../context.js';
-import { loadSplit } from '../data.js';
-import type { DatasetName } from '../data.js';
-import { CliError, MissingFileError } from '../errors.js';
-import { loadModel } from '../model-io.js';
-import { augmentOptions } from '../recipe.js';
-import type { RunSpec } from '../run.js';
-import { RUN_FILES } from '../run.js';
+import { setBackend } from '../../backend.js';
+import type { Context } from '../../context.js';
+import { loadSplit } from '../../data.js';
+import type { DatasetName } from '../../data.js';
+import { augmentOptions } from '../../engine/recipe.js';
+import { readRunSpec, RUN_FILES } from '../../engine/run-files.js';
+import type { RunSpec } from '../../engine/run-files.js';
+import { CliError, MissingFileError } from '../../errors.js';
+import { loadModel } from '../../model-io.js';
 
 export interface EvalCommandOptions {
   /** A directory with `model.json`, or a run directory (with `model/` and `run.json`). */
@@ -23,6 +23,8 @@ export interface EvalCommandOptions {
   backend: BackendName;
   dataDir?: string;
   download: boolean;
+  /** Check the MD5 of the dataset files (default true). */
+  verify?: boolean;
 }
 
 async function isFile(p: string): Promise<boolean> {
@@ -45,11 +47,7 @@ async function locate(path: string): Promise<{ modelDir: string; spec: RunSpec |
     [join(path, RUN_FILES.model), path],
   ] as const) {
     if (await isFile(join(modelDir, 'model.json'))) {
-      const specPath = join(runDir, RUN_FILES.spec);
-      const spec = (await isFile(specPath))
-        ? (JSON.parse(await readFile(specPath, 'utf8')) as RunSpec)
-        : null;
-      return { modelDir, spec };
+      return { modelDir, spec: await readRunSpec(runDir) };
     }
   }
   throw new MissingFileError(join(path, 'model.json'), 'saved model (model.json)');
@@ -72,6 +70,7 @@ export async function evalCommand(o: EvalCommandOptions, ctx: Context): Promise<
       limit: o.limit,
       dataDir: o.dataDir,
       download: o.download,
+      verify: o.verify,
       progress: ctx.progress,
     });
     const shape = model.inputs[0]!.shape;

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { embeddedCifarBytes } from '@sevar/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CompareResults } from './commands/compare.js';
-import { runCli, tempDir } from './__tests__/helpers.js';
+import { runCli, tempDir } from '../../__tests__/helpers.js';
+import type { CompareResults } from './index.js';
 
 const TINY = [
   '--epochs',
@@ -32,15 +32,19 @@ describe('sevar compare (embedded, tiny)', () => {
 
   beforeAll(async () => {
     out = join(await tempDir('compare'), 'results');
-    first = await runCli(['compare', '--variants', 'se,bump', ...TINY, '--out', out]);
+    first = await runCli(['compare', '--attention', 'se,bump', ...TINY, '--out', out]);
     results = await readResults(out);
   });
 
   it('exits 0 and trains none plus the chosen variants in the paper order', () => {
     expect(first.code, first.stderr).toBe(0);
-    expect(results.schema).toBe('sevar-compare-1');
-    expect(results.summary.map((s) => s.method)).toEqual(['none', 'se', 'bump']);
-    expect(results.runs.map((r) => `${r.method}-${r.seed}`)).toEqual(['none-1', 'se-1', 'bump-1']);
+    expect(results.schema).toBe('sevar-compare-2');
+    expect(results.summary.map((s) => s.attention)).toEqual(['none', 'se', 'bump']);
+    expect(results.runs.map((r) => `${r.attention}-${r.seed}`)).toEqual([
+      'none-1',
+      'se-1',
+      'bump-1',
+    ]);
     expect(results.recipe).toMatchObject({
       model: 'cnn3',
       dataset: 'embedded',
@@ -62,11 +66,11 @@ describe('sevar compare (embedded, tiny)', () => {
       expect(run.test.top5).toBeGreaterThanOrEqual(run.test.top1);
       // Accuracy is a count of 40 images.
       expect(Number.isInteger(Math.round(run.test.top1 * 40 * 1e6) / 1e6)).toBe(true);
-      expect(run.trainableParams).toBe(PARAMS[run.method]);
+      expect(run.trainableParams).toBe(PARAMS[run.attention]);
       expect(run.trainImagesPerSecond).toBeGreaterThan(0);
     }
     for (const row of results.summary) {
-      const run = results.runs.find((r) => r.method === row.method)!;
+      const run = results.runs.find((r) => r.attention === row.attention)!;
       expect(row.top1).toEqual({ mean: run.test.top1, std: 0, n: 1 });
       expect(row.loss.mean).toBe(run.test.loss);
     }
@@ -75,14 +79,14 @@ describe('sevar compare (embedded, tiny)', () => {
   it('results.md and stdout show the table with one row per method', async () => {
     const md = await readFile(join(out, 'results.md'), 'utf8');
     expect(md).toContain(
-      '| method | loss | top-1 % | top-5 % | params | train img/s | eval img/s |',
+      '| attention | loss | top-1 % | top-5 % | params | train img/s | eval img/s |',
     );
     for (const row of results.summary) {
-      const cells = `| ${row.method} | ${row.loss.mean.toFixed(4)} | ${(row.top1.mean * 100).toFixed(2)} | ${(row.top5.mean * 100).toFixed(2)} | ${PARAMS[row.method]!.toLocaleString('en-US')} |`;
+      const cells = `| ${row.attention} | ${row.loss.mean.toFixed(4)} | ${(row.top1.mean * 100).toFixed(2)} | ${(row.top5.mean * 100).toFixed(2)} | ${PARAMS[row.attention]!.toLocaleString('en-US')} |`;
       expect(md).toContain(cells);
       expect(first.stdout).toMatch(
         new RegExp(
-          `^${row.method}\\s+${row.loss.mean.toFixed(4)}\\s+${(row.top1.mean * 100).toFixed(2)}`,
+          `^${row.attention}\\s+${row.loss.mean.toFixed(4)}\\s+${(row.top1.mean * 100).toFixed(2)}`,
           'm',
         ),
       );
@@ -115,7 +119,7 @@ describe('sevar compare (embedded, tiny)', () => {
 
   it('keeps each run: spec, JSON-lines log, checkpoints, result and saved model', async () => {
     for (const run of results.runs) {
-      const dir = join(out, 'runs', `${run.method}-seed1`);
+      const dir = join(out, 'runs', `${run.attention}-seed1`);
       const log = (await readFile(join(dir, 'log.jsonl'), 'utf8'))
         .trim()
         .split('\n')
@@ -135,6 +139,7 @@ describe('sevar compare (embedded, tiny)', () => {
   });
 
   it('a second call reuses the finished runs and reports the same numbers', async () => {
+    // --variants: the earlier spelling of --attention.
     const again = await runCli(['compare', '--variants', 'se,bump', ...TINY, '--out', out]);
     expect(again.code).toBe(0);
     expect(again.stderr.match(/finished earlier/g)?.length).toBe(3);
@@ -144,7 +149,7 @@ describe('sevar compare (embedded, tiny)', () => {
   it('refuses to mix runs of other settings into the folder', async () => {
     const other = await runCli([
       'compare',
-      '--variants',
+      '--attention',
       'se',
       ...TINY,
       '--lr',
@@ -153,7 +158,9 @@ describe('sevar compare (embedded, tiny)', () => {
       out,
     ]);
     expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/run\.json holds a run with other settings.*--fresh/);
+    expect(other.stderr).toMatch(
+      /none-seed1\/run\.json: this folder holds a run with other settings \(run\.json → this command: lr 0\.003 → 0\.01\); .*--fresh/,
+    );
   });
 });
 
@@ -178,7 +185,7 @@ describe('sevar reproduce (fake CIFAR-10 files, tiny)', () => {
       'reproduce',
       '--table',
       'cnn3-cifar10',
-      '--variants',
+      '--attention',
       'se',
       '--epochs',
       '1',
@@ -207,7 +214,7 @@ describe('sevar reproduce (fake CIFAR-10 files, tiny)', () => {
     expect(res.trainExamples).toBe(100);
     expect(res.paperTable).toMatchObject({ name: 'cnn3-cifar10', comparable: false });
     expect(res.paperTable!.notes).toContain('epochs 1 (paper: 50)');
-    expect(res.summary.map((s) => [s.method, s.paper])).toEqual([
+    expect(res.summary.map((s) => [s.attention, s.paper])).toEqual([
       ['none', { loss: 0.8091, top1: 72.52 }],
       ['se', { loss: 0.8068, top1: 72.58 }],
     ]);

@@ -6,5 +6,5 @@ export {
   unregisterCpuTrainingKernels,
   cpuTrainingKernelNames,
 } from './register.js';
-export { TrainingKernelError, BackendNotLoadedError } from './errors.js';
+export { WasmKernelsError, TrainingKernelError, BackendNotLoadedError } from './errors.js';
 export { setSimdKernelsEnabled } from './kernels/simd.js';

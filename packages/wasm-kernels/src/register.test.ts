@@ -55,6 +55,6 @@ describe('registerWasmTrainingKernels', () => {
         ),
       );
     expect(run).toThrow(TrainingKernelError);
-    expect(run).toThrow(/Conv2DBackpropFilter: expected dataFormat 'NHWC'.*received 'NCHW'/);
+    expect(run).toThrow(/Conv2DBackpropFilter: dataFormat: expected 'NHWC'.*received "NCHW"$/);
   });
 });

@@ -77,8 +77,8 @@ function requireBackendKernels(backendName: string, importHint: string): void {
   if (missing.length > 0) {
     throw new BackendNotLoadedError(
       `@sevar/wasm-kernels: expected the '${backendName}' backend's kernels ` +
-        `${missing.join(', ')} to be registered, but they are not; import '${importHint}' ` +
-        `before registering training kernels`,
+        `${missing.join(', ')} to be registered, but they are not`,
+      { subject: backendName, hint: `Import '${importHint}' before registering training kernels.` },
     );
   }
 }

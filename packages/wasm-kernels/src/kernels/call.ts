@@ -22,7 +22,8 @@ export function callKernel(
   if (kernel === undefined) {
     throw new TrainingKernelError(
       `@sevar/wasm-kernels: expected kernel '${kernelName}' to be registered for backend ` +
-        `'${backendName}', but it is not (is the backend imported?)`,
+        `'${backendName}', but it is not`,
+      { subject: kernelName, hint: `Import the '${backendName}' backend before training.` },
     );
   }
   const out = kernel.kernelFunc({ inputs, backend, attrs });

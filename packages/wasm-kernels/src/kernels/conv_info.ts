@@ -18,16 +18,18 @@ export function forwardConvInfo(
   dataFormat: string | undefined,
 ): Conv2DInfo {
   if (dataFormat !== undefined && dataFormat !== 'NHWC') {
-    throw new TrainingKernelError(
-      `@sevar/wasm-kernels ${kernelName}: expected dataFormat 'NHWC' (the wasm backend's ` +
-        `forward convolution is channels-last only), received '${dataFormat}'`,
-    );
+    throw new TrainingKernelError({
+      subject: `@sevar/wasm-kernels ${kernelName}: dataFormat`,
+      expected: "'NHWC' (the wasm backend's forward convolution is channels-last only)",
+      received: dataFormat,
+    });
   }
   if (inShape.length !== 4 || filterShape.length !== 4) {
-    throw new TrainingKernelError(
-      `@sevar/wasm-kernels ${kernelName}: expected a rank-4 input and filter, received ` +
-        `input [${inShape.join(', ')}] and filter [${filterShape.join(', ')}]`,
-    );
+    throw new TrainingKernelError({
+      subject: `@sevar/wasm-kernels ${kernelName}`,
+      expected: 'a rank-4 input and filter',
+      received: { input: inShape, filter: filterShape },
+    });
   }
   return backend_util.computeConv2DInfo(
     inShape as [number, number, number, number],

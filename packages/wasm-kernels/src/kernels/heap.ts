@@ -10,10 +10,11 @@ export interface HeapBackend {
 export function asHeapBackend(backend: KernelBackend, kernelName: string): HeapBackend {
   const b = backend as unknown as Partial<HeapBackend>;
   if (typeof b.makeOutput !== 'function' || typeof b.typedArrayFromHeap !== 'function') {
-    throw new TrainingKernelError(
-      `@sevar/wasm-kernels ${kernelName}: expected the wasm backend (with makeOutput and ` +
-        `typedArrayFromHeap), received a backend without them`,
-    );
+    throw new TrainingKernelError({
+      subject: `@sevar/wasm-kernels ${kernelName}`,
+      expected: 'the wasm backend (with makeOutput and typedArrayFromHeap)',
+      received: backend,
+    });
   }
   return b as HeapBackend;
 }

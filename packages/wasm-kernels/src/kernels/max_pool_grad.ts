@@ -23,9 +23,11 @@ export function maxPoolGrad(
   const { dy, input } = inputs;
   const backend = asHeapBackend(args.backend, 'MaxPoolGrad');
   if (input.dtype !== 'float32' || dy.dtype !== 'float32') {
-    throw new TrainingKernelError(
-      `@sevar/wasm-kernels MaxPoolGrad: expected float32 input and dy, received ${input.dtype} and ${dy.dtype}`,
-    );
+    throw new TrainingKernelError({
+      subject: '@sevar/wasm-kernels MaxPoolGrad',
+      expected: 'float32 input and dy',
+      received: { input: input.dtype, dy: dy.dtype },
+    });
   }
   const info = backend_util.computePool2DInfo(
     input.shape as [number, number, number, number],

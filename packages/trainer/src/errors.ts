@@ -1,7 +1,13 @@
+import { SevarError } from '@sevar/core';
+import type { SevarErrorFacts } from '@sevar/core';
+
 /** Base class of every error thrown by `@sevar/trainer`, so callers can catch them as one family. */
-export class TrainerError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+export class TrainerError extends SevarError {
+  static override readonly packageName: string = '@sevar/trainer';
+
+  /** A message (with optional facts such as `cause` and `hint`), or facts to compose it from. */
+  constructor(message: string | SevarErrorFacts, facts?: SevarErrorFacts) {
+    super(message, facts);
     this.name = 'TrainerError';
   }
 }
@@ -12,8 +18,9 @@ export class InvalidOptionError extends TrainerError {
     readonly option: string,
     expected: string,
     received: unknown,
+    hint?: string,
   ) {
-    super(`${option}: expected ${expected}, received ${describe(received)}`);
+    super({ subject: option, expected, received, hint });
     this.name = 'InvalidOptionError';
   }
 }
@@ -22,14 +29,17 @@ export class InvalidOptionError extends TrainerError {
 export class BackendNotInstalledError extends TrainerError {
   constructor(
     readonly backend: string,
-    readonly packageName: string,
+    /** The npm package that provides the backend, e.g. `@tensorflow/tfjs-node`. */
+    readonly missingPackage: string,
     options?: { cause?: unknown },
   ) {
-    super(
-      `backend '${backend}' needs the package ${packageName}, which is not installed; ` +
-        `run \`npm install ${packageName}\` (it must use the same @tensorflow/tfjs-core version as your app)`,
-      options,
-    );
+    super(`backend '${backend}' needs the package ${missingPackage}, which is not installed`, {
+      subject: backend,
+      hint:
+        `Run \`npm install ${missingPackage}\` ` +
+        '(it must use the same @tensorflow/tfjs-core version as your app).',
+      cause: options?.cause,
+    });
     this.name = 'BackendNotInstalledError';
   }
 }
@@ -41,7 +51,7 @@ export class BackendInitError extends TrainerError {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(`backend '${backend}': ${message}`, options);
+    super(`backend '${backend}': ${message}`, { subject: backend, cause: options?.cause });
     this.name = 'BackendInitError';
   }
 }
@@ -59,8 +69,13 @@ export class NonFiniteLossError extends TrainerError {
         `The step was not applied. ` +
         (lastCheckpoint === null
           ? 'No checkpoint was written yet.'
-          : `Last good checkpoint: ${lastCheckpoint}.`) +
-        ' Lower the learning rate or check the data.',
+          : `Last good checkpoint: ${lastCheckpoint}.`),
+      {
+        subject: `epoch ${epoch}, step ${step}`,
+        expected: 'a finite loss',
+        received: value,
+        hint: 'Lower the learning rate or check the data.',
+      },
     );
     this.name = 'NonFiniteLossError';
   }
@@ -71,15 +86,13 @@ export class CheckpointError extends TrainerError {
   constructor(
     readonly path: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; hint?: string },
   ) {
-    super(`checkpoint ${path}: ${message}`, options);
+    super(`checkpoint ${path}: ${message}`, {
+      subject: path,
+      cause: options?.cause,
+      hint: options?.hint,
+    });
     this.name = 'CheckpointError';
   }
-}
-
-function describe(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (Array.isArray(value)) return `[${value.map(describe).join(', ')}]`;
-  return String(value);
 }

@@ -199,7 +199,7 @@ describe('hand-computed updates', () => {
 
   it('rejects unknown names and bad options with the valid values', () => {
     expect(() => createOptimizer({ name: 'rmsprop' as 'sgd', lr: 1 })).toThrow(
-      /createOptimizer: name: expected one of 'adadelta', 'sgd', 'adam', 'adamw', received 'rmsprop'/,
+      /createOptimizer: name: expected one of 'adadelta', 'sgd', 'adam', 'adamw', received "rmsprop"/,
     );
     expect(() => createOptimizer({ name: 'sgd', lr: 1, nesterov: true })).toThrow(
       InvalidOptionError,

@@ -58,7 +58,7 @@ describe('createSchedule', () => {
 
   it('rejects an unknown name, listing the valid ones', () => {
     expect(() => createSchedule({ name: 'poly', lr: 1 } as never)).toThrow(
-      "createSchedule: name: expected one of 'constant', 'step', 'multistep', 'cosine', received 'poly'",
+      `createSchedule: name: expected one of 'constant', 'step', 'multistep', 'cosine', received "poly"`,
     );
     expect(() => createSchedule({ name: 'step', lr: 1, stepSize: 0, gamma: 0.5 })).toThrow(
       InvalidOptionError,

@@ -1,9 +1,16 @@
+import { SevarError } from '@sevar/core';
+import type { SevarErrorFacts } from '@sevar/core';
+
 /** Base of every error the CLI raises itself; `sevar` prints its message on one line and exits 1. */
-export class CliError extends Error {
+export class CliError extends SevarError {
+  static override readonly packageName: string = '@sevar/cli';
+
   /** Process exit code for this error. */
   readonly exitCode: number;
-  constructor(message: string, exitCode = 1, options?: { cause?: unknown }) {
-    super(message, options);
+
+  /** A message (with optional facts such as `cause` and `hint`), or facts to compose it from. */
+  constructor(message: string | SevarErrorFacts, exitCode = 1, facts?: SevarErrorFacts) {
+    super(message, facts);
     this.name = 'CliError';
     this.exitCode = exitCode;
   }
@@ -11,8 +18,8 @@ export class CliError extends Error {
 
 /** A flag or argument had a value the command does not accept (exit code 2, like commander). */
 export class UsageError extends CliError {
-  constructor(option: string, expected: string, received: unknown) {
-    super(`${option}: expected ${expected}, received ${JSON.stringify(received)}`, 2);
+  constructor(option: string, expected: string, received: unknown, hint?: string) {
+    super({ subject: option, expected, received, hint }, 2);
     this.name = 'UsageError';
   }
 }
@@ -23,7 +30,7 @@ export class MissingFileError extends CliError {
     readonly path: string,
     what: string,
   ) {
-    super(`${what} not found: ${path}`);
+    super(`${what} not found: ${path}`, 1, { subject: path });
     this.name = 'MissingFileError';
   }
 }

@@ -31,7 +31,9 @@ export async function findChromium(env = process.env): Promise<ChromiumChoice> {
   const fromEnv = env['CHROMIUM_PATH'];
   if (fromEnv !== undefined && fromEnv !== '') {
     if (!existsSync(fromEnv)) {
-      throw new NoChromiumError(`CHROMIUM_PATH is ${JSON.stringify(fromEnv)}, which does not exist`);
+      throw new NoChromiumError(
+        `CHROMIUM_PATH is ${JSON.stringify(fromEnv)}, which does not exist`,
+      );
     }
     return { executablePath: fromEnv, source: 'CHROMIUM_PATH' };
   }

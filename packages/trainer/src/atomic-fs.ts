@@ -23,11 +23,25 @@ export async function syncDir(path: string): Promise<void> {
   }
 }
 
-/** Replaces `path` atomically: temp file + fsync + rename + directory fsync. */
-export async function writeFileAtomic(dir: string, name: string, data: string): Promise<void> {
+/**
+ * Replaces `<dir>/<name>` atomically: temp file + fsync + rename + directory fsync. On failure the
+ * temp file is removed and the file keeps its old content.
+ */
+export async function writeFileAtomic(
+  dir: string,
+  name: string,
+  data: Uint8Array | string,
+): Promise<void> {
   const tmp = `${dir}/${name}.tmp-${process.pid}`;
-  await writeFileSynced(tmp, data);
-  await rename(tmp, `${dir}/${name}`);
+  try {
+    await writeFileSynced(tmp, data);
+    await rename(tmp, `${dir}/${name}`);
+  } catch (error) {
+    await rm(tmp, { force: true }).catch(() => {
+      // Best effort: the write error is the one to report; a stray temp file is never read.
+    });
+    throw error;
+  }
   await syncDir(dir);
 }
 

@@ -86,6 +86,34 @@ const CANDIDATES: Record<ConcreteBackendName, Candidate> = {
   },
 };
 
+/** What the last successful `useBackend` set: tfjs names both tfjs-node packages `tensorflow`. */
+let lastSet: { name: ConcreteBackendName; tfName: string } | null = null;
+
+/**
+ * The concrete name of the active backend, for code that must set up the same backend elsewhere
+ * (data-parallel workers): the name `useBackend` resolved to while its backend is still active
+ * (`tensorflow-gpu`, where `tf.getBackend()` reads `tensorflow`), else the name matching
+ * `tf.getBackend()`. Throws `InvalidOptionError` naming `subject` for a backend `useBackend`
+ * cannot set up (e.g. one a user registered).
+ */
+export function activeBackendName(subject = 'backend'): ConcreteBackendName {
+  const active = tf.getBackend();
+  if (lastSet !== null && lastSet.tfName === active) return lastSet.name;
+  const match = Object.values(CANDIDATES).find(
+    (c) => c.tfName === active && c.name !== 'tensorflow-gpu',
+  );
+  if (match === undefined) {
+    throw new InvalidOptionError(
+      subject,
+      `one of ${BACKEND_NAMES.filter((n) => n !== 'auto')
+        .map((n) => `'${n}'`)
+        .join(', ')} (the active backend cannot be set up by useBackend; name one)`,
+      active,
+    );
+  }
+  return match.name;
+}
+
 const defaultImporter: ModuleImporter = (specifier) =>
   import(specifier) as Promise<Record<string, unknown>>;
 
@@ -180,6 +208,7 @@ async function activate(
   probe.dispose();
   if (value !== 3) throw new BackendInitError(name, `probe 1 + 2 returned ${value}`);
 
+  lastSet = { name, tfName };
   const info: BackendInfo = { name, tfName, version: versionOf(mod, candidate.versionKey) };
   if (name === 'cpu') info.trainingKernels = trainingKernels ?? false;
   if (name === 'wasm') {

@@ -1,7 +1,8 @@
 // Browser entry (the `browser` export condition): everything but the Node-only parts —
-// checkpoint files and worker-thread data parallelism. `train` loads its file-system code only
-// when given a `checkpointDir` or `logFile`, so it bundles for a page as it is.
-export { useBackend, BACKEND_NAMES } from './backend.js';
+// checkpoint and model files, and worker-thread data parallelism. `train` loads its file-system
+// code only when given a `checkpointDir` or `logFile`, so it bundles for a page as it is.
+// The Node entry (index.ts) re-exports this list and adds only the Node-only parts.
+export { useBackend, activeBackendName, BACKEND_NAMES } from './backend.js';
 export type {
   BackendInfo,
   BackendName,
@@ -12,7 +13,7 @@ export type {
 export { train, evaluate } from './train.js';
 export { lowMemoryVariableGrads } from './grads.js';
 export { fuseBatchNormTraining } from './batch-norm.js';
-export type { StepInfo, TrainOptions, TrainResult } from './train.js';
+export type { ResumeInfo, StepInfo, TrainOptions, TrainResult } from './train.js';
 export {
   createOptimizer,
   SevarOptimizer,
@@ -37,4 +38,13 @@ export {
   NonFiniteLossError,
   CheckpointError,
 } from './errors.js';
+export {
+  EmptyDataError,
+  FileWriteError,
+  CheckpointWriteError,
+  NoUsableCheckpointError,
+  BackendOutOfMemoryError,
+  ModelFileError,
+} from './io-errors.js';
+export type { CheckpointAttempt, HintOption, ModelFileProblem } from './io-errors.js';
 export type { Batch, BatchSource, EpochRecord, Metrics, NamedTensor } from './types.js';

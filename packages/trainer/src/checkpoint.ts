@@ -4,6 +4,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { removeDir, syncDir, writeFileAtomic, writeFileSynced } from './atomic-fs.js';
 import { CheckpointError } from './errors.js';
+import {
+  type CheckpointAttempt,
+  CheckpointWriteError,
+  NoUsableCheckpointError,
+} from './io-errors.js';
 import type { RngState } from './rng.js';
 import type { EpochRecord, NamedTensor } from './types.js';
 
@@ -70,7 +75,8 @@ async function tensorBytes(
  * Writes `<dir>/ckpt-<epoch>` atomically (files written and fsynced in a temp directory that is
  * renamed into place), then points `<dir>/latest` at it, then removes checkpoints other than this
  * one and `keep - 1` predecessors written by the same run. A kill at any moment leaves `latest`
- * naming a complete checkpoint.
+ * naming a complete checkpoint. A failed write (disk full) throws `CheckpointWriteError` naming
+ * the file, removes the temp directory and leaves the checkpoint `latest` named untouched.
  */
 export async function saveCheckpoint(
   dir: string,
@@ -79,7 +85,66 @@ export async function saveCheckpoint(
   state: CheckpointState,
   keepAlso: readonly string[] = [],
 ): Promise<string> {
-  await mkdir(dir, { recursive: true });
+  const { weights, manifest } = await serialize(model, optimizer, state);
+  const name = checkpointDirName(state.epoch);
+  const target = `${dir}/${name}`;
+  const tmp = `${dir}/.${name}.tmp-${process.pid}`;
+  const previous = await latestCheckpointPath(dir);
+  const step = async (file: string, write: () => Promise<void>): Promise<void> => {
+    try {
+      await write();
+    } catch (cause) {
+      await removeDir(tmp).catch(() => {
+        // Best effort: the write error below is the one to report; a leftover temp directory
+        // is never read and the next save removes it.
+      });
+      throw new CheckpointWriteError(file, previous, cause);
+    }
+  };
+  await step(dir, () => mkdir(dir, { recursive: true }).then(() => {}));
+  await step(tmp, async () => {
+    await removeDir(tmp);
+    await mkdir(tmp);
+  });
+  await step(`${target}/weights.bin`, () => writeFileSynced(`${tmp}/weights.bin`, weights));
+  const text = JSON.stringify(manifest);
+  await step(`${target}/manifest.json`, () =>
+    writeFileSynced(`${tmp}/manifest.json`, JSON.stringify({ sha256: sha256(text), manifest })),
+  );
+  await step(target, async () => {
+    await syncDir(tmp);
+    // A stale directory of that name (from an interrupted or earlier run) is not referenced by latest.
+    await removeDir(target);
+    await rename(tmp, target);
+    await syncDir(dir);
+  });
+  await step(`${dir}/${LATEST}`, () => writeFileAtomic(dir, LATEST, `${name}\n`));
+
+  const keep = new Set([name, ...keepAlso, LATEST]);
+  for (const entry of await readdir(dir)) {
+    if (!keep.has(entry) && (DIR_PATTERN.test(entry) || entry.startsWith('.ckpt-'))) {
+      await removeDir(`${dir}/${entry}`);
+    }
+  }
+  return target;
+}
+
+/** The checkpoint `<dir>/latest` names, or null when there is none yet. */
+async function latestCheckpointPath(dir: string): Promise<string | null> {
+  try {
+    const name = (await readFile(`${dir}/${LATEST}`, 'utf8')).trim();
+    return DIR_PATTERN.test(name) ? `${dir}/${name}` : null;
+  } catch {
+    return null; // no `latest` yet: nothing to keep intact
+  }
+}
+
+/** The weights file and the manifest of a checkpoint (no file system access). */
+async function serialize(
+  model: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  state: CheckpointState,
+): Promise<{ weights: Uint8Array; manifest: CheckpointManifest }> {
   const entries: CheckpointTensorEntry[] = [];
   const chunks: Uint8Array[] = [];
   let offset = 0;
@@ -105,29 +170,7 @@ export async function saveCheckpoint(
     tensors: entries,
     weightsSha256: sha256(weights),
   };
-  const body = JSON.stringify(manifest);
-
-  const name = checkpointDirName(state.epoch);
-  const target = `${dir}/${name}`;
-  const tmp = `${dir}/.${name}.tmp-${process.pid}`;
-  await removeDir(tmp);
-  await mkdir(tmp);
-  await writeFileSynced(`${tmp}/weights.bin`, weights);
-  await writeFileSynced(`${tmp}/manifest.json`, JSON.stringify({ sha256: sha256(body), manifest }));
-  await syncDir(tmp);
-  // A stale directory of that name (from an interrupted or earlier run) is not referenced by latest.
-  await removeDir(target);
-  await rename(tmp, target);
-  await syncDir(dir);
-  await writeFileAtomic(dir, LATEST, `${name}\n`);
-
-  const keep = new Set([name, ...keepAlso, LATEST]);
-  for (const entry of await readdir(dir)) {
-    if (!keep.has(entry) && (DIR_PATTERN.test(entry) || entry.startsWith('.ckpt-'))) {
-      await removeDir(`${dir}/${entry}`);
-    }
-  }
-  return target;
+  return { weights, manifest };
 }
 
 async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
@@ -178,7 +221,8 @@ async function readCheckpoint(path: string): Promise<LoadedCheckpoint> {
 /**
  * Loads the checkpoint named by `<dir>/latest`, falling back (with a warning) to older
  * `ckpt-*` directories, newest first, when it is missing or fails its checksums. Resolves to
- * null when the directory holds no checkpoint at all.
+ * null when the directory holds no checkpoint at all; throws `NoUsableCheckpointError` (listing
+ * each one tried and why) when it holds some and none reads.
  */
 export async function loadLatestCheckpoint(
   dir: string,
@@ -204,20 +248,24 @@ export async function loadLatestCheckpoint(
       ? [latest, ...names.filter((n) => n !== latest)]
       : names;
   if (candidates.length === 0) return null;
-  const failures: string[] = [];
+  const failures: CheckpointAttempt[] = [];
   for (const name of candidates) {
+    const path = `${dir}/${name}`;
     try {
-      const loaded = await readCheckpoint(`${dir}/${name}`);
+      const loaded = await readCheckpoint(path);
       if (failures.length > 0) {
-        onWarning(`@sevar/trainer: ${failures.join('; ')}; resuming from ${dir}/${name} instead`);
+        const tried = failures.map((f) => `checkpoint ${f.path}: ${f.reason}`).join('; ');
+        onWarning(`@sevar/trainer: ${tried}; resuming from ${path} instead`);
       }
       return loaded;
     } catch (e) {
       if (!(e instanceof CheckpointError)) throw e;
-      failures.push(e.message);
+      const prefix = `checkpoint ${path}: `;
+      const reason = e.message.startsWith(prefix) ? e.message.slice(prefix.length) : e.message;
+      failures.push({ path, reason });
     }
   }
-  throw new CheckpointError(dir, `no readable checkpoint: ${failures.join('; ')}`);
+  throw new NoUsableCheckpointError(dir, failures);
 }
 
 /** Puts a loaded checkpoint's tensors into the model and optimizer, then frees them. */

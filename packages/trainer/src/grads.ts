@@ -101,6 +101,24 @@ export function lowMemoryVariableGrads(
   varList: tf.Variable[],
 ): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   const engine = tf.engine() as unknown as EngineInternals;
+  try {
+    return differentiate(engine, f, varList);
+  } finally {
+    // Also when f or a gradient throws (a backend out of memory): tfjs keeps the tensors a node
+    // saves for its gradient outside every tidy scope, so they would leak.
+    if (engine.state.gradientDepth === 0 && engine.state.activeTape !== null) {
+      for (const node of engine.state.activeTape)
+        for (const t of node.saved ?? []) if (isTensor(t)) t.dispose();
+      engine.state.activeTape = null;
+    }
+  }
+}
+
+function differentiate(
+  engine: EngineInternals,
+  f: () => tf.Scalar,
+  varList: tf.Variable[],
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
   const xs = varList.filter((v) => v.trainable);
   const y = engine.scopedRun(
     () => {
@@ -157,11 +175,6 @@ export function lowMemoryVariableGrads(
     }
     return named;
   });
-  if (engine.state.gradientDepth === 0 && engine.state.activeTape !== null) {
-    for (const node of engine.state.activeTape)
-      for (const t of node.saved ?? []) if (isTensor(t)) t.dispose();
-    engine.state.activeTape = null;
-  }
   if (Object.keys(grads).length === 0)
     throw new Error('lowMemoryVariableGrads: no variable in varList reaches the result of f');
   return { value: y as tf.Scalar, grads };

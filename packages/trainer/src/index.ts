@@ -1,14 +1,7 @@
-export { useBackend, BACKEND_NAMES } from './backend.js';
-export type {
-  BackendInfo,
-  BackendName,
-  ConcreteBackendName,
-  ModuleImporter,
-  UseBackendOptions,
-} from './backend.js';
-export { train, evaluate } from './train.js';
-export { lowMemoryVariableGrads } from './grads.js';
-export { fuseBatchNormTraining } from './batch-norm.js';
+// Node entry: the browser entry's explicitly named exports, plus the parts that need Node —
+// checkpoint and model files, and worker-thread data parallelism. Nothing else is listed here,
+// so the two entries cannot drift apart (entry.test.ts checks the Node-only list).
+export * from './browser.js';
 export { createDataParallelStep, DataParallelError } from './parallel/data-parallel.js';
 export type {
   DataParallelOptions,
@@ -16,21 +9,6 @@ export type {
   DataParallelStepOptions,
   DataParallelStepResult,
 } from './parallel/data-parallel.js';
-export type { StepInfo, TrainOptions, TrainResult } from './train.js';
-export {
-  createOptimizer,
-  SevarOptimizer,
-  SevarSGD,
-  SevarAdadelta,
-  SevarAdam,
-  OPTIMIZER_NAMES,
-} from './optimizers.js';
-export type { OptimizerName, OptimizerOptions } from './optimizers.js';
-export { createSchedule, SCHEDULE_NAMES } from './schedules.js';
-export type { Schedule, ScheduleOptions, SchedulePosition } from './schedules.js';
-export { sparseSoftmaxCrossEntropy } from './loss.js';
-export type { LossFn } from './loss.js';
-export { topKHits, topKAccuracy } from './metrics.js';
 export {
   saveCheckpoint,
   loadLatestCheckpoint,
@@ -44,14 +22,12 @@ export type {
   CheckpointTensorEntry,
   LoadedCheckpoint,
 } from './checkpoint.js';
-export { Rng, withRandom, withSeed } from './rng.js';
-export type { RngState } from './rng.js';
 export {
-  TrainerError,
-  InvalidOptionError,
-  BackendNotInstalledError,
-  BackendInitError,
-  NonFiniteLossError,
-  CheckpointError,
-} from './errors.js';
-export type { Batch, BatchSource, EpochRecord, Metrics, NamedTensor } from './types.js';
+  saveModel,
+  loadModel,
+  MODEL_JSON,
+  MODEL_WEIGHTS,
+  MODEL_CHECKSUMS,
+  MODEL_CHECKSUMS_FORMAT,
+} from './model-files.js';
+export type { FileChecksum, ModelChecksums } from './model-files.js';

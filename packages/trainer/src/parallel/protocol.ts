@@ -46,4 +46,10 @@ export type FromWorker =
       /** Tensors alive in the worker after the step (leak check). */
       numTensors: number;
     }
-  | { type: 'error'; message: string; stack?: string };
+  | {
+      type: 'error';
+      message: string;
+      /** The backend ran out of memory (see `isOutOfMemory`). */
+      outOfMemory: boolean;
+      stack?: string;
+    };

@@ -1,13 +1,14 @@
 // One data-parallel worker: its own tfjs backend and model copy; receives weights and a shard,
-// returns the shard's (scaled) gradients and BN moving statistics.
+// returns the shard's (scaled) gradients and BN moving statistics, computed by the same
+// `stepGradients` as a step of `train` on the main thread.
 import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '../backend.js';
 import { fuseBatchNormTraining } from '../batch-norm.js';
-import { lowMemoryVariableGrads } from '../grads.js';
+import { isOutOfMemory } from '../io-errors.js';
 import { sparseSoftmaxCrossEntropy } from '../loss.js';
-import { topKHits } from '../metrics.js';
+import { stepGradients } from '../step.js';
 import type { FromWorker, InitMessage, StepMessage, ToWorker } from './protocol.js';
 import { weightSizes, weightViews } from './shared.js';
 
@@ -46,30 +47,24 @@ async function step(m: StepMessage): Promise<void> {
   const xs = tf.tensor(m.xs, m.xsShape);
   const ys = tf.tensor1d(m.ys, 'int32');
   try {
-    const { value, hits, grads } = tf.tidy(() => {
-      let mean: tf.Scalar | null = null;
-      let hits: tf.Tensor1D | null = null;
-      const result = lowMemoryVariableGrads(() => {
-        const logits = net.apply(xs, { training: true }) as tf.Tensor2D;
-        mean = tf.keep(sparseSoftmaxCrossEntropy(logits, ys, labelSmoothing));
-        const k5 = Math.min(5, logits.shape[1]);
-        hits = tf.keep(
-          tf.stack([tf.sum(topKHits(logits, ys, 1)), tf.sum(topKHits(logits, ys, k5))]),
-        ) as tf.Tensor1D;
-        const extra = net.calculateLosses();
-        const total = extra.length === 0 ? mean : tf.addN([mean, ...extra]);
-        return tf.mul(total, m.scale) as tf.Scalar;
-      }, variables);
-      return { value: mean! as tf.Scalar, hits: hits! as tf.Tensor1D, grads: result.grads };
+    const { stats, grads } = stepGradients(net, variables, xs, ys, {
+      loss: (logits, labels) => sparseSoftmaxCrossEntropy(logits, labels, labelSmoothing),
+      scale: m.scale,
     });
-    const lossSum = (await value.data())[0]! * m.ys.length;
-    const [top1Hits, top5Hits] = Array.from(await hits.data());
-    tf.dispose([value, hits]);
-    const trainable = net.trainableWeights.length;
-    for (let i = 0; i < variables.length; i++) {
-      results[i]!.set((await grads[variables[i]!.name]!.data()) as Float32Array);
+    let values: Float32Array;
+    try {
+      values = (await stats.data()) as Float32Array;
+    } finally {
+      stats.dispose();
     }
-    tf.dispose(grads);
+    try {
+      for (let i = 0; i < variables.length; i++) {
+        results[i]!.set((await grads[variables[i]!.name]!.data()) as Float32Array);
+      }
+    } finally {
+      tf.dispose(grads);
+    }
+    const trainable = net.trainableWeights.length;
     for (let i = 0; i < net.nonTrainableWeights.length; i++) {
       results[trainable + i]!.set(
         (await net.nonTrainableWeights[i]!.read().data()) as Float32Array,
@@ -78,9 +73,9 @@ async function step(m: StepMessage): Promise<void> {
     tf.dispose([xs, ys]);
     send({
       type: 'grads',
-      lossSum,
-      top1Hits: top1Hits!,
-      top5Hits: top5Hits!,
+      lossSum: values[0]!,
+      top1Hits: values[1]!,
+      top5Hits: values[2]!,
       numTensors: tf.memory().numTensors,
     });
   } finally {
@@ -99,6 +94,7 @@ port.on('message', (m: ToWorker) => {
     send({
       type: 'error',
       message: e.message,
+      outOfMemory: isOutOfMemory(e),
       ...(e.stack !== undefined ? { stack: e.stack } : {}),
     });
   });

@@ -185,6 +185,7 @@ describe('createDataParallelStep (2 wasm workers)', () => {
     const optPar = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
     const dp = await createDataParallelStep({ model: par, workers: 2, backend: 'cpu' });
     try {
+      expect(dp.backend).toBe('cpu');
       for (let i = 0; i < 3; i++) {
         singleStep(ref, xs, ys, optRef);
         await dp.step(xs, ys, optPar);

@@ -1,11 +1,12 @@
 // End to end through the built binary (`dist/bin.js`), as a user runs it.
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompareResults } from './commands/compare/index.js';
 import type { RunResult } from './engine/run-files.js';
-import { expectOneLineError, runCli, spawnCli, tempDir } from './__tests__/helpers.js';
+import { BIN, expectOneLineError, runCli, spawnCli, tempDir } from './__tests__/helpers.js';
 
 const TRAIN = [
   'train',
@@ -35,6 +36,16 @@ describe('sevar binary', () => {
     const bad = await spawnCli(['compare', '--seeds', '0']);
     expect(bad.code).toBe(2);
     expect(expectOneLineError(bad.stderr)).toMatch(/--seeds <n>.*'0' is invalid/);
+  });
+
+  it('a reader that closes stdout early (sevar variants | head -1) ends the output quietly', async () => {
+    const child = spawn(process.execPath, [BIN, 'variants'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy(); // the reader is gone before the first write: every write gets EPIPE
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('train --workers 2 trains data-parallel (attention layers registered in the workers)', async () => {
@@ -79,6 +90,7 @@ describe('sevar binary', () => {
 
     const resumed = await spawnCli([...TRAIN, '--out', a]);
     expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain('cnn3/se: resuming from epoch 2');
     expect(resumed.stderr).not.toContain('epoch 2/3');
     expect(resumed.stderr).toContain('epoch 3/3');
     const ra = await readJson<RunResult>(join(a, 'result.json'));

@@ -43,11 +43,12 @@ export const RUN_FILES = {
 export class RunFileError extends CliError {
   constructor(
     readonly file: string,
-    readonly expected: string,
-    readonly received: string,
+    what: string,
+    /** What the file holds instead, in words. */
+    readonly found: string,
     hint: string,
   ) {
-    super(`${file}: expected ${expected}, received ${received}; ${hint}`);
+    super(`${file}: expected ${what}, received ${found}; ${hint}`);
     this.name = 'RunFileError';
   }
 }

@@ -164,6 +164,38 @@ describe('sevar compare (embedded, tiny)', () => {
   });
 });
 
+describe('compare --fresh', () => {
+  it('refuses a folder without results, deletes nothing there', async () => {
+    const dir = await tempDir('compare-refuse');
+    await writeFile(join(dir, 'thesis.tex'), 'mine');
+    const r = await runCli(['compare', '--attention', 'none', ...TINY, '--fresh', '--out', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--fresh: .* holds no sevar results .* \(thesis\.tex\); refusing/);
+    expect(await readFile(join(dir, 'thesis.tex'), 'utf8')).toBe('mine');
+  });
+
+  it("deletes sevar's results and runs only, then trains again", async () => {
+    const out = join(await tempDir('compare-fresh'), 'results');
+    const args = ['compare', '--attention', 'none', ...TINY, '--out', out];
+    expect((await runCli(args)).code).toBe(0);
+    await writeFile(join(out, 'notes.md'), 'mine');
+    await writeFile(join(out, 'plots', 'mine.svg'), '<svg/>');
+    const before = await readResults(out);
+    const again = await runCli([...args, '--fresh']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('finished earlier');
+    expect(await readFile(join(out, 'notes.md'), 'utf8')).toBe('mine');
+    expect(existsSync(join(out, 'plots', 'mine.svg'))).toBe(true);
+    const after = await readResults(out);
+    expect(after.createdAt).not.toBe(before.createdAt);
+    expect(after.runs[0]!.finishedAt).not.toBe(before.runs[0]!.finishedAt);
+    // Seeded: the same numbers again.
+    expect(after.summary.map((r) => [r.loss, r.top1])).toEqual(
+      before.summary.map((r) => [r.loss, r.top1]),
+    );
+  });
+});
+
 describe('sevar reproduce (fake CIFAR-10 files, tiny)', () => {
   it('uses the paper protocol, prints the paper columns and says what differs', async () => {
     const root = await tempDir('reproduce');

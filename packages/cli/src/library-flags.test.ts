@@ -2,9 +2,15 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadCifar10 } from '@sevar/datasets/node';
 import { createModel } from '@sevar/models';
+import {
+  BackendOutOfMemoryError,
+  CheckpointWriteError,
+  NoUsableCheckpointError,
+} from '@sevar/trainer';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from './__tests__/helpers.js';
-import { cliMessage } from './library-flags.js';
+import { UsageError } from './errors.js';
+import { cliMessage, cliText } from './library-flags.js';
 
 async function messageOf(p: Promise<unknown> | (() => unknown)): Promise<string> {
   try {
@@ -40,5 +46,40 @@ describe('library messages in command-line terms', () => {
     );
     expect(cliMessage(raw)).toContain("cnn3: option 'inputShape' (--image-size)");
     expect(cliMessage("option 'placement' is unknown")).toBe("option 'placement' is unknown");
+  });
+});
+
+describe('hint options of library errors as flags', () => {
+  it('out of memory: the smaller batch as --batch-size', () => {
+    const e = new BackendOutOfMemoryError('wasm', 64, new RangeError('out of memory'));
+    expect(e.message).toContain('batchSize: 32'); // the library's own advice
+    const text = cliText(e);
+    expect(text).toMatch(
+      /^backend 'wasm' ran out of memory .* batch size 64 .*Use a smaller batch size, e\.g\. --batch-size 32\.$/,
+    );
+    expect(text).not.toContain('batchSize');
+  });
+
+  it('unreadable checkpoints: --fresh; a failed checkpoint write: the same command again', () => {
+    const none = cliText(
+      new NoUsableCheckpointError('/r/checkpoints', [
+        { path: '/r/checkpoints/ckpt-000001', reason: 'bad' },
+      ]),
+    );
+    expect(none).toContain('/r/checkpoints');
+    expect(none).toMatch(/Pass --fresh to start the run over \(it replaces them\)\.$/);
+    expect(none).not.toContain('resume: false');
+    const write = cliText(
+      new CheckpointWriteError('/r/c/ckpt-000002', '/r/c/ckpt-000001', new Error('ENOSPC')),
+    );
+    expect(write).toMatch(/Free space and run the same command again to resume from it\.$/);
+    expect(write).not.toContain('resume: true');
+  });
+
+  it("the CLI's own errors and others keep their text, on one line", () => {
+    expect(cliText(new UsageError('--lr', 'a number > 0', -1))).toBe(
+      '--lr: expected a number > 0, received -1',
+    );
+    expect(cliText(new Error('a\n  b'))).toBe('a b');
   });
 });

@@ -1,5 +1,8 @@
-// The sevar libraries speak of their own options ("pass verify: false", "option 'inputShape'");
-// a command-line user sets them through flags. Messages that reach the user are mapped here.
+// The sevar libraries speak of their own options ("pass verify: false", "option 'inputShape'",
+// a hint naming `resume: false`); a command-line user sets them through flags. Messages that
+// reach the user are mapped here.
+import { isSevarError } from '@sevar/core';
+import type { HintOption } from '@sevar/trainer';
 
 /** Library option names and the flag of this command line that sets each. */
 export const OPTION_FLAGS: Readonly<Record<string, string>> = {
@@ -46,4 +49,41 @@ export function cliMessage(message: string): string {
     const flag = OPTION_FLAGS[name];
     return flag === undefined ? found : `${found} (${flag})`;
   });
+}
+
+/** What a command-line user does where a library error's hint names an option to set. */
+function adviceFor(hint: HintOption): string | null {
+  if (hint.option === 'resume') {
+    return hint.value === true
+      ? 'Free space and run the same command again to resume from it.'
+      : 'Pass --fresh to start the run over (it replaces them).';
+  }
+  if (hint.option === 'batchSize')
+    return `Use a smaller batch size, e.g. --batch-size ${String(hint.value)}.`;
+  const flag = OPTION_FLAGS[hint.option];
+  return flag === undefined ? null : `Pass ${flag} ${String(hint.value)}.`;
+}
+
+function hintOptionOf(error: unknown): HintOption | null {
+  const h = (error as { hintOption?: unknown } | null)?.hintOption;
+  return typeof h === 'object' && h !== null && typeof (h as HintOption).option === 'string'
+    ? (h as HintOption)
+    : null;
+}
+
+/**
+ * The one-line text of `error` for a command-line user: a sevar error's description with its
+ * hint option (`hintOption`) given as the flag that sets it, and library advice as flags.
+ */
+export function cliText(error: unknown): string {
+  if (!isSevarError(error)) {
+    return cliMessage(((error as Error)?.message ?? String(error)).replace(/\s*\n\s*/g, ' '));
+  }
+  let text = error.describe();
+  const option = hintOptionOf(error);
+  const advice = option === null ? null : adviceFor(option);
+  if (advice !== null && error.hint !== undefined && text.endsWith(error.hint)) {
+    text = text.slice(0, text.length - error.hint.length) + advice;
+  }
+  return cliMessage(text);
 }

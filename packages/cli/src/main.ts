@@ -2,7 +2,7 @@ import { CommanderError } from 'commander';
 import { isSevarError } from '@sevar/core';
 import type { Context } from './context.js';
 import { CliError } from './errors.js';
-import { cliMessage } from './library-flags.js';
+import { cliText } from './library-flags.js';
 import { buildProgram } from './program.js';
 
 /** Exit code of every flag or usage error, commander's and ours alike. */
@@ -13,14 +13,7 @@ export const USAGE_EXIT_CODE = 2;
  * line, which names the option, file or variant involved.
  */
 function isKnownError(error: unknown): error is Error {
-  return isSevarError(error) || error instanceof CliError;
-}
-
-function oneLine(error: unknown): string {
-  const text = isSevarError(error)
-    ? error.describe()
-    : ((error as Error)?.message ?? String(error)).replace(/\s*\n\s*/g, ' ');
-  return cliMessage(text);
+  return isSevarError(error);
 }
 
 /** Prints `error` as one line (the stack with SEVAR_DEBUG=1) and returns the exit code. */
@@ -30,12 +23,12 @@ function report(error: unknown, ctx: Context): number {
   const debug = process.env['SEVAR_DEBUG'] === '1';
   const stack = (error as Error)?.stack;
   if (isKnownError(error)) {
-    ctx.stderr.write(`error: ${oneLine(error)}\n`);
+    ctx.stderr.write(`error: ${cliText(error)}\n`);
     if (debug) ctx.stderr.write(`${stack}\n`);
     return error instanceof CliError ? error.exitCode : 1;
   }
   ctx.stderr.write(
-    `error: ${oneLine(error)}\n` +
+    `error: ${cliText(error)}\n` +
       (debug ? `${stack}\n` : '(set SEVAR_DEBUG=1 for the stack trace)\n'),
   );
   return 1;

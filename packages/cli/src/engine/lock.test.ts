@@ -24,8 +24,8 @@ describe('output folder lock', () => {
     expect(error).toBeInstanceOf(FolderLockedError);
     expect((error as FolderLockedError).pid).toBe(process.pid);
     expect((error as Error).message).toBe(
-      `${dir} is in use by another sevar process (pid ${process.pid}, lock file ${join(dir, LOCK_FILE)}); ` +
-        'wait for it to finish or stop it, or pass another --out',
+      `${dir} is in use by another sevar process (pid ${process.pid}, lock file ${join(dir, LOCK_FILE)}). ` +
+        'Wait for it to finish or stop it, or pass another --out.',
     );
     await lock.release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);

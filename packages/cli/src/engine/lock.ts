@@ -12,8 +12,12 @@ export class FolderLockedError extends CliError {
     readonly pid: number,
   ) {
     super(
-      `${dir} is in use by another sevar process (pid ${pid}, lock file ${join(dir, LOCK_FILE)}); ` +
-        'wait for it to finish or stop it, or pass another --out',
+      `${dir} is in use by another sevar process (pid ${pid}, lock file ${join(dir, LOCK_FILE)})`,
+      1,
+      {
+        subject: dir,
+        hint: 'Wait for it to finish or stop it, or pass another --out.',
+      },
     );
     this.name = 'FolderLockedError';
   }
@@ -43,7 +47,7 @@ async function ensureFolder(dir: string, flag: string): Promise<void> {
     if (code !== 'EEXIST' && code !== 'ENOTDIR') throw error;
   }
   if (!(await stat(dir)).isDirectory()) {
-    throw new CliError(`${flag}: expected a folder, received the file ${dir}`, 2);
+    throw new CliError(`${flag}: expected a folder, received the file ${dir}`, 2, { subject: dir });
   }
 }
 

@@ -61,7 +61,7 @@ describe('run.json and result.json', () => {
     await writeFile(join(dir, 'run.json'), text);
     const e = await thrown(readRunSpec(dir));
     expect(e.file).toBe(join(dir, 'run.json'));
-    expect(e.found).toBe(got);
+    expect(e.received).toBe(got);
     expect(e.message).toMatch(/^.*run\.json: expected the settings of a sevar run .*, received /);
     expect(e.message).toContain('--fresh');
   });
@@ -70,9 +70,9 @@ describe('run.json and result.json', () => {
     const dir = await tempDir('bad-field');
     const bad = { ...spec, recipe: { ...spec.recipe, batchSize: 0 } };
     await writeFile(join(dir, 'run.json'), JSON.stringify(bad));
-    expect((await thrown(readRunSpec(dir))).found).toBe('a recipe with batchSize: 0');
+    expect((await thrown(readRunSpec(dir))).received).toBe('a recipe with batchSize: 0');
     await writeFile(join(dir, 'run.json'), JSON.stringify({ ...spec, attention: 'sse' }));
-    expect((await thrown(readRunSpec(dir))).found).toBe('attention: "sse"');
+    expect((await thrown(readRunSpec(dir))).received).toBe('attention: "sse"');
   });
 
   it('result.json {} is a RunFileError telling how to finish the run again', async () => {
@@ -81,7 +81,7 @@ describe('run.json and result.json', () => {
     const e = await thrown(readRunResult(dir));
     expect(e.message).toContain(`${join(dir, 'result.json')}: expected the result of a finished`);
     expect(e.message).toContain("received {} (no 'attention')");
-    expect(e.message).toContain('delete it and run the same command again');
+    expect(e.message).toContain('. Delete it and run the same command again');
   });
 
   it("reads files of earlier versions, which call the attention 'method'", async () => {
@@ -138,7 +138,7 @@ describe('checkpoints and --fresh', () => {
     expect(await runFilesToDelete(dir)).toEqual([]);
     await writeFile(join(dir, 'notes.txt'), 'mine');
     await expect(runFilesToDelete(dir)).rejects.toThrow(
-      `--fresh: ${dir} holds no sevar run (no run.json, log.jsonl, checkpoints, result.json, model) but other files (notes.txt)`,
+      `--fresh: ${dir} holds no sevar run (no run.json, log.jsonl, checkpoints, result.json, model) but other files (notes.txt); refusing to delete anything there. Pass the --out folder of a run.`,
     );
     await writeFile(join(dir, 'run.json'), '{}');
     await writeFile(join(dir, 'run.json.tmp-1-ab'), '');

@@ -43,12 +43,17 @@ export const RUN_FILES = {
 export class RunFileError extends CliError {
   constructor(
     readonly file: string,
-    what: string,
+    expected: string,
     /** What the file holds instead, in words. */
-    readonly found: string,
+    received: string,
     hint: string,
   ) {
-    super(`${file}: expected ${what}, received ${found}; ${hint}`);
+    super(`${file}: expected ${expected}, received ${received}`, 1, {
+      subject: file,
+      expected,
+      received,
+      hint,
+    });
     this.name = 'RunFileError';
   }
 }
@@ -61,8 +66,14 @@ export class RunSettingsError extends CliError {
   ) {
     super(
       `${file}: this folder holds a run with other settings (run.json → this command: ` +
-        `${differences.join(', ')}); use another --out, or --fresh to delete that run and ` +
-        'start over (a run is extended to more epochs by the same command with a larger --epochs)',
+        `${differences.join(', ')})`,
+      1,
+      {
+        subject: file,
+        hint:
+          'Use another --out, or --fresh to delete that run and start over; a run is extended ' +
+          'to more epochs by the same command with a larger --epochs.',
+      },
     );
     this.name = 'RunSettingsError';
   }
@@ -121,7 +132,7 @@ const RESULT_WHAT = 'the result of a finished sevar run (JSON with attention, se
 /** `run.json` of `dir`, validated; null when there is none. */
 export async function readRunSpec(dir: string): Promise<RunSpec | null> {
   const path = join(dir, RUN_FILES.spec);
-  const hint = 'delete it, or use --fresh to start the run over';
+  const hint = 'Delete it, or use --fresh to start the run over.';
   const value = await readJsonFile(path, SPEC_WHAT, hint);
   if (value === null) return null;
   const problem = checkRunSpec(value);
@@ -132,7 +143,7 @@ export async function readRunSpec(dir: string): Promise<RunSpec | null> {
 /** `result.json` of `dir`, validated; null when the run has not finished. */
 export async function readRunResult(dir: string): Promise<RunResult | null> {
   const path = join(dir, RUN_FILES.result);
-  const hint = 'delete it and run the same command again to finish the run from its checkpoint';
+  const hint = 'Delete it and run the same command again to finish the run from its checkpoint.';
   const value = await readJsonFile(path, RESULT_WHAT, hint);
   if (value === null) return null;
   const checked = checkRunResult(value);
@@ -195,7 +206,7 @@ async function entriesOf(dir: string, flag: string): Promise<string[] | null> {
     throw error;
   }
   if (!info.isDirectory()) {
-    throw new CliError(`${flag}: expected a folder, received the file ${dir}`, 2);
+    throw new CliError(`${flag}: expected a folder, received the file ${dir}`, 2, { subject: dir });
   }
   return readdir(dir);
 }
@@ -221,8 +232,9 @@ export async function runFilesToDelete(
     throw new CliError(
       `--fresh: ${dir} holds no sevar run (no ${Object.values(RUN_FILES).join(', ')}) but ` +
         `other files (${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); ` +
-        'refusing to delete anything there. Pass an --out folder of a run',
+        'refusing to delete anything there',
       2,
+      { subject: dir, hint: 'Pass the --out folder of a run.' },
     );
   }
   return ours.map((e) => join(dir, e));

@@ -18,6 +18,7 @@ import type { EpochRecord, ScheduleOptions, SevarOptimizer, TrainOptions } from 
 import type { Context } from '../context.js';
 import { NUM_CLASSES } from '../data.js';
 import { CliError, InterruptedError } from '../errors.js';
+import { cliText } from '../library-flags.js';
 import { saveModel } from '../model-io.js';
 import { augmentOptions, hasStem } from './recipe.js';
 import type { Recipe } from './recipe.js';
@@ -126,18 +127,18 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** What is in a run folder: a finished result, or the epoch to go on from (null: start). */
-interface RunState {
-  finished: RunResult | null;
-  resumeFrom: number | null;
-}
-
 /**
- * Checks the folder against `spec`. A `run.json` of a start that failed before its first
- * checkpoint is replaced; one with checkpoints and other settings is an error naming them, unless
- * the only change is more epochs: then the run goes on from its last checkpoint.
+ * Checks the folder against `spec` and resolves to its finished result, or null when the run is
+ * to be trained. A `run.json` of a start that failed before its first checkpoint is replaced; one
+ * with checkpoints and other settings is an error naming them, unless the only change is more
+ * epochs: then the run goes on from its last checkpoint.
  */
-async function inspectRun(spec: RunSpec, dir: string, ctx: Context, label: string) {
+async function inspectRun(
+  spec: RunSpec,
+  dir: string,
+  ctx: Context,
+  label: string,
+): Promise<RunResult | null> {
   const checkpointEpoch = await latestCheckpointEpoch(join(dir, RUN_FILES.checkpoints));
   const hasResult = await exists(join(dir, RUN_FILES.result));
   const started = checkpointEpoch !== null || hasResult;
@@ -159,8 +160,7 @@ async function inspectRun(spec: RunSpec, dir: string, ctx: Context, label: strin
       throw new RunSettingsError(join(dir, RUN_FILES.spec), specDifferences(stored, spec));
     }
   }
-  const state: RunState = { finished: await readRunResult(dir), resumeFrom: checkpointEpoch };
-  return state;
+  return readRunResult(dir);
 }
 
 /**
@@ -171,18 +171,18 @@ async function inspectRun(spec: RunSpec, dir: string, ctx: Context, label: strin
 export async function runOne(spec: RunSpec, options: RunOptions): Promise<RunResult> {
   const { dir, ctx, label } = options;
   await mkdir(dir, { recursive: true });
-  const state = await inspectRun(spec, dir, ctx, label);
-  if (state.finished !== null) {
+  const finished = await inspectRun(spec, dir, ctx, label);
+  if (finished !== null) {
     ctx.stderr.write(`${label}: finished earlier, reusing ${join(dir, RUN_FILES.result)}\n`);
     if (options.saveModel !== false) await ensureModel(spec, dir, ctx, label);
-    return state.finished;
+    return finished;
   }
   if (ctx.interrupt.stopAfterEpoch) {
     throw new InterruptedError(
       `interrupted before ${label} started; run the same command again to go on`,
     );
   }
-  return trainRun(spec, options, state.resumeFrom);
+  return trainRun(spec, options);
 }
 
 /** Re-exports `model/` of a finished run from its final checkpoint when it was deleted. */
@@ -199,7 +199,7 @@ async function ensureModel(spec: RunSpec, dir: string, ctx: Context, label: stri
       modelDir,
       `a saved model, or the checkpoint of epoch ${spec.recipe.epochs} in ${checkpoints} to export it from`,
       loaded === null ? 'neither' : `only the checkpoint of epoch ${epoch}`,
-      'use --fresh to train the run again',
+      'Use --fresh to train the run again.',
     );
   }
   const model = buildModel(spec.recipe, spec.attention, spec.seed);
@@ -246,21 +246,16 @@ function createTraining(spec: RunSpec): { model: tfl.LayersModel; optimizer: Sev
   }
 }
 
-async function trainRun(
-  spec: RunSpec,
-  options: RunOptions,
-  resumeFrom: number | null,
-): Promise<RunResult> {
-  const { dir, ctx, label } = options;
+async function trainRun(spec: RunSpec, options: RunOptions): Promise<RunResult> {
+  const { dir, ctx } = options;
   const batches = runBatches(spec, options);
   // Built before run.json is written: settings the model or optimizer refuse leave no run behind.
   const { model, optimizer } = createTraining(spec);
   ctx.interrupt.training = true;
   try {
     await writeJsonAtomic(join(dir, RUN_FILES.spec), spec);
-    if (resumeFrom !== null) ctx.stderr.write(`${label}: resuming from epoch ${resumeFrom}\n`);
     const described = describeModel(model);
-    const history = await trainLoop(spec, options, model, optimizer, batches, resumeFrom);
+    const history = await trainLoop(spec, options, model, optimizer, batches);
     const started = performance.now();
     const test = await evaluate(model, batches.test);
     const evalSeconds = (performance.now() - started) / 1000;
@@ -295,12 +290,11 @@ async function trainLoop(
   model: tfl.LayersModel,
   optimizer: SevarOptimizer,
   batches: { train: Batches; test: Batches },
-  resumeFrom: number | null,
 ): Promise<EpochRecord[]> {
   const { dir, ctx, label } = options;
   const { recipe } = spec;
   const checkpointDir = join(dir, RUN_FILES.checkpoints);
-  let completed = resumeFrom ?? 0;
+  let completed = 0;
   const result = await train({
     model,
     optimizer,
@@ -313,6 +307,10 @@ async function trainLoop(
     logFile: join(dir, RUN_FILES.log),
     progress: ctx.progress,
     ...dataParallel(options.workers),
+    onResume: (info) => {
+      completed = info.epoch;
+      ctx.stderr.write(`${label}: resuming from epoch ${info.epoch} (${info.checkpoint})\n`);
+    },
     onWarning: (m) => ctx.stderr.write(`${label}: warning: ${m}\n`),
     onEpochEnd: (r) => {
       completed = r.epoch;
@@ -330,7 +328,7 @@ async function trainLoop(
       );
     }
     if (error instanceof TrainerError) {
-      throw new CliError(`${label}: ${error.message}`, 1, { cause: error });
+      throw new CliError(`${label}: ${cliText(error)}`, 1, { cause: error });
     }
     throw error;
   });

@@ -44,8 +44,9 @@ async function resultsToDelete(out: string): Promise<string[]> {
     throw new CliError(
       `--fresh: ${out} holds no sevar results (no runs/, results.json) but other files ` +
         `(${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); refusing to ` +
-        'delete anything there. Pass the --out folder of a compare or reproduce',
+        'delete anything there',
       2,
+      { subject: out, hint: 'Pass the --out folder of a compare or reproduce.' },
     );
   }
   const paths = RESULT_FILES.filter((f) => entries.includes(f)).map((f) => join(out, f));

@@ -151,12 +151,12 @@ describe('a run with checkpoints', () => {
     [
       'result.json',
       '{}',
-      /result\.json: expected the result of a finished sevar run .*received \{\} \(no 'attention'\); delete it/,
+      /result\.json: expected the result of a finished sevar run .*received \{\} \(no 'attention'\)\. Delete it/,
     ],
     [
       'run.json',
       '',
-      /run\.json: expected the settings of a sevar run .*received an empty file; delete it, or use --fresh/,
+      /run\.json: expected the settings of a sevar run .*received an empty file\. Delete it, or use --fresh/,
     ],
   ])('and a %s of %j: one line naming the file', async (file, content, message) => {
     const dir = await copyOfBase(`bad-${file}`);
@@ -175,8 +175,8 @@ describe('the folder lock', () => {
     const r = await runCli([...TINY, '--out', dir]);
     expect(r.code).toBe(1);
     expect(expectOneLineError(r.stderr)).toBe(
-      `error: ${dir} is in use by another sevar process (pid 1, lock file ${join(dir, 'sevar.lock')}); ` +
-        'wait for it to finish or stop it, or pass another --out',
+      `error: ${dir} is in use by another sevar process (pid 1, lock file ${join(dir, 'sevar.lock')}). ` +
+        'Wait for it to finish or stop it, or pass another --out.',
     );
     expect(await readFile(join(dir, 'sevar.lock'), 'utf8')).toBe('1\n');
   });

@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { Interrupt } from '../context.js';
 import { loadSplit } from '../data.js';
 import { CliError } from '../errors.js';
+import { cliText } from '../library-flags.js';
 import type { FromWorker, ToWorker, WorkerInit } from './pool.js';
 import { runOne } from './run.js';
 
@@ -64,7 +65,7 @@ port.on('message', (m: ToWorker) => {
         type: 'error',
         id: m.id,
         name: e?.name ?? 'Error',
-        message: e?.message ?? String(error),
+        message: cliText(error),
         exitCode: error instanceof CliError ? error.exitCode : 1,
       });
     }

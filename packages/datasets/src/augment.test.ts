@@ -250,7 +250,9 @@ describe('resolveAugment', () => {
   });
 
   it('rejects unknown names and bad sizes, naming the option', () => {
-    expect(() => resolveAugment('rotate' as 'crop')).toThrow(/augment: unknown 'rotate'/);
+    expect(() => resolveAugment('rotate' as 'crop')).toThrow(
+      /^augment: expected one of none, crop-flip, .*, received "rotate"$/,
+    );
     expect(() => resolveAugment({ kind: 'random-resized-crop', size: 0 })).toThrow(
       /augment.size \(random-resized-crop\)/,
     );
@@ -258,7 +260,7 @@ describe('resolveAugment', () => {
       resolveAugment({ kind: 'random-resized-crop', size: 8, scale: [0.5, 0.1] }),
     ).toThrow(/augment.scale/);
     expect(() => resolveAugment({ kind: 'resize-center-crop', resize: 8, size: 16 })).toThrow(
-      /size <= resize/,
+      /augment.size \(resize-center-crop\): expected at most resize \(8\), received 16/,
     );
     expect(() => resolveAugment({ kind: 'crop', padding: -1 })).toThrow(/padding/);
   });

@@ -1,6 +1,7 @@
 import type { Rng } from '@sevar/core';
 import { DatasetOptionError } from './errors.js';
 import type { Normalization } from './normalization.js';
+import { allowsHorizontalFlip } from './registry.js';
 
 /** Random crop from the image zero-padded by `padding` on each side, then optional flip. */
 export interface CropSpec {
@@ -47,15 +48,16 @@ export type AugmentOption = 'none' | 'crop-flip' | 'crop' | 'flip' | 'standard' 
 
 const SHORTHANDS = ['none', 'crop-flip', 'crop', 'flip', 'standard'];
 
-/** Datasets whose images must not be mirrored (digits). */
-const NO_FLIP = new Set(['svhn']);
+function optionError(subject: string, expected: string, received: unknown): never {
+  throw new DatasetOptionError({ subject, expected, received });
+}
 
 /** Turns an option into a full, validated spec; `datasetName` resolves `'standard'`. */
 export function resolveAugment(option: AugmentOption, datasetName = ''): AugmentSpec {
   if (typeof option === 'string') {
     switch (option) {
       case 'standard':
-        return { kind: 'crop', padding: 4, flip: !NO_FLIP.has(datasetName) };
+        return { kind: 'crop', padding: 4, flip: allowsHorizontalFlip(datasetName) };
       case 'none':
         // Identity at any image size (a zero-padding crop that never flips).
         return { kind: 'crop', padding: 0, flip: false };
@@ -66,26 +68,24 @@ export function resolveAugment(option: AugmentOption, datasetName = ''): Augment
       case 'flip':
         return { kind: 'crop', padding: 0, flip: true };
       default:
-        throw new DatasetOptionError(
-          `augment: unknown '${String(option)}'; expected one of ${SHORTHANDS.join(', ')} ` +
+        optionError(
+          'augment',
+          `one of ${SHORTHANDS.join(', ')} ` +
             `or { kind: 'crop' | 'random-resized-crop' | 'resize-center-crop' | 'resize' }`,
+          option,
         );
     }
   }
   const posInt = (name: string, v: unknown): void => {
     if (!Number.isInteger(v) || (v as number) <= 0) {
-      throw new DatasetOptionError(
-        `augment.${name} (${option.kind}): expected a positive integer, received ${String(v)}`,
-      );
+      optionError(`augment.${name} (${option.kind})`, 'a positive integer', v);
     }
   };
   switch (option.kind) {
     case 'crop': {
       const p = option.padding ?? 4;
       if (!Number.isInteger(p) || p < 0) {
-        throw new DatasetOptionError(
-          `augment.padding (crop): expected an integer >= 0, received ${String(p)}`,
-        );
+        optionError('augment.padding (crop)', 'an integer >= 0', p);
       }
       return { kind: 'crop', padding: p, flip: option.flip ?? true };
     }
@@ -94,14 +94,14 @@ export function resolveAugment(option: AugmentOption, datasetName = ''): Augment
       const scale = option.scale ?? [0.08, 1];
       const ratio = option.ratio ?? [3 / 4, 4 / 3];
       if (!(scale[0] > 0 && scale[0] <= scale[1] && scale[1] <= 1)) {
-        throw new DatasetOptionError(
-          `augment.scale (random-resized-crop): expected 0 < min <= max <= 1, received [${scale.join(', ')}]`,
+        optionError(
+          'augment.scale (random-resized-crop)',
+          '[min, max] with 0 < min <= max <= 1',
+          scale,
         );
       }
       if (!(ratio[0] > 0 && ratio[0] <= ratio[1])) {
-        throw new DatasetOptionError(
-          `augment.ratio (random-resized-crop): expected 0 < min <= max, received [${ratio.join(', ')}]`,
-        );
+        optionError('augment.ratio (random-resized-crop)', '[min, max] with 0 < min <= max', ratio);
       }
       return {
         kind: 'random-resized-crop',
@@ -115,8 +115,10 @@ export function resolveAugment(option: AugmentOption, datasetName = ''): Augment
       posInt('resize', option.resize);
       posInt('size', option.size);
       if (option.size > option.resize) {
-        throw new DatasetOptionError(
-          `augment.size (resize-center-crop): expected size <= resize (${option.resize}), received ${option.size}`,
+        optionError(
+          'augment.size (resize-center-crop)',
+          `at most resize (${option.resize})`,
+          option.size,
         );
       }
       return option;
@@ -124,9 +126,10 @@ export function resolveAugment(option: AugmentOption, datasetName = ''): Augment
       posInt('size', option.size);
       return option;
     default:
-      throw new DatasetOptionError(
-        `augment.kind: unknown '${String((option as { kind: unknown }).kind)}'; expected ` +
-          `'crop', 'random-resized-crop', 'resize-center-crop' or 'resize'`,
+      optionError(
+        'augment.kind',
+        "'crop', 'random-resized-crop', 'resize-center-crop' or 'resize'",
+        (option as { kind: unknown }).kind,
       );
   }
 }

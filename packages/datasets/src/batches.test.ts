@@ -134,10 +134,12 @@ describe('createBatches', () => {
 
   it('rejects bad options naming them', () => {
     const ds = tinyDataset(4);
-    expect(() => createBatches(ds, { batchSize: 0 })).toThrow(/batchSize a positive integer/);
+    expect(() => createBatches(ds, { batchSize: 0 })).toThrow(
+      /createBatches: batchSize: expected a positive integer, received 0/,
+    );
     expect(() => createBatches(ds, { batchSize: 8, dropRemainder: true })).toThrow(/no batch/);
     expect(() => createBatches(tinyDataset(4, 'mystery'), { batchSize: 2 })).toThrow(
-      /unknown normalization 'mystery'/,
+      /normalize \(from the dataset name\): expected one of .*, received "mystery"/,
     );
     const s = createBatches(ds, { batchSize: 2 });
     expect(() => s.epoch(0, { startBatch: 2 }).next()).toThrow(/startBatch/);

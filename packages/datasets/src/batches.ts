@@ -76,17 +76,21 @@ export function createBatches(dataset: ImageDataset, options: BatchOptions): Bat
   checkDataset(dataset);
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize <= 0) {
-    throw new DatasetOptionError(
-      `createBatches: expected batchSize a positive integer, received ${String(batchSize)}`,
-    );
+    throw new DatasetOptionError({
+      subject: 'createBatches: batchSize',
+      expected: 'a positive integer',
+      received: batchSize,
+    });
   }
   const shuffle = options.shuffle ?? true;
   const seed = options.seed ?? 0;
   const prefetch = options.prefetch ?? 2;
   if (!Number.isInteger(prefetch) || prefetch < 0) {
-    throw new DatasetOptionError(
-      `createBatches: expected prefetch an integer >= 0, received ${String(prefetch)}`,
-    );
+    throw new DatasetOptionError({
+      subject: 'createBatches: prefetch',
+      expected: 'an integer >= 0',
+      received: prefetch,
+    });
   }
   const { count: n, height: h, width: w, images, labels } = dataset;
   const spec = resolveAugment(options.augment ?? 'none', dataset.name);
@@ -119,9 +123,11 @@ export function createBatches(dataset: ImageDataset, options: BatchOptions): Bat
 
   const checkIndex = (name: string, v: number, hi: number): void => {
     if (!Number.isInteger(v) || v < 0 || v >= hi) {
-      throw new DatasetOptionError(
-        `createBatches: expected ${name} an integer in [0, ${hi}), received ${String(v)}`,
-      );
+      throw new DatasetOptionError({
+        subject: `createBatches: ${name}`,
+        expected: `an integer in [0, ${hi})`,
+        received: v,
+      });
     }
   };
 

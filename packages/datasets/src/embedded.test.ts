@@ -81,7 +81,7 @@ describe('embedded dataset', () => {
 
   it('rejects bad options', () => {
     expect(() => embeddedCifarBytes({ split: 'val' as 'train' })).toThrow(
-      /split 'train' or 'test'/,
+      /loadEmbedded: split: expected 'train' or 'test', received "val"/,
     );
     expect(() => embeddedCifarBytes({ split: 'train', count: 0 })).toThrow(/positive integer/);
   });

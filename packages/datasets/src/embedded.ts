@@ -138,16 +138,20 @@ function drawImage(cls: number, rng: Rng, out: Uint8Array, offset: number): void
 export function embeddedCifarBytes(options: EmbeddedOptions): Uint8Array {
   const { split } = options;
   if (split !== 'train' && split !== 'test') {
-    throw new DatasetOptionError(
-      `loadEmbedded: expected split 'train' or 'test', received ${JSON.stringify(split)}`,
-    );
+    throw new DatasetOptionError({
+      subject: 'loadEmbedded: split',
+      expected: "'train' or 'test'",
+      received: split,
+    });
   }
   const seed = options.seed ?? EMBEDDED_DEFAULT_SEED;
   const count = options.count ?? EMBEDDED_DEFAULT_COUNTS[split];
   if (!Number.isInteger(count) || count <= 0) {
-    throw new DatasetOptionError(
-      `loadEmbedded: expected count a positive integer, received ${count}`,
-    );
+    throw new DatasetOptionError({
+      subject: 'loadEmbedded: count',
+      expected: 'a positive integer',
+      received: count,
+    });
   }
   const splitId = split === 'train' ? 1 : 2;
   const images = new Uint8Array(count * 3072);

@@ -45,11 +45,32 @@ export {
   DatasetError,
   DatasetOptionError,
   DownloadError,
+  FileSizeError,
   MatHdf5Error,
+  UnknownDatasetError,
 } from './errors.js';
+export type { FileErrorFacts } from './errors.js';
 export { toTfDataset } from './fit-dataset.js';
 export type { TfDatasetLike, TfDatasetOptions } from './fit-dataset.js';
 export { NORMALIZATION, resolveNormalization } from './normalization.js';
+export {
+  DATASETS,
+  DATASET_NAMES,
+  allowsHorizontalFlip,
+  datasetSplitNames,
+  getDatasetInfo,
+  getSplitInfo,
+  isDatasetName,
+} from './registry.js';
+export type {
+  DatasetInfo,
+  DatasetName,
+  DatasetSplit,
+  LabelSet,
+  SplitFile,
+  SplitInfo,
+} from './registry.js';
+export type { DataFile, DataFileId } from './sources.js';
 export type { Normalization, NormalizationName, NormalizeOption } from './normalization.js';
 // One seeded generator for every sevar package; re-exported so existing imports keep working.
 export { Rng, deriveSeed, shuffleInPlace } from '@sevar/core';

@@ -26,26 +26,30 @@ export function resolveNormalization(option: NormalizeOption, datasetName: strin
     for (const k of ['mean', 'std'] as const) {
       const v = option[k];
       if (!Array.isArray(v) || v.length !== 3 || !v.every(Number.isFinite)) {
-        throw new DatasetOptionError(
-          `normalize.${k}: expected 3 finite numbers (RGB), received ${JSON.stringify(v)}`,
-        );
+        throw new DatasetOptionError({
+          subject: `normalize.${k}`,
+          expected: '3 finite numbers (RGB)',
+          received: v,
+        });
       }
     }
     if (option.std.some((s) => s <= 0)) {
-      throw new DatasetOptionError(
-        `normalize.std: expected positive values, received ${JSON.stringify(option.std)}`,
-      );
+      throw new DatasetOptionError({
+        subject: 'normalize.std',
+        expected: 'positive values',
+        received: option.std,
+      });
     }
     return option;
   }
   const key = option === 'dataset' ? datasetName : option;
   const found = (NORMALIZATION as Record<string, Normalization>)[key];
   if (found === undefined) {
-    throw new DatasetOptionError(
-      `normalize: unknown normalization '${key}'` +
-        (option === 'dataset' ? ` (from dataset name)` : '') +
-        `; expected one of ${Object.keys(NORMALIZATION).join(', ')} or { mean, std }`,
-    );
+    throw new DatasetOptionError({
+      subject: option === 'dataset' ? 'normalize (from the dataset name)' : 'normalize',
+      expected: `one of ${Object.keys(NORMALIZATION).join(', ')} or { mean, std }`,
+      received: key,
+    });
   }
   return found;
 }

@@ -1,4 +1,4 @@
-/** One published file of a dataset (SPEC "Data"). */
+/** One published file of a dataset: name, URL, byte size and MD5 as published. */
 export interface DataFile {
   readonly file: string;
   readonly url: string;

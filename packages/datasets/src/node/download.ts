@@ -172,7 +172,7 @@ async function download(options: DownloadOptions): Promise<void> {
         dest,
         options.md5,
         got,
-        ` (downloaded from ${url} into ${part}, which was removed; try again or use a mirror)`,
+        `Downloaded from ${url} into ${part}, which was removed; try again or use a mirror.`,
       );
     }
   }

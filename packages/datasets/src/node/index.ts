@@ -5,6 +5,8 @@ export { CIFAR10_FILES, loadCifar10, loadCifar100 } from './cifar.js';
 export type { Cifar100Options, CifarOptions } from './cifar.js';
 export { downloadFile } from './download.js';
 export type { DownloadOptions } from './download.js';
+export { loadDataset } from './load.js';
+export type { LoadDatasetOptions } from './load.js';
 export { ensureExtracted, ensureFile } from './locate.js';
 export type { SourceOptions } from './locate.js';
 export { parseMatStream } from './mat/parse.js';

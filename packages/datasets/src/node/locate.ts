@@ -15,8 +15,12 @@ export interface SourceOptions {
   dataDir?: string;
   /** Fetch missing files from the official URL (or `baseUrl`); default false. */
   download?: boolean;
-  /** Check the MD5 of archives and `.mat` files; default true. */
-  verify?: boolean;
+  /**
+   * Check that the files are the official ones: `true` (default) checks the MD5 of archives and
+   * `.mat` files and the exact byte size of every extracted CIFAR record file; `'size'` checks
+   * only the sizes (e.g. an archive recompressed by a mirror); `false` checks nothing.
+   */
+  verify?: boolean | 'size';
   /** Download progress: bar on stderr (default when a TTY), a callback, or false. */
   progress?: ProgressOption;
   /** A mirror serving the same file names. */
@@ -48,6 +52,10 @@ function placeHint(f: DataFile, dir: string): string {
   );
 }
 
+/** Whether `options` ask for MD5 checks. */
+const checksMd5 = (options: SourceOptions): boolean =>
+  options.verify === undefined || options.verify === true;
+
 /** Files already verified in this process, keyed by path, size and mtime (no re-hashing). */
 const verified = new Set<string>();
 
@@ -61,7 +69,8 @@ async function verifyFile(path: string, f: DataFile): Promise<void> {
       path,
       f.md5,
       got,
-      ` (expected the official ${f.file}; the file was left in place; pass verify: false to use it anyway)`,
+      `Expected the official ${f.file}; the file was left in place. Delete it and load again ` +
+        'with download: true, or pass verify: false to use it anyway.',
     );
   }
   verified.add(key);
@@ -87,7 +96,7 @@ export async function ensureFile(f: DataFile, options: SourceOptions): Promise<s
     });
     return path; // verified while downloading
   }
-  if (options.verify !== false) await verifyFile(path, f);
+  if (checksMd5(options)) await verifyFile(path, f);
   return path;
 }
 
@@ -146,7 +155,7 @@ export async function ensureExtracted(
   }
   const archive = join(dir, f.file);
   if (await isFile(archive)) {
-    if (options.verify !== false) await verifyFile(archive, f);
+    if (checksMd5(options)) await verifyFile(archive, f);
   } else if (options.download === true) {
     await downloadFile({
       url: fileUrl(f, options.baseUrl),

@@ -118,7 +118,7 @@ describe('loadSvhn', () => {
 
   it('rejects an unknown split', async () => {
     await expect(loadSvhn({ split: 'val' as 'train' })).rejects.toThrow(
-      /loadSvhn: expected split 'train', 'test' or 'extra', received "val"/,
+      /loadSvhn: split: expected 'train', 'test' or 'extra', received "val"/,
     );
   });
 });

@@ -18,9 +18,11 @@ export interface SvhnOptions extends SourceOptions {
 export async function loadSvhn(options: SvhnOptions): Promise<ImageDataset> {
   const { split } = options;
   if (split !== 'train' && split !== 'test' && split !== 'extra') {
-    throw new DatasetOptionError(
-      `loadSvhn: expected split 'train', 'test' or 'extra', received ${JSON.stringify(split)}`,
-    );
+    throw new DatasetOptionError({
+      subject: 'loadSvhn: split',
+      expected: "'train', 'test' or 'extra'",
+      received: split,
+    });
   }
   const path = await ensureFile(DATA_FILES[`svhn-${split}`], options);
   const r = await readSvhnMat(path);

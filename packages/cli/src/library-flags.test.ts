@@ -40,6 +40,12 @@ describe('library messages in command-line terms', () => {
     expect(cli).toContain('or pass --data-dir pointing at the directory that holds it');
   });
 
+  it('other mentions of the options become flags too', () => {
+    expect(cliMessage('(download: true fetches the archive), or verify: false; see dataDir')).toBe(
+      '(leaving out --no-download fetches the archive), or --no-verify; see --data-dir',
+    );
+  });
+
   it('a model option gets the flag that sets it', async () => {
     const raw = await messageOf(() =>
       createModel('cnn3', { numClasses: 10, inputShape: [8, 8, 3] }),

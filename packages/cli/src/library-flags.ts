@@ -29,6 +29,9 @@ const ADVICE: readonly [RegExp, string][] = [
   [/\bpass download: true\b/gi, 'leave out --no-download'],
   [/\bpass dataDir\b/gi, 'pass --data-dir'],
   [/\bpass fresh: true\b/gi, 'pass --fresh'],
+  [/\bverify: false\b/g, '--no-verify'],
+  [/\bdownload: true\b/g, 'leaving out --no-download'],
+  [/\bdataDir\b/g, '--data-dir'],
 ];
 
 function sameCase(found: string, replacement: string): string {

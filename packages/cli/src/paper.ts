@@ -1,6 +1,6 @@
 import type { AttentionName } from '@sevar/layers';
 import type { ModelName } from '@sevar/models';
-import type { DatasetName } from './data.js';
+import type { DatasetName } from '@sevar/datasets';
 
 /** One attention choice's numbers in a paper table (top-1/top-5 in %; loss where the paper gives it). */
 export interface PaperRow {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { BackendName } from '@sevar/trainer';
 import type { Context } from '../context.js';
-import type { DatasetName } from '../data.js';
+import type { DatasetName } from '@sevar/datasets';
 import { CliError, InterruptedError } from '../errors.js';
 import type { RunResult, RunSpec } from './run-files.js';
 

@@ -1,8 +1,8 @@
-import type { AugmentOption } from '@sevar/datasets';
+import { allowsHorizontalFlip } from '@sevar/datasets';
+import type { AugmentOption, DatasetName } from '@sevar/datasets';
 import { modelOptionNames } from '@sevar/models';
 import type { ModelName, ResNetStem } from '@sevar/models';
 import type { OptimizerName } from '@sevar/trainer';
-import type { DatasetName } from '../data.js';
 import { UsageError } from '../errors.js';
 
 export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
@@ -59,7 +59,7 @@ export function defaultRecipe(
   dataset: DatasetName,
   protocol: ProtocolName = 'paper',
 ): Recipe {
-  const digits = dataset === 'svhn';
+  const flips = allowsHorizontalFlip(dataset);
   if (model === 'cnn3') {
     if (protocol === 'cifar-standard') {
       throw new UsageError(
@@ -107,7 +107,7 @@ export function defaultRecipe(
       epochs: 30,
       batchSize: 32,
       lr: 0.01,
-      augment: digits ? 'rrc-noflip' : 'rrc',
+      augment: flips ? 'rrc' : 'rrc-noflip',
     };
   }
   return {
@@ -117,7 +117,7 @@ export function defaultRecipe(
     epochs: dataset === 'embedded' ? 10 : 200,
     batchSize: 128,
     lr: 0.1,
-    augment: digits ? 'crop' : 'crop-flip',
+    augment: flips ? 'crop-flip' : 'crop',
   };
 }
 

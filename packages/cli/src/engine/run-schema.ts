@@ -4,7 +4,7 @@ import { isAttentionName } from '@sevar/layers';
 import type { AttentionName } from '@sevar/layers';
 import { MODEL_NAMES, RESNET_STEMS } from '@sevar/models';
 import { OPTIMIZER_NAMES } from '@sevar/trainer';
-import { DATASET_NAMES } from '../data.js';
+import { DATASET_NAMES } from '@sevar/datasets';
 import { AUGMENTS, SCHEDULES } from './recipe.js';
 import type { Recipe } from './recipe.js';
 import type { RunResult, RunSpec } from './run-files.js';

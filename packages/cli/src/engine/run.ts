@@ -16,7 +16,7 @@ import {
 } from '@sevar/trainer';
 import type { EpochRecord, ScheduleOptions, SevarOptimizer, TrainOptions } from '@sevar/trainer';
 import type { Context } from '../context.js';
-import { NUM_CLASSES } from '../data.js';
+import { DATASETS } from '@sevar/datasets';
 import { CliError, InterruptedError } from '../errors.js';
 import { cliText } from '../library-flags.js';
 import { saveModel } from '../model-io.js';
@@ -39,7 +39,7 @@ export function buildModel(
   recipe: Recipe,
   attention: AttentionName,
   seed: number,
-  numClasses = NUM_CLASSES[recipe.dataset],
+  numClasses = DATASETS[recipe.dataset].numClasses,
 ): tfl.LayersModel {
   const inputShape: [number, number, number] = [recipe.imageSize, recipe.imageSize, 3];
   const stem = hasStem(recipe.model) ? { stem: recipe.stem } : {};

@@ -2,7 +2,7 @@
 import { Option } from 'commander';
 import { MODEL_NAMES } from '@sevar/models';
 import { BACKEND_NAMES } from '@sevar/trainer';
-import { DATASET_NAMES } from '../data.js';
+import { DATASET_NAMES } from '@sevar/datasets';
 
 export function modelOption(defaultValue = 'cnn3'): Option {
   return new Option('--model <name>', 'model from the zoo')

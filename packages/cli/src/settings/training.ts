@@ -7,7 +7,7 @@ import { RESNET_STEMS } from '@sevar/models';
 import type { ModelName, ResNetStem } from '@sevar/models';
 import { OPTIMIZER_NAMES } from '@sevar/trainer';
 import type { BackendName, OptimizerName } from '@sevar/trainer';
-import type { DatasetName } from '../data.js';
+import type { DatasetName } from '@sevar/datasets';
 import { UsageError } from '../errors.js';
 import {
   AUGMENTS,

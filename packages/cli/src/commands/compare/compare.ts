@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { DATASETS } from '@sevar/datasets';
 import type { ImageDataset } from '@sevar/datasets';
 import type { BackendInfo } from '@sevar/trainer';
 import { describeBackend, setBackend } from '../../backend.js';
@@ -79,7 +80,8 @@ export async function compare(options: CompareOptions, ctx: Context): Promise<Co
   return withFolderLock(out, async () => {
     if (options.fresh) await clearResults(out);
     // Workers load their own copy; the parent loads here when it trains or must download first.
-    const data = !pooled || recipe.dataset !== 'embedded' ? await loadData(options, ctx) : null;
+    const download = DATASETS[recipe.dataset].sources.length > 0;
+    const data = !pooled || download ? await loadData(options, ctx) : null;
     ctx.stderr.write(
       `sevar compare: ${options.attentions.length} attentions x ${options.seeds} seed(s) = ` +
         `${jobs.length} runs${pooled ? ` on ${size} worker threads` : ''}; ${recipe.model} on ` +

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { ATTENTION_NAMES } from '@sevar/layers';
 import type { ModelName } from '@sevar/models';
-import type { DatasetName } from '../../data.js';
+import type { DatasetName } from '@sevar/datasets';
 import { defaultRecipe } from '../../engine/recipe.js';
 import { addExperimentFlags, parseExperimentSettings } from '../../settings/experiment.js';
 import type { ExperimentFlags } from '../../settings/experiment.js';

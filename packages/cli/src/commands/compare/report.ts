@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import type { AttentionName } from '@sevar/layers';
 import type { Context } from '../../context.js';
-import { NUM_CLASSES } from '../../data.js';
+import { DATASETS } from '@sevar/datasets';
 import { defaultRecipe, hasStem } from '../../engine/recipe.js';
 import type { ProtocolName, Recipe } from '../../engine/recipe.js';
 import { renderHtml } from '../../engine/report/html.js';
@@ -134,7 +134,7 @@ export async function writeReport(input: ReportInput, ctx: Context): Promise<Com
         : `paper columns: ${comparison.caption}; not directly comparable: ${comparison.notes.join(', ')}`,
     );
   }
-  notes.push(`chance level: ${(100 / NUM_CLASSES[recipe.dataset]).toFixed(0)}% top-1`);
+  notes.push(`chance level: ${(100 / DATASETS[recipe.dataset].numClasses).toFixed(0)}% top-1`);
   const settings = settingsLines(recipe, input.backend, trainCount, testCount, input.seeds);
   const plots = await plotFiles(input, summary, ctx);
   const md =

@@ -1,23 +1,11 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { EMBEDDED_DEFAULT_COUNTS } from '@sevar/datasets';
+import { DATASET_NAMES, DATASETS } from '@sevar/datasets';
+import type { DataFile, DatasetName } from '@sevar/datasets';
+import { defaultDataDir } from '@sevar/datasets/node';
 import type { Context } from '../../context.js';
-import { DATASET_NAMES, loadSplit, nodeLoaders, NUM_CLASSES } from '../../data.js';
-import type { DatasetName } from '../../data.js';
+import { loadSplit } from '../../data.js';
 import { renderText } from '../../engine/report/table.js';
-
-const FILES: Record<Exclude<DatasetName, 'embedded'>, string[]> = {
-  cifar10: ['cifar10'],
-  cifar100: ['cifar100'],
-  svhn: ['svhn-train', 'svhn-test'],
-};
-
-const COUNTS: Record<DatasetName, { train: number; test: number }> = {
-  embedded: EMBEDDED_DEFAULT_COUNTS,
-  cifar10: { train: 50_000, test: 10_000 },
-  cifar100: { train: 50_000, test: 10_000 },
-  svhn: { train: 73_257, test: 26_032 },
-};
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -37,37 +25,47 @@ export interface DatasetInfo {
   status: string;
 }
 
+/** The published files the train and test splits are read from (an archive, or their `.mat`). */
+function trainTestSources(name: DatasetName): DataFile[] {
+  const { sources, splits } = DATASETS[name];
+  const files = new Set(
+    [...(splits.train?.files ?? []), ...(splits.test?.files ?? [])].map((f) => f.file),
+  );
+  return sources.filter((s) => s.folder !== undefined || files.has(s.file));
+}
+
+async function describeDataset(name: DatasetName, dir: string): Promise<DatasetInfo> {
+  const info = DATASETS[name];
+  const base = {
+    name,
+    classes: info.numClasses,
+    train: info.splits.train?.count ?? 0,
+    test: info.splits.test?.count ?? 0,
+  };
+  if (info.sources.length === 0) {
+    return { ...base, files: [], status: 'built in (generated in memory, offline)' };
+  }
+  const files = await Promise.all(
+    trainTestSources(name).map(async (f) => {
+      const present =
+        (await exists(join(dir, f.file))) ||
+        (f.folder !== undefined && (await exists(join(dir, f.folder))));
+      return { file: f.file, bytes: f.bytes, md5: f.md5, url: f.url, present };
+    }),
+  );
+  const have = files.filter((f) => f.present).length;
+  const status =
+    have === files.length ? 'downloaded' : have === 0 ? 'not downloaded' : 'partly downloaded';
+  return { ...base, files, status };
+}
+
 /** Every dataset: classes, sizes, official files, and whether they are in the cache directory. */
 export async function datasetsInfo(
   o: { dataDir?: string; json: boolean },
   ctx: Context,
 ): Promise<DatasetInfo[]> {
-  const loaders = await nodeLoaders();
-  const dir = o.dataDir ?? loaders.defaultDataDir();
-  const infos: DatasetInfo[] = [];
-  for (const name of DATASET_NAMES) {
-    const base = { name, classes: NUM_CLASSES[name], ...COUNTS[name] };
-    if (name === 'embedded') {
-      infos.push({ ...base, files: [], status: 'built in (generated in memory, offline)' });
-      continue;
-    }
-    const files = await Promise.all(
-      FILES[name].map(async (id) => {
-        const f = loaders.DATA_FILES[id]!;
-        const present =
-          (await exists(join(dir, f.file))) ||
-          (f.folder !== undefined && (await exists(join(dir, f.folder))));
-        return { file: f.file, bytes: f.bytes, md5: f.md5, url: f.url, present };
-      }),
-    );
-    const have = files.filter((f) => f.present).length;
-    infos.push({
-      ...base,
-      files,
-      status:
-        have === files.length ? 'downloaded' : have === 0 ? 'not downloaded' : 'partly downloaded',
-    });
-  }
+  const dir = o.dataDir ?? defaultDataDir();
+  const infos = await Promise.all(DATASET_NAMES.map((name) => describeDataset(name, dir)));
   if (o.json) {
     ctx.stdout.write(`${JSON.stringify({ dataDir: dir, datasets: infos }, null, 2)}\n`);
     return infos;
@@ -102,8 +100,8 @@ export async function datasetsDownload(
   ctx: Context,
 ): Promise<void> {
   for (const name of o.names) {
-    if (name === 'embedded') {
-      ctx.stdout.write('embedded: built in, nothing to download\n');
+    if (DATASETS[name].sources.length === 0) {
+      ctx.stdout.write(`${name}: built in, nothing to download\n`);
       continue;
     }
     for (const split of ['train', 'test'] as const) {

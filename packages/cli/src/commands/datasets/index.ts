@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { DATASET_NAMES } from '../../data.js';
-import type { DatasetName } from '../../data.js';
+import { DATASET_NAMES, DATASETS, isDatasetName } from '@sevar/datasets';
+import type { DatasetName } from '@sevar/datasets';
 import { UsageError } from '../../errors.js';
 import { dataDirOption, noVerifyOption } from '../../settings/options.js';
 import type { CommandHost } from '../command.js';
@@ -11,7 +11,7 @@ export type { DatasetInfo } from './datasets.js';
 
 function parseDatasetNames(names: readonly string[]): DatasetName[] {
   for (const n of names) {
-    if (!(DATASET_NAMES as readonly string[]).includes(n)) {
+    if (!isDatasetName(n)) {
       throw new UsageError(
         'datasets download',
         `dataset names among ${DATASET_NAMES.join(', ')}`,
@@ -35,7 +35,10 @@ export function registerDatasets(program: Command, host: CommandHost): void {
   datasets
     .command('download')
     .description('download, verify (MD5) and unpack datasets')
-    .argument('<names...>', `datasets: ${DATASET_NAMES.filter((d) => d !== 'embedded').join(', ')}`)
+    .argument(
+      '<names...>',
+      `datasets: ${DATASET_NAMES.filter((d) => DATASETS[d].sources.length > 0).join(', ')}`,
+    )
     .addOption(dataDirOption())
     .addOption(noVerifyOption())
     .action(async (names: string[], flags: { dataDir?: string; verify: boolean }) => {

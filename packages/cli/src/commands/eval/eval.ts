@@ -6,7 +6,7 @@ import type { BackendName, Metrics } from '@sevar/trainer';
 import { setBackend } from '../../backend.js';
 import type { Context } from '../../context.js';
 import { loadSplit } from '../../data.js';
-import type { DatasetName } from '../../data.js';
+import type { DatasetName } from '@sevar/datasets';
 import { augmentOptions } from '../../engine/recipe.js';
 import { readRunSpec, RUN_FILES } from '../../engine/run-files.js';
 import type { RunSpec } from '../../engine/run-files.js';

@@ -1,7 +1,7 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import type { BackendName } from '@sevar/trainer';
-import type { DatasetName } from '../../data.js';
+import type { DatasetName } from '@sevar/datasets';
 import { integer } from '../../settings/numbers.js';
 import {
   backendOption,

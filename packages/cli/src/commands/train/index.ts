@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import type { ModelName } from '@sevar/models';
-import type { DatasetName } from '../../data.js';
+import type { DatasetName } from '@sevar/datasets';
 import { addAttentionFlag, attentionFromFlags } from '../../settings/attention.js';
 import type { AttentionFlags } from '../../settings/attention.js';
 import { integer } from '../../settings/numbers.js';

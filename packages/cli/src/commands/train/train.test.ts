@@ -102,6 +102,20 @@ describe('a run.json of a start that failed', () => {
   });
 });
 
+describe('a start that fails', () => {
+  it('at its first steps (NaN loss): the corrected command then trains in the same folder', async () => {
+    const dir = join(root, 'nan');
+    const bad = await runCli([...TINY, '--optimizer', 'sgd', '--lr', '1e30', '--out', dir]);
+    expect(bad.code).toBe(1);
+    expect(expectOneLineError(bad.stderr)).toMatch(/^error: cnn3\/se: .*expected a finite loss/);
+    expect(existsSync(join(dir, 'run.json'))).toBe(true);
+    expect(existsSync(join(dir, 'checkpoints', 'latest'))).toBe(false);
+    const good = await runCli([...TINY, '--out', dir]);
+    expect(good.code, good.stderr).toBe(0);
+    expect((await readJson<RunResult>(join(dir, 'result.json'))).test).toEqual(baseResult.test);
+  });
+});
+
 describe('a run with checkpoints', () => {
   it('and other settings: the message names what differs and how to extend a run', async () => {
     const dir = await copyOfBase('differs');

@@ -7,6 +7,8 @@ export interface DataSource {
   dataDir: string | undefined;
   /** Fetch (and verify) the archive when it is missing. */
   download: boolean;
+  /** Check the archive's MD5 and the record files' official sizes (default true). */
+  verify?: boolean;
 }
 
 /** CIFAR-10 from the Node entry of `@sevar/datasets` (files, cache, download, MD5 check). */
@@ -15,6 +17,7 @@ export async function loadCifar10Split(
   source: DataSource,
 ): Promise<ImageDataset> {
   const options: CifarOptions = { split, download: source.download };
+  if (source.verify === false) options.verify = false;
   if (source.dataDir !== undefined) options.dataDir = source.dataDir;
   return loadCifar10(options);
 }

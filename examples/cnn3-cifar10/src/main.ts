@@ -18,6 +18,7 @@ const HELP = `Usage: node dist/main.js [options]
   --backend <name>         ${BACKEND_NAMES.join(', ')} (default auto)
   --data-dir <dir>         folder holding cifar-10-binary.tar.gz or cifar-10-batches-bin/
   --download               fetch CIFAR-10 (170 MB) into the cache or --data-dir when missing
+  --no-verify              use the files as they are (no MD5 or official-size check)
   --seed <n>               default 0
   --smoke                  1 short epoch on a slice of the embedded dataset (also SEVAR_SMOKE=1)
   --help`;
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'auto' },
       'data-dir': { type: 'string' },
       download: { type: 'boolean', default: false },
+      'no-verify': { type: 'boolean', default: false },
       seed: { type: 'string' },
       smoke: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -76,7 +78,11 @@ async function main(): Promise<void> {
     trainSet = await loadEmbedded({ split: 'train', count: 256 });
     testSet = await loadEmbedded({ split: 'test', count: 128 });
   } else {
-    const source = { dataDir: values['data-dir'], download: values.download };
+    const source = {
+      dataDir: values['data-dir'],
+      download: values.download,
+      verify: !values['no-verify'],
+    };
     trainSet = await loadCifar10Split('train', source);
     testSet = await loadCifar10Split('test', source);
   }

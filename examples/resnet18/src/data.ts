@@ -10,6 +10,8 @@ export interface DataSource {
   dataDir: string | undefined;
   /** Fetch (and verify) missing files. */
   download: boolean;
+  /** Check MD5s and the record files' official sizes (default true). */
+  verify?: boolean;
 }
 
 /** A real dataset split from the Node entry of `@sevar/datasets` (files, cache, download, MD5). */
@@ -19,6 +21,7 @@ export async function loadSplit(
   source: DataSource,
 ): Promise<ImageDataset> {
   const from: SourceOptions = { download: source.download };
+  if (source.verify === false) from.verify = false;
   if (source.dataDir !== undefined) from.dataDir = source.dataDir;
   switch (dataset) {
     case 'cifar10':

@@ -68,9 +68,11 @@ describe('resnet18 example', () => {
       join(folder, 'test_batch.bin'),
       embeddedCifarBytes({ split: 'test', count: 2 }),
     );
+    // Two records per file, not the official 10,000: --no-verify takes them as they are.
     const r = run([
       '--data-dir',
       scratch,
+      '--no-verify',
       '--protocol',
       'paper',
       '--limit',

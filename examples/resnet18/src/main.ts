@@ -31,6 +31,7 @@ const HELP = `Usage: node dist/main.js [options]
   --backend <name>         ${BACKEND_NAMES.join(', ')} (default auto)
   --data-dir <dir>         folder holding the official files (or their extracted contents)
   --download               fetch the dataset into the cache or --data-dir when missing
+  --no-verify              use the files as they are (no MD5 or official-size check)
   --seed <n>               default 0
   --limit <n>              use only the first n images of each split (quick checks)
   --smoke                  1 short epoch on a slice of the embedded dataset (also SEVAR_SMOKE=1)
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       backend: { type: 'string', default: 'auto' },
       'data-dir': { type: 'string' },
       download: { type: 'boolean', default: false },
+      'no-verify': { type: 'boolean', default: false },
       seed: { type: 'string' },
       limit: { type: 'string' },
       smoke: { type: 'boolean', default: false },
@@ -119,7 +121,7 @@ async function main(): Promise<void> {
     trainSet = await loadEmbedded({ split: 'train', count: 16 });
     testSet = await loadEmbedded({ split: 'test', count: 16 });
   } else {
-    const source = { dataDir: v['data-dir'], download: v.download };
+    const source = { dataDir: v['data-dir'], download: v.download, verify: !v['no-verify'] };
     trainSet = await loadSplit(dataset, 'train', source);
     testSet = await loadSplit(dataset, 'test', source);
   }

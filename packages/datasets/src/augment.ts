@@ -1,7 +1,12 @@
 import type { Rng } from '@sevar/core';
 import { DatasetOptionError } from './errors.js';
-import type { Normalization } from './normalization.js';
 import { allowsHorizontalFlip } from './registry.js';
+import { writeBilinear, writeCrop } from './resample.js';
+import type { PixelAffine, SampleRegion } from './resample.js';
+
+// The per-pixel writers live in resample.ts; they stay importable from here.
+export { pixelAffine, writeBilinear, writeCrop } from './resample.js';
+export type { PixelAffine, SampleRegion } from './resample.js';
 
 /** Random crop from the image zero-padded by `padding` on each side, then optional flip. */
 export interface CropSpec {
@@ -148,139 +153,6 @@ export function augmentOutputSize(
   }
 }
 
-/** Per-channel affine that maps a 0–255 pixel to its normalized float: `v * scale + shift`. */
-export interface PixelAffine {
-  readonly scale: Float32Array;
-  readonly shift: Float32Array;
-}
-
-export function pixelAffine(norm: Normalization): PixelAffine {
-  const scale = new Float32Array(3);
-  const shift = new Float32Array(3);
-  for (let c = 0; c < 3; c++) {
-    scale[c] = 1 / (255 * norm.std[c]!);
-    shift[c] = 0 - norm.mean[c]! / norm.std[c]!; // 0 - x, not -x: no negative zero
-  }
-  return { scale, shift };
-}
-
-/**
- * Crop window at offset (oy, ox) of the image zero-padded by `pad`, optionally mirrored,
- * written normalized into `dst`. Padding pixels are 0 before normalization, as in
- * torchvision's `RandomCrop(padding=4)` applied before `Normalize`.
- */
-export function writeCrop(
-  src: Uint8Array,
-  srcOff: number,
-  h: number,
-  w: number,
-  pad: number,
-  oy: number,
-  ox: number,
-  flip: boolean,
-  dst: Float32Array,
-  dstOff: number,
-  aff: PixelAffine,
-): void {
-  const { scale, shift } = aff;
-  const s0 = scale[0]!,
-    s1 = scale[1]!,
-    s2 = scale[2]!;
-  const b0 = shift[0]!,
-    b1 = shift[1]!,
-    b2 = shift[2]!;
-  for (let y = 0; y < h; y++) {
-    const sy = y + oy - pad;
-    const rowOut = dstOff + y * w * 3;
-    const rowValid = sy >= 0 && sy < h;
-    for (let x = 0; x < w; x++) {
-      const sx = (flip ? w - 1 - x : x) + ox - pad;
-      const o = rowOut + x * 3;
-      if (rowValid && sx >= 0 && sx < w) {
-        const i = srcOff + (sy * w + sx) * 3;
-        dst[o] = src[i]! * s0 + b0;
-        dst[o + 1] = src[i + 1]! * s1 + b1;
-        dst[o + 2] = src[i + 2]! * s2 + b2;
-      } else {
-        dst[o] = b0;
-        dst[o + 1] = b1;
-        dst[o + 2] = b2;
-      }
-    }
-  }
-}
-
-/** A window in source pixel coordinates and the inclusive pixel bounds samples clamp to. */
-export interface SampleRegion {
-  y0: number;
-  x0: number;
-  h: number;
-  w: number;
-  yMin: number;
-  yMax: number;
-  xMin: number;
-  xMax: number;
-}
-
-function axisTaps(
-  start: number,
-  len: number,
-  out: number,
-  lo: number,
-  hi: number,
-): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
-  const i0 = new Int32Array(out);
-  const i1 = new Int32Array(out);
-  const f = new Float32Array(out);
-  const step = len / out;
-  for (let k = 0; k < out; k++) {
-    // Half-pixel centres (align_corners = false), clamped to the window's edge pixels.
-    let p = start + (k + 0.5) * step - 0.5;
-    if (p < lo) p = lo;
-    if (p > hi) p = hi;
-    const a = Math.floor(p);
-    i0[k] = a;
-    i1[k] = a < hi ? a + 1 : hi;
-    f[k] = p - a;
-  }
-  return { i0, i1, f };
-}
-
-/** Bilinear resize of `region` to `outH × outW`, optionally mirrored, normalized into `dst`. */
-export function writeBilinear(
-  src: Uint8Array,
-  srcOff: number,
-  w: number,
-  region: SampleRegion,
-  outH: number,
-  outW: number,
-  flip: boolean,
-  dst: Float32Array,
-  dstOff: number,
-  aff: PixelAffine,
-): void {
-  const ty = axisTaps(region.y0, region.h, outH, region.yMin, region.yMax);
-  const tx = axisTaps(region.x0, region.w, outW, region.xMin, region.xMax);
-  const { scale, shift } = aff;
-  for (let y = 0; y < outH; y++) {
-    const r0 = srcOff + ty.i0[y]! * w * 3;
-    const r1 = srcOff + ty.i1[y]! * w * 3;
-    const fy = ty.f[y]!;
-    for (let x = 0; x < outW; x++) {
-      const k = flip ? outW - 1 - x : x;
-      const c0 = tx.i0[k]! * 3;
-      const c1 = tx.i1[k]! * 3;
-      const fx = tx.f[k]!;
-      const o = dstOff + (y * outW + x) * 3;
-      for (let c = 0; c < 3; c++) {
-        const top = src[r0 + c0 + c]! + (src[r0 + c1 + c]! - src[r0 + c0 + c]!) * fx;
-        const bot = src[r1 + c0 + c]! + (src[r1 + c1 + c]! - src[r1 + c0 + c]!) * fx;
-        dst[o + c] = (top + (bot - top) * fy) * scale[c]! + shift[c]!;
-      }
-    }
-  }
-}
-
 /** torchvision's RandomResizedCrop.get_params: 10 tries, then a centre crop fallback. */
 export function sampleResizedCropWindow(
   rng: Rng,
@@ -309,6 +181,63 @@ export function sampleResizedCropWindow(
   return { top: Math.floor((h - ch) / 2), left: Math.floor((w - cw) / 2), ch, cw };
 }
 
+/** The whole `h × w` image, samples clamped to its edge pixels. */
+function wholeImage(h: number, w: number): SampleRegion {
+  return { y0: 0, x0: 0, h, w, yMin: 0, yMax: h - 1, xMin: 0, xMax: w - 1 };
+}
+
+/** A window of whole pixels, samples clamped to the window's own edge pixels. */
+function windowRegion(win: { top: number; left: number; ch: number; cw: number }): SampleRegion {
+  const { top, left, ch, cw } = win;
+  return {
+    y0: top,
+    x0: left,
+    h: ch,
+    w: cw,
+    yMin: top,
+    yMax: top + ch - 1,
+    xMin: left,
+    xMax: left + cw - 1,
+  };
+}
+
+/** Shorter side to `resize`, then the centred `size` window, mapped back to source pixels. */
+function centerCropRegion(spec: ResizeCenterCropSpec, h: number, w: number): SampleRegion {
+  const s = spec.resize / Math.min(h, w);
+  const rh = Math.round(h * s);
+  const rw = Math.round(w * s);
+  const top = Math.round((rh - spec.size) / 2);
+  const left = Math.round((rw - spec.size) / 2);
+  return {
+    ...wholeImage(h, w),
+    y0: (top * h) / rh,
+    x0: (left * w) / rw,
+    h: (spec.size * h) / rh,
+    w: (spec.size * w) / rw,
+  };
+}
+
+/** The source window a resampling spec reads and whether it is mirrored, drawn from `rng`. */
+function resampleRegion(
+  spec: Exclude<AugmentSpec, CropSpec>,
+  rng: Rng,
+  h: number,
+  w: number,
+): { region: SampleRegion; flip: boolean } {
+  switch (spec.kind) {
+    case 'random-resized-crop': {
+      const ratio = spec.ratio ?? [3 / 4, 4 / 3];
+      const win = sampleResizedCropWindow(rng, h, w, spec.scale ?? [0.08, 1], ratio);
+      const flip = rng.next() < 0.5 && (spec.flip ?? true);
+      return { region: windowRegion(win), flip };
+    }
+    case 'resize-center-crop':
+      return { region: centerCropRegion(spec, h, w), flip: false };
+    case 'resize':
+      return { region: wholeImage(h, w), flip: false };
+  }
+}
+
 /**
  * Applies `spec` to one HWC uint8 image at `srcOff`, drawing randomness from `rng`, and
  * writes the normalized float32 HWC result at `dstOff`. The number of `rng` draws per
@@ -325,74 +254,16 @@ export function augmentInto(
   dstOff: number,
   aff: PixelAffine,
 ): void {
-  switch (spec.kind) {
-    case 'crop': {
-      const pad = spec.padding ?? 4;
-      const oy = rng.int(2 * pad + 1);
-      const ox = rng.int(2 * pad + 1);
-      const flip = rng.next() < 0.5 && (spec.flip ?? true);
-      writeCrop(src, srcOff, h, w, pad, oy, ox, flip, dst, dstOff, aff);
-      return;
-    }
-    case 'random-resized-crop': {
-      const win = sampleResizedCropWindow(
-        rng,
-        h,
-        w,
-        spec.scale ?? [0.08, 1],
-        spec.ratio ?? [3 / 4, 4 / 3],
-      );
-      const flip = rng.next() < 0.5 && (spec.flip ?? true);
-      const region: SampleRegion = {
-        y0: win.top,
-        x0: win.left,
-        h: win.ch,
-        w: win.cw,
-        yMin: win.top,
-        yMax: win.top + win.ch - 1,
-        xMin: win.left,
-        xMax: win.left + win.cw - 1,
-      };
-      writeBilinear(src, srcOff, w, region, spec.size, spec.size, flip, dst, dstOff, aff);
-      return;
-    }
-    case 'resize-center-crop': {
-      // Shorter side to `resize`, then the centred `size` window, mapped back to source pixels.
-      const s = spec.resize / Math.min(h, w);
-      const rh = Math.round(h * s);
-      const rw = Math.round(w * s);
-      const top = Math.round((rh - spec.size) / 2);
-      const left = Math.round((rw - spec.size) / 2);
-      const region: SampleRegion = {
-        y0: (top * h) / rh,
-        x0: (left * w) / rw,
-        h: (spec.size * h) / rh,
-        w: (spec.size * w) / rw,
-        yMin: 0,
-        yMax: h - 1,
-        xMin: 0,
-        xMax: w - 1,
-      };
-      writeBilinear(src, srcOff, w, region, spec.size, spec.size, false, dst, dstOff, aff);
-      return;
-    }
-    case 'resize': {
-      if (spec.size === h && spec.size === w) {
-        writeCrop(src, srcOff, h, w, 0, 0, 0, false, dst, dstOff, aff);
-        return;
-      }
-      const region: SampleRegion = {
-        y0: 0,
-        x0: 0,
-        h,
-        w,
-        yMin: 0,
-        yMax: h - 1,
-        xMin: 0,
-        xMax: w - 1,
-      };
-      writeBilinear(src, srcOff, w, region, spec.size, spec.size, false, dst, dstOff, aff);
-      return;
-    }
+  if (spec.kind === 'crop') {
+    const pad = spec.padding ?? 4;
+    const oy = rng.int(2 * pad + 1);
+    const ox = rng.int(2 * pad + 1);
+    const flip = rng.next() < 0.5 && (spec.flip ?? true);
+    writeCrop(src, srcOff, h, w, pad, oy, ox, flip, dst, dstOff, aff);
+  } else if (spec.kind === 'resize' && spec.size === h && spec.size === w) {
+    writeCrop(src, srcOff, h, w, 0, 0, 0, false, dst, dstOff, aff);
+  } else {
+    const { region, flip } = resampleRegion(spec, rng, h, w);
+    writeBilinear(src, srcOff, w, region, spec.size, spec.size, flip, dst, dstOff, aff);
   }
 }

@@ -67,12 +67,21 @@ function checkDataset(ds: ImageDataset): void {
   }
 }
 
-/**
- * Seeded, augmented, normalized batches of an in-memory dataset. Augmentation runs on typed
- * arrays (one fused pass per image); tensors are made only when a batch is yielded, inside
- * `tf.tidy`, so stopping early leaks nothing.
- */
-export function createBatches(dataset: ImageDataset, options: BatchOptions): BatchStream {
+/** The validated options of a stream and what follows from them. */
+interface BatchPlan {
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  prefetch: number;
+  spec: AugmentSpec;
+  /** Output height and width. */
+  outH: number;
+  outW: number;
+  normalization: Normalization;
+  batchesPerEpoch: number;
+}
+
+function planBatches(dataset: ImageDataset, options: BatchOptions): BatchPlan {
   checkDataset(dataset);
   const { batchSize } = options;
   if (!Number.isInteger(batchSize) || batchSize <= 0) {
@@ -92,11 +101,10 @@ export function createBatches(dataset: ImageDataset, options: BatchOptions): Bat
       received: prefetch,
     });
   }
-  const { count: n, height: h, width: w, images, labels } = dataset;
+  const n = dataset.count;
   const spec = resolveAugment(options.augment ?? 'none', dataset.name);
-  const [oh, ow] = augmentOutputSize(spec, h, w);
+  const [outH, outW] = augmentOutputSize(spec, dataset.height, dataset.width);
   const normalization = resolveNormalization(options.normalize ?? 'dataset', dataset.name);
-  const aff = pixelAffine(normalization);
   const dropRemainder = options.dropRemainder ?? false;
   const batchesPerEpoch = dropRemainder ? Math.floor(n / batchSize) : Math.ceil(n / batchSize);
   if (batchesPerEpoch === 0) {
@@ -105,8 +113,72 @@ export function createBatches(dataset: ImageDataset, options: BatchOptions): Bat
         `${n} examples of '${dataset.name}' (${dataset.split})`,
     );
   }
+  return { batchSize, shuffle, seed, prefetch, spec, outH, outW, normalization, batchesPerEpoch };
+}
+
+function checkIndex(name: string, v: number, hi: number): void {
+  if (!Number.isInteger(v) || v < 0 || v >= hi) {
+    throw new DatasetOptionError({
+      subject: `createBatches: ${name}`,
+      expected: `an integer in [0, ${hi})`,
+      received: v,
+    });
+  }
+}
+
+/**
+ * Yields batches `from` to `to - 1` as tensors. Host batches are prepared `prefetch` ahead on
+ * later event-loop turns, overlapping the consumer's async work.
+ */
+async function* prefetchBatches(
+  hostBatch: (b: number) => HostBatch,
+  from: number,
+  to: number,
+  prefetch: number,
+  outH: number,
+  outW: number,
+): AsyncGenerator<Batch> {
+  const queue: Promise<HostBatch>[] = [];
+  let next = from;
+  const fill = (): void => {
+    while (queue.length < Math.max(prefetch, 1) && next < to) {
+      const b = next++;
+      const p = new Promise<HostBatch>((resolve, reject) => {
+        setTimeout(() => {
+          try {
+            resolve(hostBatch(b));
+          } catch (err) {
+            reject(err);
+          }
+        }, 0);
+      });
+      p.catch(() => undefined); // surfaced when awaited; avoids unhandled rejections on early exit
+      queue.push(p);
+    }
+  };
+  fill();
+  while (queue.length > 0) {
+    const host = await queue.shift()!;
+    fill();
+    yield tf.tidy(() => ({
+      xs: tf.tensor4d(host.xs, [host.size, outH, outW, 3], 'float32'),
+      ys: tf.tensor1d(host.ys, 'int32'),
+    }));
+  }
+}
+
+/**
+ * Seeded, augmented, normalized batches of an in-memory dataset. Augmentation runs on typed
+ * arrays (one fused pass per image); tensors are made only when a batch is yielded, inside
+ * `tf.tidy`, so stopping early leaks nothing.
+ */
+export function createBatches(dataset: ImageDataset, options: BatchOptions): BatchStream {
+  const plan = planBatches(dataset, options);
+  const { batchSize, seed, spec, outH, outW, batchesPerEpoch } = plan;
+  const { count: n, height: h, width: w, images, labels } = dataset;
+  const aff = pixelAffine(plan.normalization);
   const imgSize = h * w * 3;
-  const outSize = oh * ow * 3;
+  const outSize = outH * outW * 3;
 
   let cachedEpoch = -1;
   let cachedOrder = new Uint32Array(0);
@@ -114,21 +186,11 @@ export function createBatches(dataset: ImageDataset, options: BatchOptions): Bat
     if (e !== cachedEpoch) {
       const idx = new Uint32Array(n);
       for (let i = 0; i < n; i++) idx[i] = i;
-      if (shuffle) shuffleInPlace(idx, new Rng(deriveSeed(seed, e, 0x5bd1e995)));
+      if (plan.shuffle) shuffleInPlace(idx, new Rng(deriveSeed(seed, e, 0x5bd1e995)));
       cachedEpoch = e;
       cachedOrder = idx;
     }
     return cachedOrder;
-  };
-
-  const checkIndex = (name: string, v: number, hi: number): void => {
-    if (!Number.isInteger(v) || v < 0 || v >= hi) {
-      throw new DatasetOptionError({
-        subject: `createBatches: ${name}`,
-        expected: `an integer in [0, ${hi})`,
-        received: v,
-      });
-    }
   };
 
   const hostBatch = (e: number, b: number): HostBatch => {
@@ -153,48 +215,18 @@ export function createBatches(dataset: ImageDataset, options: BatchOptions): Bat
     const startBatch = opts.startBatch ?? 0;
     checkIndex('epoch', e, 2 ** 31);
     checkIndex('startBatch', startBatch, batchesPerEpoch);
-    return run(e, startBatch);
+    const host = (b: number): HostBatch => hostBatch(e, b);
+    return prefetchBatches(host, startBatch, batchesPerEpoch, plan.prefetch, outH, outW);
   };
-
-  async function* run(e: number, startBatch: number): AsyncGenerator<Batch> {
-    const queue: Promise<HostBatch>[] = [];
-    let next = startBatch;
-    // Prepares batches on later event-loop turns, overlapping the consumer's async work.
-    const fill = (): void => {
-      while (queue.length < Math.max(prefetch, 1) && next < batchesPerEpoch) {
-        const b = next++;
-        const p = new Promise<HostBatch>((resolve, reject) => {
-          setTimeout(() => {
-            try {
-              resolve(hostBatch(e, b));
-            } catch (err) {
-              reject(err);
-            }
-          }, 0);
-        });
-        p.catch(() => undefined); // surfaced when awaited; avoids unhandled rejections on early exit
-        queue.push(p);
-      }
-    };
-    fill();
-    while (queue.length > 0) {
-      const host = await queue.shift()!;
-      fill();
-      yield tf.tidy(() => ({
-        xs: tf.tensor4d(host.xs, [host.size, oh, ow, 3], 'float32'),
-        ys: tf.tensor1d(host.ys, 'int32'),
-      }));
-    }
-  }
 
   return {
     numExamples: n,
     batchSize,
     batchesPerEpoch,
     numClasses: dataset.classNames.length,
-    outputShape: [oh, ow, 3],
+    outputShape: [outH, outW, 3],
     augment: spec,
-    normalization,
+    normalization: plan.normalization,
     epoch,
     order: (e) => order(e).slice(),
     hostBatch,

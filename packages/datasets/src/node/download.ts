@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { ChecksumError, DownloadError } from '../errors.js';
 import { md5File } from './md5.js';
 import { progressReporter } from './progress.js';
-import type { ProgressOption } from './progress.js';
+import type { ProgressOption, ProgressReporter } from './progress.js';
 
 export interface DownloadOptions {
   url: string;
@@ -82,6 +82,90 @@ export async function downloadFile(options: DownloadOptions): Promise<void> {
 
 const inflight = new Map<string, Promise<void>>();
 
+/** How one attempt ended: `error` null on success; `final` when retrying cannot help. */
+interface AttemptResult {
+  error: unknown;
+  final: boolean;
+}
+
+/**
+ * One request for what `part` lacks: appends to it on 206, rewrites it on 200. A failed
+ * transfer keeps the `.part`, so the next attempt resumes from it.
+ */
+async function attempt(
+  url: string,
+  part: string,
+  idleMs: number,
+  progress: ProgressReporter,
+): Promise<AttemptResult> {
+  const have = Math.max(0, await sizeOf(part));
+  let response: Response;
+  try {
+    response = await get(url, have > 0 ? { Range: `bytes=${have}-` } : {}, idleMs);
+  } catch (err) {
+    return { error: err, final: false };
+  }
+  const { res } = response;
+  const code = res.statusCode ?? 0;
+  let append = false;
+  let total = Number(res.headers['content-length'] ?? NaN);
+  if (code === 416 && have > 0) {
+    // Nothing left to send: the partial file is already complete (verified below).
+    res.resume();
+    return { error: null, final: true };
+  } else if (code === 206) {
+    const m = /^bytes (\d+)-\d+\/(\d+|\*)/.exec(String(res.headers['content-range'] ?? ''));
+    if (m === null || Number(m[1]) !== have) {
+      // A range we did not ask for: start over rather than splice wrong bytes.
+      res.resume();
+      await unlink(part).catch(() => undefined);
+      const error = new Error(
+        `server answered Range bytes=${have}- with ${String(res.headers['content-range'])}`,
+      );
+      return { error, final: false };
+    }
+    append = true;
+    total = m[2] === '*' ? NaN : Number(m[2]);
+  } else if (code !== 200) {
+    res.resume();
+    const error = new Error(`HTTP ${code} ${res.statusMessage ?? ''}`.trim());
+    return { error, final: code >= 400 && code < 500 }; // a 4xx will not change on retry
+  }
+  let received = append ? have : 0;
+  progress.start(received, total);
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      received += chunk.length;
+      progress.update(received);
+      cb(null, chunk);
+    },
+  });
+  try {
+    await pipeline(res, count, createWriteStream(part, { flags: append ? 'a' : 'w' }));
+    if (Number.isFinite(total) && received < total) {
+      throw new Error(`connection closed after ${received} of ${total} bytes`);
+    }
+    return { error: null, final: true };
+  } catch (err) {
+    return { error: err, final: false };
+  }
+}
+
+/** Checks the finished `.part` against the expected MD5 (removing it on a mismatch). */
+async function verifyPart(options: DownloadOptions, part: string): Promise<void> {
+  if (options.md5 === undefined) return;
+  const got = await md5File(part);
+  if (got !== options.md5.toLowerCase()) {
+    await unlink(part).catch(() => undefined);
+    throw new ChecksumError(
+      options.dest,
+      options.md5,
+      got,
+      `Downloaded from ${options.url} into ${part}, which was removed; try again or use a mirror.`,
+    );
+  }
+}
+
 async function download(options: DownloadOptions): Promise<void> {
   const { url, dest } = options;
   if ((await sizeOf(dest)) >= 0) return;
@@ -93,62 +177,10 @@ async function download(options: DownloadOptions): Promise<void> {
   const progress = progressReporter(dest, options.progress);
   let lastError: unknown = null;
   try {
-    for (let attempt = 0; attempt <= retries; attempt++) {
-      const have = Math.max(0, await sizeOf(part));
-      let response: Response;
-      try {
-        response = await get(url, have > 0 ? { Range: `bytes=${have}-` } : {}, idleMs);
-      } catch (err) {
-        lastError = err;
-        continue;
-      }
-      const { res } = response;
-      const code = res.statusCode ?? 0;
-      let append = false;
-      let total = Number(res.headers['content-length'] ?? NaN);
-      if (code === 416 && have > 0) {
-        // Nothing left to send: the partial file is already complete (verified below).
-        res.resume();
-        lastError = null;
-        break;
-      } else if (code === 206) {
-        const m = /^bytes (\d+)-\d+\/(\d+|\*)/.exec(String(res.headers['content-range'] ?? ''));
-        if (m === null || Number(m[1]) !== have) {
-          // A range we did not ask for: start over rather than splice wrong bytes.
-          res.resume();
-          await unlink(part).catch(() => undefined);
-          lastError = new Error(
-            `server answered Range bytes=${have}- with ${String(res.headers['content-range'])}`,
-          );
-          continue;
-        }
-        append = true;
-        total = m[2] === '*' ? NaN : Number(m[2]);
-      } else if (code !== 200) {
-        res.resume();
-        lastError = new Error(`HTTP ${code} ${res.statusMessage ?? ''}`.trim());
-        if (code >= 400 && code < 500) break; // will not change on retry
-        continue;
-      }
-      let received = append ? have : 0;
-      progress.start(received, total);
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          received += chunk.length;
-          progress.update(received);
-          cb(null, chunk);
-        },
-      });
-      try {
-        await pipeline(res, count, createWriteStream(part, { flags: append ? 'a' : 'w' }));
-        if (Number.isFinite(total) && received < total) {
-          throw new Error(`connection closed after ${received} of ${total} bytes`);
-        }
-        lastError = null;
-        break;
-      } catch (err) {
-        lastError = err; // keep the .part: the next attempt resumes from it
-      }
+    for (let i = 0; i <= retries; i++) {
+      const result = await attempt(url, part, idleMs, progress);
+      lastError = result.error;
+      if (result.final) break;
     }
   } finally {
     progress.stop();
@@ -164,17 +196,6 @@ async function download(options: DownloadOptions): Promise<void> {
       { cause: lastError },
     );
   }
-  if (options.md5 !== undefined) {
-    const got = await md5File(part);
-    if (got !== options.md5.toLowerCase()) {
-      await unlink(part).catch(() => undefined);
-      throw new ChecksumError(
-        dest,
-        options.md5,
-        got,
-        `Downloaded from ${url} into ${part}, which was removed; try again or use a mirror.`,
-      );
-    }
-  }
+  await verifyPart(options, part);
   await rename(part, dest);
 }

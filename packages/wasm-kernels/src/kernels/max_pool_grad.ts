@@ -69,12 +69,25 @@ export function maxPoolGrad(
     return out;
   }
   // Views are taken after the allocation above, which may grow (and detach) the heap.
-  const dx = f32(backend, out);
-  const x = f32(backend, input);
-  const g = f32(backend, dy);
+  maxPoolGradJs(f32(backend, input), f32(backend, dy), f32(backend, out), info);
+  return out;
+}
+
+/**
+ * The JS path: adds each window's dy to its first maximum in `dx`. Channel-outer within each
+ * window: the running maximum lives in locals, not in arrays that would be reset for every
+ * window (that reset and the array traffic were most of the time).
+ */
+function maxPoolGradJs(
+  x: Float32Array,
+  g: Float32Array,
+  dx: Float32Array,
+  info: backend_util.Conv2DInfo,
+): void {
+  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh } = info;
+  const { outWidth: ow, strideHeight: sh, strideWidth: sw, filterHeight: kh } = info;
+  const { filterWidth: kw, padInfo } = info;
   dx.fill(0);
-  // Channel-outer within each window: the running maximum lives in locals, not in arrays that
-  // would be reset for every window (that reset and the array traffic were most of the time).
   for (let b = 0; b < n; b++) {
     for (let yr = 0; yr < oh; yr++) {
       const r0 = Math.max(0, yr * sh - padInfo.top);
@@ -101,5 +114,4 @@ export function maxPoolGrad(
       }
     }
   }
-  return out;
 }

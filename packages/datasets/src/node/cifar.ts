@@ -12,7 +12,7 @@ import { DATASETS } from '../registry.js';
 import type { SplitFile } from '../registry.js';
 import type { DataFile } from '../sources.js';
 import type { ImageDataset } from '../types.js';
-import { ensureExtracted } from './locate.js';
+import { checkSourceOptions, ensureExtracted } from './locate.js';
 import type { SourceOptions } from './locate.js';
 
 export interface CifarOptions extends SourceOptions {
@@ -121,6 +121,7 @@ export const CIFAR10_FILES: {
 /** CIFAR-10 (binary version): 50,000 train / 10,000 test 32×32 images, 10 classes. */
 export async function loadCifar10(options: CifarOptions): Promise<ImageDataset> {
   checkSplit('loadCifar10', options.split);
+  checkSourceOptions('loadCifar10', options);
   const r = await loadRecords(
     'cifar10',
     options.split,
@@ -144,6 +145,7 @@ export async function loadCifar10(options: CifarOptions): Promise<ImageDataset> 
 /** CIFAR-100 (binary version): 50,000 / 10,000 images, 100 fine or 20 coarse classes. */
 export async function loadCifar100(options: Cifar100Options): Promise<ImageDataset> {
   checkSplit('loadCifar100', options.split);
+  checkSourceOptions('loadCifar100', options);
   const label = options.label ?? 'fine';
   if (label !== 'fine' && label !== 'coarse') {
     throw new DatasetOptionError({

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CIFAR100_COARSE_CLASSES } from '../cifar/class-names.js';
 import { loadEmbedded } from '../embedded.js';
-import { DatasetOptionError, UnknownDatasetError } from '../errors.js';
+import { DataNotFoundError, DatasetOptionError, UnknownDatasetError } from '../errors.js';
 import { loadCifar10, loadCifar100 } from './cifar.js';
 import { loadDataset } from './load.js';
 import { loadSvhn } from './svhn.js';
@@ -76,5 +76,40 @@ describe('loadDataset', () => {
     expect((e as Error).message).toBe(
       'loadDataset: limit: expected a positive integer, received 0',
     );
+  });
+  it('rejects a verify other than true, false or size, before looking for files', async () => {
+    // An empty directory: a verify that passed would end in DataNotFoundError instead.
+    const dataDir = mkdtempSync(join(tmpdir(), 'sevar-verify-'));
+    tmps.push(dataDir);
+    const expected = "true (the default), 'size' or false";
+    const calls: [string, () => Promise<unknown>, string][] = [
+      [
+        'loadDataset',
+        () => loadDataset('cifar10', 'test', { dataDir, verify: 'sizes' as never }),
+        '"sizes"',
+      ],
+      ['loadDataset', () => loadDataset('embedded', 'test', { verify: 'true' as never }), '"true"'],
+      [
+        'loadCifar10',
+        () => loadCifar10({ split: 'test', dataDir, verify: 'sizes' as never }),
+        '"sizes"',
+      ],
+      ['loadCifar100', () => loadCifar100({ split: 'test', dataDir, verify: 0 as never }), '0'],
+      ['loadSvhn', () => loadSvhn({ split: 'test', dataDir, verify: 'md5' as never }), '"md5"'],
+    ];
+    for (const [fn, call, received] of calls) {
+      const e = await call().catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(DatasetOptionError);
+      expect((e as Error).message).toBe(
+        `${fn}: verify: expected ${expected}, received ${received}`,
+      );
+      expect(e).toMatchObject({ subject: `${fn}: verify`, expected });
+    }
+    // The three valid values (and leaving it out) get past the check to the missing files.
+    for (const verify of [true, 'size', false, undefined] as const) {
+      await expect(loadDataset('cifar10', 'test', { dataDir, verify })).rejects.toBeInstanceOf(
+        DataNotFoundError,
+      );
+    }
   });
 });

@@ -4,6 +4,7 @@ import { getDatasetInfo, getSplitInfo } from '../registry.js';
 import type { DatasetName, DatasetSplit } from '../registry.js';
 import type { ImageDataset } from '../types.js';
 import { loadCifar10, loadCifar100 } from './cifar.js';
+import { checkSourceOptions } from './locate.js';
 import type { SourceOptions } from './locate.js';
 import { loadSvhn } from './svhn.js';
 
@@ -31,6 +32,7 @@ function checkOptions(name: DatasetName, o: LoadDatasetOptions): void {
   if (o.limit !== undefined && !(Number.isInteger(o.limit) && o.limit >= 1)) {
     reject('limit', 'a positive integer', o.limit);
   }
+  checkSourceOptions('loadDataset', o);
 }
 
 /** The first `limit` images of `ds`, as views of its arrays. */

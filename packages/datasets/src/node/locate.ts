@@ -1,7 +1,12 @@
 import { access, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tar from 'tar';
-import { ChecksumError, DataFormatError, DataNotFoundError } from '../errors.js';
+import {
+  ChecksumError,
+  DataFormatError,
+  DataNotFoundError,
+  DatasetOptionError,
+} from '../errors.js';
 import { defaultDataDir } from './cache-dir.js';
 import { downloadFile } from './download.js';
 import { md5File } from './md5.js';
@@ -25,6 +30,24 @@ export interface SourceOptions {
   progress?: ProgressOption;
   /** A mirror serving the same file names. */
   baseUrl?: string;
+}
+
+/** The values `verify` takes. */
+export const VERIFY_MODES: readonly (boolean | 'size')[] = [true, 'size', false];
+
+/**
+ * Rejects a `verify` other than `true`, `'size'` or `false`: a typo such as `'sizes'` would
+ * otherwise quietly skip the MD5 checks. `fn` is the function the caller called.
+ */
+export function checkSourceOptions(fn: string, options: SourceOptions): void {
+  const { verify } = options;
+  if (verify !== undefined && !VERIFY_MODES.includes(verify)) {
+    throw new DatasetOptionError({
+      subject: `${fn}: verify`,
+      expected: "true (the default), 'size' or false",
+      received: verify,
+    });
+  }
 }
 
 export const exists = async (p: string): Promise<boolean> => {

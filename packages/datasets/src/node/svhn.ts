@@ -1,7 +1,7 @@
 import { SVHN_CLASSES } from '../cifar/class-names.js';
 import { DatasetOptionError } from '../errors.js';
 import type { ImageDataset, SvhnSplit } from '../types.js';
-import { ensureFile } from './locate.js';
+import { checkSourceOptions, ensureFile } from './locate.js';
 import type { SourceOptions } from './locate.js';
 import { DATA_FILES } from './sources.js';
 import { readSvhnMat } from './svhn-mat.js';
@@ -24,6 +24,7 @@ export async function loadSvhn(options: SvhnOptions): Promise<ImageDataset> {
       received: split,
     });
   }
+  checkSourceOptions('loadSvhn', options);
   const path = await ensureFile(DATA_FILES[`svhn-${split}`], options);
   const r = await readSvhnMat(path);
   return { ...r, height: 32, width: 32, classNames: SVHN_CLASSES, name: 'svhn', split };

@@ -37,8 +37,18 @@ export class Interrupt {
     for (const l of this.listeners) l(this.presses);
   }
 
-  onPress(listener: (presses: number) => void): void {
+  /** Calls `listener` on every press until the returned function removes it. */
+  onPress(listener: (presses: number) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  /** Listeners now registered (one context serves every command a process runs). */
+  get listenerCount(): number {
+    return this.listeners.length;
   }
 }
 

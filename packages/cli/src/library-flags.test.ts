@@ -5,6 +5,7 @@ import { createModel } from '@sevar/models';
 import {
   BackendOutOfMemoryError,
   CheckpointWriteError,
+  NonFiniteLossError,
   NoUsableCheckpointError,
 } from '@sevar/trainer';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +81,27 @@ describe('hint options of library errors as flags', () => {
     );
     expect(write).toMatch(/Free space and run the same command again to resume from it\.$/);
     expect(write).not.toContain('resume: true');
+  });
+
+  it('a non-finite loss: half the learning rate as --lr', () => {
+    const e = new NonFiniteLossError(1, 4, NaN, null, 0.1);
+    expect(e.message).toContain('lr: 0.05'); // the library's own advice
+    const text = cliText(e);
+    expect(text).toMatch(
+      /^training loss became NaN at epoch 1, step 4; .*Lower the learning rate, e\.g\. --lr 0\.05, or check the data\.$/,
+    );
+    expect(text).not.toContain('lr:');
+    // Without a known rate there is no value to suggest: the library's words stay.
+    expect(cliText(new NonFiniteLossError(1, 4, NaN, null))).toMatch(
+      /Lower the learning rate or check the data\.$/,
+    );
+  });
+
+  it('out of memory while evaluating: the smaller batch as --batch-size', () => {
+    const e = new BackendOutOfMemoryError('wasm', 100, new Error('OOM'), 'evaluation');
+    expect(cliText(e)).toMatch(
+      /during evaluation with batch size 100 .*Use a smaller batch size, e\.g\. --batch-size 50\.$/,
+    );
   });
 
   it("the CLI's own errors and others keep their text, on one line", () => {

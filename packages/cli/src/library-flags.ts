@@ -63,6 +63,8 @@ function adviceFor(hint: HintOption): string | null {
   }
   if (hint.option === 'batchSize')
     return `Use a smaller batch size, e.g. --batch-size ${String(hint.value)}.`;
+  if (hint.option === 'lr')
+    return `Lower the learning rate, e.g. --lr ${String(hint.value)}, or check the data.`;
   const flag = OPTION_FLAGS[hint.option];
   return flag === undefined ? null : `Pass ${flag} ${String(hint.value)}.`;
 }

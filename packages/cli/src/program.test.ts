@@ -76,6 +76,10 @@ describe('bad flags: one line, exit 2 (commander and sevar alike)', () => {
       ['train', '--image-size', '8', '--backend', 'cpu'],
       /cnn3: option 'inputShape' \(--image-size\).*at least 18x18/,
     ],
+    [
+      ['bench', '--image-size', '8', '--backends', 'cpu'],
+      /cnn3: option 'inputShape' \(--image-size\).*at least 18x18/,
+    ],
     [['bench', '--attention', 'sse'], /--attention: expected one of none, se/],
     [['compare', '--frobnicate'], /unknown option '--frobnicate'/],
     [['compare', '--lr', '-1'], /--lr <x>.*invalid/],

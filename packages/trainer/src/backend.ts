@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendInitError, BackendNotInstalledError, InvalidOptionError } from './errors.js';
+import { BackendOutOfMemoryError, type OutOfMemoryPhase } from './io-errors.js';
 
 export const BACKEND_NAMES = [
   'auto',
@@ -112,6 +113,22 @@ export function activeBackendName(subject = 'backend'): ConcreteBackendName {
     );
   }
   return match.name;
+}
+
+/** `BackendOutOfMemoryError` naming the active backend (see `isOutOfMemory`). */
+export function outOfMemory(
+  batchSize: number,
+  cause: unknown,
+  phase: OutOfMemoryPhase = 'training',
+): BackendOutOfMemoryError {
+  let backend: string;
+  try {
+    backend = activeBackendName();
+  } catch {
+    // A backend useBackend cannot name (registered by the app): tfjs's name says enough here.
+    backend = tf.getBackend();
+  }
+  return new BackendOutOfMemoryError(backend, batchSize, cause, phase);
 }
 
 const defaultImporter: ModuleImporter = (specifier) =>

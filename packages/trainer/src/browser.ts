@@ -46,5 +46,10 @@ export {
   BackendOutOfMemoryError,
   ModelFileError,
 } from './io-errors.js';
-export type { CheckpointAttempt, HintOption, ModelFileProblem } from './io-errors.js';
+export type {
+  CheckpointAttempt,
+  HintOption,
+  ModelFileProblem,
+  OutOfMemoryPhase,
+} from './io-errors.js';
 export type { Batch, BatchSource, EpochRecord, Metrics, NamedTensor } from './types.js';

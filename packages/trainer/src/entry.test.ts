@@ -93,6 +93,7 @@ const NODE_ONLY_TYPES = [
   'CheckpointTensorEntry',
   'LoadedCheckpoint',
   'FileChecksum',
+  'LoadModelOptions',
   'ModelChecksums',
 ];
 

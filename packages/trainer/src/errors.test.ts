@@ -63,5 +63,12 @@ describe('trainer errors', () => {
         'No checkpoint was written yet. Lower the learning rate or check the data.',
       ),
     ).toBe(true);
+    expect(e.hintOption).toBeNull();
+  });
+
+  it('NonFiniteLossError with the initial learning rate suggests half of it as lr', () => {
+    const e = new NonFiniteLossError(1, 1, Infinity, null, 0.1);
+    expect(e.hintOption).toEqual({ option: 'lr', value: 0.05 });
+    expect(e.hint).toBe('Lower the learning rate (e.g. lr: 0.05) or check the data.');
   });
 });

@@ -1,5 +1,6 @@
 import { SevarError } from '@sevar/core';
 import type { SevarErrorFacts } from '@sevar/core';
+import type { HintOption } from './io-errors.js';
 
 /** Base class of every error thrown by `@sevar/trainer`, so callers can catch them as one family. */
 export class TrainerError extends SevarError {
@@ -58,12 +59,17 @@ export class BackendInitError extends TrainerError {
 
 /** The training loss became NaN or infinite; the step that produced it was not applied. */
 export class NonFiniteLossError extends TrainerError {
+  /** Half the run's initial learning rate (`lr`), when it is known; else null. */
+  readonly hintOption: HintOption | null;
   constructor(
     readonly epoch: number,
     readonly step: number,
     readonly value: number,
     readonly lastCheckpoint: string | null,
+    /** The run's initial learning rate (its schedule's `lr`); null when unknown. */
+    readonly initialLr: number | null = null,
   ) {
+    const lower = initialLr === null ? null : initialLr / 2;
     super(
       `training loss became ${value} at epoch ${epoch}, step ${step}; expected a finite loss. ` +
         `The step was not applied. ` +
@@ -74,10 +80,14 @@ export class NonFiniteLossError extends TrainerError {
         subject: `epoch ${epoch}, step ${step}`,
         expected: 'a finite loss',
         received: value,
-        hint: 'Lower the learning rate or check the data.',
+        hint:
+          lower === null
+            ? 'Lower the learning rate or check the data.'
+            : `Lower the learning rate (e.g. lr: ${lower}) or check the data.`,
       },
     );
     this.name = 'NonFiniteLossError';
+    this.hintOption = lower === null ? null : { option: 'lr', value: lower };
   }
 }
 

@@ -30,4 +30,4 @@ export {
   MODEL_CHECKSUMS,
   MODEL_CHECKSUMS_FORMAT,
 } from './model-files.js';
-export type { FileChecksum, ModelChecksums } from './model-files.js';
+export type { FileChecksum, LoadModelOptions, ModelChecksums } from './model-files.js';

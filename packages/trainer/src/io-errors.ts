@@ -103,19 +103,27 @@ export class NoUsableCheckpointError extends CheckpointError {
   }
 }
 
-/** The backend ran out of memory during a training step (wasm: "memory access out of bounds"). */
+/** What the backend was doing when it ran out of memory. */
+export type OutOfMemoryPhase = 'training' | 'evaluation';
+
+/**
+ * The backend ran out of memory during a training step or an evaluation batch (wasm: "memory
+ * access out of bounds").
+ */
 export class BackendOutOfMemoryError extends TrainerError {
   /** A smaller batch: half the one that failed. */
   readonly hintOption: HintOption;
   constructor(
     readonly backend: string,
-    /** Examples in the batch whose step failed. */
+    /** Examples in the batch that failed. */
     readonly batchSize: number,
     cause: unknown,
+    readonly phase: OutOfMemoryPhase = 'training',
   ) {
     const smaller = Math.max(1, Math.floor(batchSize / 2));
+    const during = phase === 'training' ? 'a training step' : 'evaluation';
     super(
-      `backend '${backend}' ran out of memory during a training step with batch size ` +
+      `backend '${backend}' ran out of memory during ${during} with batch size ` +
         `${batchSize} (${describeCause(cause)})`,
       {
         subject: backend,

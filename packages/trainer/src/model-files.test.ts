@@ -43,7 +43,9 @@ async function saved(): Promise<{ dir: string; weightBytes: number; model: tfl.L
 }
 
 async function loadError(dir: string): Promise<ModelFileError> {
-  const error = await loadModel(dir).catch((e: unknown) => e);
+  // A model that fails to load is an error, not also a warning.
+  const onWarning = (m: string) => expect.fail(`unexpected warning: ${m}`);
+  const error = await loadModel(dir, { onWarning }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ModelFileError);
   return error as ModelFileError;
 }
@@ -63,7 +65,8 @@ describe('saveModel / loadModel', () => {
     }
     expect(checksums.files['weights.bin']!.bytes).toBe(weightBytes);
 
-    const loaded = await loadModel(dir);
+    // Verified against checksums.json: nothing to warn about.
+    const loaded = await loadModel(dir, { onWarning: (m) => expect.fail(`unexpected: ${m}`) });
     const x = tf.randomNormal([3, 8, 8, 1], 0, 1, 'float32', 5);
     const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
@@ -109,10 +112,15 @@ describe('saveModel / loadModel', () => {
     expect([e.expected, e.received]).toEqual([`${weightBytes} bytes`, `${weightBytes + 8} bytes`]);
   });
 
-  it('a model saved without checksums.json loads, and still has its sizes checked', async () => {
+  it('a model saved without checksums.json loads with a warning, and still has its sizes checked', async () => {
     const { dir, weightBytes, model } = await saved();
     unlinkSync(join(dir, 'checksums.json'));
-    const loaded = await loadModel(dir);
+    const warnings: string[] = [];
+    const loaded = await loadModel(dir, { onWarning: (m) => warnings.push(m) });
+    expect(warnings).toEqual([
+      `@sevar/trainer: ${join(dir, 'checksums.json')} is missing (a model saved by an older ` +
+        'version or another tool): its files were only size-checked, not verified',
+    ]);
     expect(loaded.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(
       model.getWeights().map((w) => Array.from(w.dataSync())),
     );

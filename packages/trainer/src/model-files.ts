@@ -78,16 +78,43 @@ export async function saveModel(model: tfl.LayersModel, dir: string): Promise<Mo
   return checksums;
 }
 
+export interface LoadModelOptions {
+  /**
+   * Told once a model without `checksums.json` has loaded (its files were only size-checked).
+   * Default: console.warn.
+   */
+  onWarning?: (message: string) => void;
+}
+
 /**
  * Loads a model saved by {@link saveModel} (or any tfjs layers `model.json` whose weights files
  * lie in `dir`). Checks each file against `checksums.json` (size, then SHA-256); a model saved
- * without one (older saves) loads unverified, but the weights must still have exactly the bytes
- * the manifest describes. Every problem throws `ModelFileError` naming the file: missing,
- * invalid JSON or fields, a checksum mismatch, truncated or extra bytes, a weights path that
- * leaves `dir`, or a topology tfjs cannot build (custom layers must be registered first).
+ * without one (older saves) loads unverified, with a warning, but the weights must still have
+ * exactly the bytes the manifest describes. Every problem throws `ModelFileError` naming the
+ * file: missing, invalid JSON or fields, a checksum mismatch, truncated or extra bytes, a weights
+ * path that leaves `dir`, or a topology tfjs cannot build (custom layers must be registered first).
  */
-export async function loadModel(dir: string): Promise<tfl.LayersModel> {
+export async function loadModel(
+  dir: string,
+  options: LoadModelOptions = {},
+): Promise<tfl.LayersModel> {
   const checksums = await readChecksums(dir);
+  const model = await loadFiles(dir, checksums);
+  if (checksums === null) {
+    const warn = options.onWarning ?? ((m: string) => console.warn(m));
+    warn(
+      `@sevar/trainer: ${join(dir, MODEL_CHECKSUMS)} is missing (a model saved by an older ` +
+        'version or another tool): its files were only size-checked, not verified',
+    );
+  }
+  return model;
+}
+
+/** The model in `dir`, each file checked against `checksums` when there are any. */
+async function loadFiles(
+  dir: string,
+  checksums: ModelChecksums | null,
+): Promise<tfl.LayersModel> {
   const jsonFile = join(dir, MODEL_JSON);
   const jsonBytes = await readModelFile(jsonFile, checksums, MODEL_JSON);
   const json = parseModelJson(jsonFile, jsonBytes);

@@ -5,7 +5,7 @@ import { quadrants } from './__fixtures__/tiny.js';
 import { useBackend } from './backend.js';
 import { BackendOutOfMemoryError, isOutOfMemory } from './io-errors.js';
 import { createOptimizer } from './optimizers.js';
-import { train } from './train.js';
+import { evaluate, train } from './train.js';
 
 // Workers import the built fixture (the source one is TypeScript).
 const FIXTURE = new URL('../dist/__fixtures__/oom-layer.js', import.meta.url).href;
@@ -44,7 +44,7 @@ describe('a backend out of memory during a step', () => {
     const error = await train(run).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BackendOutOfMemoryError);
     const e = error as BackendOutOfMemoryError;
-    expect([e.backend, e.batchSize]).toEqual(['wasm', 12]);
+    expect([e.backend, e.batchSize, e.phase]).toEqual(['wasm', 12, 'training']);
     expect(e.hintOption).toEqual({ option: 'batchSize', value: 6 });
     expect(e.message).toMatch(
       /backend 'wasm' ran out of memory during a training step with batch size 12 \(memory access out of bounds\)\. Use a smaller batch size/,
@@ -63,5 +63,44 @@ describe('a backend out of memory during a step', () => {
     const e = error as BackendOutOfMemoryError;
     expect([e.backend, e.batchSize]).toEqual(['wasm', 12]);
     expect(e.message).toMatch(/worker \d: memory access out of bounds/);
+  });
+});
+
+describe('a backend out of memory during evaluation', () => {
+  it('evaluate() says so, names the batch size and leaves no tensor behind', async () => {
+    const model = outOfMemoryModel('inference');
+    const before = tf.memory().numTensors;
+    const error = await evaluate(
+      model,
+      quadrants({ numExamples: 20, batchSize: 10, seed: 2 }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(BackendOutOfMemoryError);
+    const e = error as BackendOutOfMemoryError;
+    expect([e.backend, e.batchSize, e.phase]).toEqual(['wasm', 10, 'evaluation']);
+    expect(e.hintOption).toEqual({ option: 'batchSize', value: 5 });
+    expect(e.message).toMatch(
+      /backend 'wasm' ran out of memory during evaluation with batch size 10 \(memory access out of bounds\)\. Use a smaller batch size, e\.g\. batchSize: 5\./,
+    );
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it("train() reports it for the epoch's test evaluation, after the steps succeeded", async () => {
+    const steps: number[] = [];
+    const error = await train({
+      ...options(),
+      model: outOfMemoryModel('inference'),
+      data: {
+        train: quadrants({ numExamples: 24, batchSize: 12, seed: 1 }),
+        test: quadrants({ numExamples: 16, batchSize: 16, seed: 3 }),
+      },
+      onStepEnd: (s) => void steps.push(s.step),
+    }).catch((e: unknown) => e);
+    expect(steps).toEqual([1, 2]);
+    expect(error).toBeInstanceOf(BackendOutOfMemoryError);
+    expect([
+      (error as BackendOutOfMemoryError).batchSize,
+      (error as BackendOutOfMemoryError).phase,
+    ]).toEqual([16, 'evaluation']);
   });
 });

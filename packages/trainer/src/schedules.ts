@@ -20,6 +20,8 @@ export interface Schedule {
   readonly name: string;
   /** Per-epoch schedules change the rate only at epoch boundaries (like PyTorch's `StepLR`). */
   readonly perStep: boolean;
+  /** The rate the schedule starts from and scales (`createSchedule`'s `lr`); unset if unknown. */
+  readonly lr?: number;
   learningRate(position: SchedulePosition): number;
 }
 
@@ -44,7 +46,7 @@ export function createSchedule(options: ScheduleOptions): Schedule {
   }
   switch (options.name) {
     case 'constant':
-      return { name: 'constant', perStep: false, learningRate: () => lr };
+      return { name: 'constant', perStep: false, lr, learningRate: () => lr };
     case 'step': {
       const { stepSize, gamma } = options;
       if (!Number.isInteger(stepSize) || stepSize < 1) {
@@ -53,6 +55,7 @@ export function createSchedule(options: ScheduleOptions): Schedule {
       return {
         name: 'step',
         perStep: false,
+        lr,
         learningRate: ({ epoch }) => lr * gamma ** Math.floor(epoch / stepSize),
       };
     }
@@ -69,6 +72,7 @@ export function createSchedule(options: ScheduleOptions): Schedule {
       return {
         name: 'multistep',
         perStep: false,
+        lr,
         learningRate: ({ epoch }) => lr * gamma ** sorted.filter((m) => m <= epoch).length,
       };
     }
@@ -81,6 +85,7 @@ export function createSchedule(options: ScheduleOptions): Schedule {
       return {
         name: 'cosine',
         perStep: true,
+        lr,
         learningRate: ({ epoch, stepInEpoch, stepsPerEpoch, totalEpochs }) => {
           const step = epoch * stepsPerEpoch + stepInEpoch;
           const total = totalEpochs * stepsPerEpoch;

@@ -3,9 +3,9 @@
 // anything and report a backend out of memory as such.
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { activeBackendName } from './backend.js';
+import { outOfMemory } from './backend.js';
 import { NonFiniteLossError } from './errors.js';
-import { BackendOutOfMemoryError, isOutOfMemory } from './io-errors.js';
+import { isOutOfMemory } from './io-errors.js';
 import type { LossFn } from './loss.js';
 import { type Rng, withRandom } from './rng.js';
 import { stepGradients } from './step.js';
@@ -18,6 +18,8 @@ export interface StepPosition {
   /** 1-based within the epoch. */
   step: number;
   lastCheckpoint: string | null;
+  /** The run's initial learning rate (the schedule's `lr`), for a non-finite loss's hint. */
+  initialLr: number | null;
 }
 
 export interface StepRunner {
@@ -50,7 +52,7 @@ export async function createStepRunner(
         const n = ys.shape[0];
         const r = await parallel.step(xs, ys, optimizer, { weightDecay: options.weightDecay });
         // A non-finite loss applied nothing (weights and BN statistics are as they were).
-        if (!r.applied) throw new NonFiniteLossError(at.epoch, at.step, r.loss, at.lastCheckpoint);
+        if (!r.applied) throw nonFinite(at, r.loss);
         return [r.loss * n, r.top1 * n, r.top5 * n];
       },
       close: () => parallel.close(),
@@ -96,7 +98,7 @@ function localStep(
         const lossValue = values[0]! / ys.shape[0];
         if (!Number.isFinite(lossValue)) {
           model.nonTrainableWeights.forEach((w, i) => w.write(stateBefore[i]!));
-          throw new NonFiniteLossError(at.epoch, at.step, lossValue, at.lastCheckpoint);
+          throw nonFinite(at, lossValue);
         }
         optimizer.applyGradients(variables.map((v) => ({ name: v.name, tensor: grads[v.name]! })));
         return Array.from(values);
@@ -109,13 +111,6 @@ function localStep(
   };
 }
 
-function outOfMemory(batchSize: number, cause: unknown): BackendOutOfMemoryError {
-  let backend: string;
-  try {
-    backend = activeBackendName();
-  } catch {
-    // A backend useBackend cannot name (registered by the app): tfjs's name says enough here.
-    backend = tf.getBackend();
-  }
-  return new BackendOutOfMemoryError(backend, batchSize, cause);
+function nonFinite(at: StepPosition, loss: number): NonFiniteLossError {
+  return new NonFiniteLossError(at.epoch, at.step, loss, at.lastCheckpoint, at.initialLr);
 }

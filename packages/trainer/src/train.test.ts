@@ -209,6 +209,9 @@ describe('train', () => {
     expect([e.epoch, e.step]).toEqual([2, 3]);
     expect(Number.isNaN(e.value)).toBe(true);
     expect(e.lastCheckpoint).toBe(join(dir, 'ckpt-000001'));
+    // The optimizer's rate (the default constant schedule's): half of it is the suggestion.
+    expect(e.initialLr).toBe(0.05);
+    expect(e.hintOption).toEqual({ option: 'lr', value: 0.025 });
     expect(e.message).toMatch(
       /loss became NaN at epoch 2, step 3.*Last good checkpoint: .*ckpt-000001/,
     );
@@ -221,6 +224,30 @@ describe('train', () => {
     // The poisoned step was not applied: every weight is still finite. No tensors leaked.
     for (const w of weightValues(model)) expect(w.every(Number.isFinite)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it("suggests half the schedule's initial rate, not the rate of the failing step", async () => {
+    const error = await train({
+      model: tinyModel(3),
+      data: {
+        train: quadrants({
+          numExamples: 32,
+          batchSize: 16,
+          seed: 1,
+          poison: { epoch: 2, step: 0 },
+        }),
+      },
+      optimizer: createOptimizer({ name: 'sgd', lr: 0.2 }),
+      schedule: createSchedule({ name: 'step', lr: 0.2, stepSize: 1, gamma: 0.25 }),
+      epochs: 3,
+      seed: 1,
+      progress: false,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteLossError);
+    const e = error as NonFiniteLossError;
+    // Epoch 3 steps at 0.2 x 0.25^2; lr is the option that sets the whole schedule.
+    expect([e.epoch, e.step]).toEqual([3, 1]);
+    expect(e.hintOption).toEqual({ option: 'lr', value: 0.1 });
   });
 
   it('rejects bad options naming the option', async () => {

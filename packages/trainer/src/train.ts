@@ -130,7 +130,12 @@ async function trainEpoch(run: Run, runner: StepRunner, epoch: number): Promise<
         });
         if (step === 0) firstLr = lr;
         setLearningRate(options.optimizer, lr);
-        const at = { epoch: epoch + 1, step: step + 1, lastCheckpoint: state.lastCheckpoint };
+        const at = {
+          epoch: epoch + 1,
+          step: step + 1,
+          lastCheckpoint: state.lastCheckpoint,
+          initialLr: resolved.schedule.lr ?? null,
+        };
         const values = await runner.run(xs, ys, at);
         const n = ys.shape[0];
         addToSums(sums, values, n);

@@ -105,6 +105,30 @@ describe('worker pool', () => {
     );
   });
 
+  it('removes its Ctrl-C listener when it ends, whether the runs finished or not', async () => {
+    const ctx = context();
+    const workers: FakeWorker[] = [];
+    const spawn = () => {
+      const w = new FakeWorker(() => {});
+      workers.push(w);
+      return w;
+    };
+    const init = { backend: 'cpu', dataset: 'embedded' } as const;
+    for (let i = 0; i < 3; i++) {
+      await runPool(jobs, 2, init, ctx, spawn);
+      expect(ctx.interrupt.listenerCount).toBe(0);
+    }
+    // A worker failing to start (a throwing spawn) ends the pool too.
+    const failing = () => {
+      throw new Error('no worker');
+    };
+    await expect(runPool(jobs, 2, init, ctx, failing)).rejects.toThrow('no worker');
+    expect(ctx.interrupt.listenerCount).toBe(0);
+    // A later press reaches no worker of the finished pools.
+    ctx.interrupt.press();
+    expect(workers.flatMap((w) => w.received).some((m) => m.type === 'interrupt')).toBe(false);
+  });
+
   it('poolOutcome sees the holes that array methods skip', () => {
     const sparse: (RunResult | undefined)[] = new Array(3);
     sparse[0] = resultOf(jobs[0]!);

@@ -104,7 +104,8 @@ export async function runPool(
   const stopAll = (presses: number) => {
     for (const w of workers) w.postMessage({ type: 'interrupt', presses });
   };
-  ctx.interrupt.onPress((presses) => stopAll(presses));
+  // Removed when the pool ends: the context, and its Interrupt, outlive this run.
+  const stopListening = ctx.interrupt.onPress((presses) => stopAll(presses));
   ctx.interrupt.training = true;
 
   const runWorker = (worker: PoolWorker) =>
@@ -152,6 +153,7 @@ export async function runPool(
     for (let i = 0; i < Math.min(size, jobs.length); i++) workers.push(spawn(init));
     await Promise.all(workers.map(runWorker));
   } finally {
+    stopListening();
     ctx.interrupt.training = false;
     await Promise.all(workers.map((w) => w.terminate()));
   }

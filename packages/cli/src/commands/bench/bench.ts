@@ -6,8 +6,9 @@ import type { ModelName } from '@sevar/models';
 import { describeBackend, setBackend } from '../../backend.js';
 import type { Context } from '../../context.js';
 import { defaultRecipe, hasStem } from '../../engine/recipe.js';
+import type { Recipe } from '../../engine/recipe.js';
 import { renderText } from '../../engine/report/table.js';
-import { buildModel } from '../../engine/run.js';
+import { buildModel, checkBuildable } from '../../engine/run.js';
 
 export const BENCH_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 
@@ -50,7 +51,23 @@ function syntheticSource(
   };
 }
 
-async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promise<BenchRow> {
+/** The default recipe of `o.model` at the image size asked for (with its stem for that size). */
+function benchRecipe(o: BenchOptions): Recipe {
+  const recipe = defaultRecipe(o.model, 'embedded');
+  const size = o.imageSize ?? recipe.imageSize;
+  return {
+    ...recipe,
+    imageSize: size,
+    stem: hasStem(o.model) && size >= 128 ? 'imagenet' : recipe.stem,
+  };
+}
+
+async function benchOne(
+  name: BackendName,
+  o: BenchOptions,
+  recipe: Recipe,
+  ctx: Context,
+): Promise<BenchRow> {
   let detail: string;
   try {
     detail = describeBackend(await setBackend(name, ctx));
@@ -65,14 +82,10 @@ async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promi
       inferenceImagesPerSecond: null,
     };
   }
-  const recipe = defaultRecipe(o.model, 'embedded');
-  const size = o.imageSize ?? recipe.imageSize;
-  const sized = {
-    ...recipe,
-    imageSize: size,
-    stem: hasStem(o.model) && size >= 128 ? ('imagenet' as const) : recipe.stem,
-  };
-  const model = buildModel(sized, o.attention, 1);
+  // As train does: an image size the model cannot take is a usage error (building needs a backend).
+  checkBuildable(recipe, [o.attention]);
+  const size = recipe.imageSize;
+  const model = buildModel(recipe, o.attention, 1);
   const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
   const shape: [number, number, number, number] = [o.batchSize, size, size, 3];
   try {
@@ -128,10 +141,11 @@ async function benchOne(name: BackendName, o: BenchOptions, ctx: Context): Promi
 
 /** Training and inference images/s of one model on each backend that is installed. */
 export async function benchCommand(o: BenchOptions, ctx: Context): Promise<BenchRow[]> {
+  const recipe = benchRecipe(o);
   const rows: BenchRow[] = [];
   for (const name of o.backends) {
     ctx.stderr.write(`bench: ${name}...\n`);
-    rows.push(await benchOne(name, o, ctx));
+    rows.push(await benchOne(name, o, recipe, ctx));
   }
   if (o.json) {
     ctx.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);

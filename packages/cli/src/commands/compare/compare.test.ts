@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
 import { embeddedCifarBytes } from '@sevar/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../../__tests__/helpers.js';
+import { BIN, runCli, tempDir } from '../../__tests__/helpers.js';
+import type * as ContextModule from '../../context.js';
+import type * as MainModule from '../../main.js';
 import type { CompareResults } from './index.js';
 
 const TINY = [
@@ -253,5 +256,33 @@ describe('sevar reproduce (fake CIFAR-10 files, tiny)', () => {
     ]);
     expect(r.stdout).toMatch(/paper loss\s+paper top-1\s+paper top-5/);
     expect(r.stdout).toMatch(/^se\s.*0\.8068\s+72\.58\s+–$/m);
+  });
+});
+
+describe('compare on worker threads, run repeatedly in one process', () => {
+  it('leaves no Ctrl-C listener behind on the shared context', async () => {
+    // Worker threads run the built script, so this drives the built entry (as a host app would).
+    if (!existsSync(BIN))
+      throw new Error(`${BIN} is missing: build first (npx tsc -b packages/cli)`);
+    const built = (file: string) => new URL(file, pathToFileURL(BIN)).href;
+    const { main } = (await import(built('main.js'))) as typeof MainModule;
+    const { bufferOutput, Interrupt } = (await import(built('context.js'))) as typeof ContextModule;
+    const ctx = {
+      stdout: bufferOutput(),
+      stderr: bufferOutput(),
+      interrupt: new Interrupt(),
+      progress: false,
+    };
+    const out = join(await tempDir('repeat'), 'results');
+    const args = ['compare', '--attention', 'se', '--epochs', '1', '--limit-train', '32'];
+    args.push('--limit-test', '16', '--jobs', '2', '--backend', 'wasm', '--out', out);
+    const counts: number[] = [];
+    // The first call trains; the others reuse the finished runs, each through a new pool.
+    for (let i = 0; i < 3; i++) {
+      expect(await main(args, ctx), ctx.stderr.text).toBe(0);
+      counts.push(ctx.interrupt.listenerCount);
+    }
+    expect(ctx.stderr.text.match(/on 2 worker threads/g)).toHaveLength(3);
+    expect(counts).toEqual([0, 0, 0]);
   });
 });

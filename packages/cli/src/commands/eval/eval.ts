@@ -64,7 +64,10 @@ export async function evalCommand(o: EvalCommandOptions, ctx: Context): Promise<
       2,
     );
   }
-  const model = await loadModel(modelDir);
+  // A model saved without checksums.json (older versions) loads, but the user is told.
+  const model = await loadModel(modelDir, {
+    onWarning: (m) => ctx.stderr.write(`warning: ${m}\n`),
+  });
   try {
     const data = await loadSplit(dataset, o.split, {
       limit: o.limit,

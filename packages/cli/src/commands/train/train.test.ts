@@ -107,7 +107,11 @@ describe('a start that fails', () => {
     const dir = join(root, 'nan');
     const bad = await runCli([...TINY, '--optimizer', 'sgd', '--lr', '1e30', '--out', dir]);
     expect(bad.code).toBe(1);
-    expect(expectOneLineError(bad.stderr)).toMatch(/^error: cnn3\/se: .*expected a finite loss/);
+    const line = expectOneLineError(bad.stderr);
+    expect(line).toMatch(/^error: cnn3\/se: .*expected a finite loss/);
+    // The library's `lr` advice as this command line's flag: half the rate given.
+    expect(line).toMatch(/Lower the learning rate, e\.g\. --lr 5e\+29, or check the data\.$/);
+    expect(line).not.toContain('lr:');
     expect(existsSync(join(dir, 'run.json'))).toBe(true);
     expect(existsSync(join(dir, 'checkpoints', 'latest'))).toBe(false);
     const good = await runCli([...TINY, '--out', dir]);

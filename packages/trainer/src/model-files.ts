@@ -111,10 +111,7 @@ export async function loadModel(
 }
 
 /** The model in `dir`, each file checked against `checksums` when there are any. */
-async function loadFiles(
-  dir: string,
-  checksums: ModelChecksums | null,
-): Promise<tfl.LayersModel> {
+async function loadFiles(dir: string, checksums: ModelChecksums | null): Promise<tfl.LayersModel> {
   const jsonFile = join(dir, MODEL_JSON);
   const jsonBytes = await readModelFile(jsonFile, checksums, MODEL_JSON);
   const json = parseModelJson(jsonFile, jsonBytes);

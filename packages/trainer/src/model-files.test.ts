@@ -1,36 +1,26 @@
 import '@tensorflow/tfjs-backend-cpu';
 import {
   existsSync,
-  mkdtempSync,
   readFileSync,
   readdirSync,
-  rmSync,
   truncateSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { tinyModel } from './__fixtures__/tiny.js';
+import { tempDirs } from './__tests__/temp-dirs.js';
 import { ModelFileError } from './io-errors.js';
 import { loadModel, saveModel } from './model-files.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sevar-model-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('sevar-model-');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 /** A saved tiny model in a fresh folder, and the float32 bytes its weights take. */

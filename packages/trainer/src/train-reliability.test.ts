@@ -1,10 +1,10 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quadrants, tinyModel } from './__fixtures__/tiny.js';
+import { tempDirs } from './__tests__/temp-dirs.js';
 import { CheckpointError } from './errors.js';
 import { EmptyDataError, NoUsableCheckpointError } from './io-errors.js';
 import { createOptimizer } from './optimizers.js';
@@ -12,18 +12,10 @@ import { evaluate, train } from './train.js';
 import type { TrainOptions } from './train.js';
 import type { BatchSource } from './types.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sevar-reliability-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('sevar-reliability-');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 const empty: BatchSource = { numExamples: 0, batchesPerEpoch: 0, epoch: () => [] };

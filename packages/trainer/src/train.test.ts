@@ -1,29 +1,21 @@
 import '@tensorflow/tfjs-backend-cpu';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { quadrants, tinyModel, weightValues } from './__fixtures__/tiny.js';
+import { tempDirs } from './__tests__/temp-dirs.js';
 import { loadLatestCheckpoint } from './checkpoint.js';
 import { CheckpointError, InvalidOptionError, NonFiniteLossError } from './errors.js';
 import { createOptimizer } from './optimizers.js';
 import { createSchedule } from './schedules.js';
 import { evaluate, train } from './train.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'sevar-trainer-'));
-  dirs.push(d);
-  return d;
-}
+const tempDir = tempDirs('sevar-trainer-');
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 const data = () => ({

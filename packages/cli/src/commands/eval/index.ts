@@ -1,7 +1,5 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import type { BackendName } from '@sevar/trainer';
-import type { DatasetName } from '@sevar/datasets';
 import { integer } from '../../settings/numbers.js';
 import {
   backendOption,
@@ -11,20 +9,13 @@ import {
 } from '../../settings/options.js';
 import type { CommandHost } from '../command.js';
 import { evalCommand } from './eval.js';
+import type { EvalCommandOptions } from './eval.js';
 
 export { evalCommand } from './eval.js';
 export type { EvalCommandOptions } from './eval.js';
 
-interface EvalFlags {
-  dataset?: DatasetName;
-  split: 'train' | 'test';
-  batchSize: number;
-  limit?: number;
-  backend: BackendName;
-  dataDir?: string;
-  download: boolean;
-  verify: boolean;
-}
+/** What commander hands the action: the command's options without the positional path. */
+type EvalFlags = Omit<EvalCommandOptions, 'path'>;
 
 export function registerEval(program: Command, host: CommandHost): void {
   program

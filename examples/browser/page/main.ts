@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { VARIANT_NAMES } from '@sevar/layers';
-import type { VariantName } from '@sevar/layers';
+import { ATTENTION_NAMES, parseAttentionName } from '@sevar/layers';
 import { BACKENDS, selectBackend } from './backends.js';
 import type { Backend } from './backends.js';
 import { trainBriefly } from './train.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('controls');
-const variantSelect = $<HTMLSelectElement>('variant');
+const attentionSelect = $<HTMLSelectElement>('attention');
 const backendSelect = $<HTMLSelectElement>('backend');
 const stepsInput = $<HTMLInputElement>('steps');
 const batchInput = $<HTMLInputElement>('batch');
@@ -15,20 +14,32 @@ const button = $<HTMLButtonElement>('train');
 const status = $<HTMLOutputElement>('status');
 const logBox = $<HTMLPreElement>('log');
 
-for (const name of ['none', ...VARIANT_NAMES]) variantSelect.add(new Option(name, name));
-variantSelect.value = 'se';
+for (const name of ATTENTION_NAMES) attentionSelect.add(new Option(name, name));
+attentionSelect.value = 'se';
 
-// Settings can come from the address: ?variant=bump&backend=wasm&steps=5&batch=16
+// Settings can come from the address: ?attention=bump&backend=wasm&steps=5&batch=16
+// (`variant=` is read too, the name earlier versions used).
 const params = new URLSearchParams(location.search);
 const fromQuery: [HTMLInputElement | HTMLSelectElement, string][] = [
-  [variantSelect, 'variant'],
+  [attentionSelect, 'variant'],
+  [attentionSelect, 'attention'],
   [backendSelect, 'backend'],
   [stepsInput, 'steps'],
   [batchInput, 'batch'],
 ];
-for (const [el, key] of fromQuery) {
-  const value = params.get(key);
-  if (value !== null) el.value = value;
+/** Applies the address's settings; a value a control cannot take is an error, not ignored. */
+function applyQuery(): void {
+  for (const [el, key] of fromQuery) {
+    const value = params.get(key);
+    if (value === null) continue;
+    el.value = value;
+    if (el.value === value) continue;
+    // A <select> given a value it has no option for silently falls back to ''.
+    if (el === attentionSelect) parseAttentionName(value); // throws, listing the valid names
+    const valid = el instanceof HTMLSelectElement ? [...el.options].map((o) => o.value) : [];
+    const expected = valid.length > 0 ? `one of ${valid.join(', ')}` : `a ${el.type}`;
+    throw new Error(`?${key}: expected ${expected}, received ${JSON.stringify(value)}`);
+  }
 }
 
 function log(line: string): void {
@@ -41,6 +52,13 @@ function setStatus(state: string, text: string, data: Record<string, string> = {
   status.textContent = text;
 }
 
+try {
+  applyQuery();
+} catch (error) {
+  setStatus('error', error instanceof Error ? error.message : String(error));
+  button.disabled = true;
+}
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
   void run();
@@ -50,16 +68,16 @@ async function run(): Promise<void> {
   button.disabled = true;
   logBox.textContent = '';
   const backend = backendSelect.value as Backend;
-  const variant = variantSelect.value === 'none' ? null : (variantSelect.value as VariantName);
   const steps = Number(stepsInput.value);
   const batchSize = Number(batchInput.value);
   try {
     if (!BACKENDS.includes(backend)) throw new Error(`unknown backend '${backend}'`);
+    const attention = parseAttentionName(attentionSelect.value);
     setStatus('running', `starting ${backend}…`);
     const described = await selectBackend(backend);
-    log(`backend: ${described}; cnn3 with attention ${variant ?? 'none'}`);
+    log(`backend: ${described}; cnn3 with attention ${attention}`);
     const tensorsBefore = tf.memory().numTensors;
-    const r = await trainBriefly({ variant, steps, batchSize, log });
+    const r = await trainBriefly({ attention, steps, batchSize, log });
     const leaked = tf.memory().numTensors - tensorsBefore;
     log(
       `${r.params} params, ${r.stepsPerSecond.toFixed(2)} steps/s, test top-1 ${(100 * r.accuracy).toFixed(1)}%`,

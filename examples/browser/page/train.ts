@@ -1,11 +1,11 @@
 import { createBatches, loadEmbedded } from '@sevar/datasets';
-import type { VariantName } from '@sevar/layers';
+import type { AttentionName } from '@sevar/layers';
 import { cnn3 } from '@sevar/models';
 import { createOptimizer, train } from '@sevar/trainer';
 import type { BatchSource } from '@sevar/trainer';
 
 export interface TrainSettings {
-  variant: VariantName | null;
+  attention: AttentionName;
   steps: number;
   batchSize: number;
   log: (line: string) => void;
@@ -45,7 +45,7 @@ function firstSteps(source: BatchSource, steps: number, batchSize: number): Batc
 export async function trainBriefly(s: TrainSettings): Promise<TrainOutcome> {
   const trainSet = await loadEmbedded({ split: 'train', count: 1024 });
   const testSet = await loadEmbedded({ split: 'test', count: 200 });
-  const model = cnn3({ attention: s.variant, numClasses: trainSet.classNames.length });
+  const model = cnn3({ attention: s.attention, numClasses: trainSet.classNames.length });
   const optimizer = createOptimizer({ name: 'adam', lr: 0.003 });
   const batches = createBatches(trainSet, { batchSize: s.batchSize, augment: 'flip', seed: 1 });
   let loss = NaN;

@@ -61,15 +61,15 @@ it('page sources type-check (Vite only strips types)', async () => {
 describe.each([
   {
     backend: 'wasm',
-    variant: 'slow-excite',
+    attention: 'slow-excite',
     steps: 4,
     describes: /^backend: wasm \(simd true, threads (true|false)\)/,
   },
-  { backend: 'cpu', variant: 'bump', steps: 2, describes: /^backend: cpu;/ },
+  { backend: 'cpu', attention: 'bump', steps: 2, describes: /^backend: cpu;/ },
   // Software WebGL is slow (shader compilation dominates): one step shows it trains.
-  { backend: 'webgl', variant: 'se', steps: 1, describes: /^backend: webgl;/ },
-])('the page on $backend', ({ backend, variant, steps, describes }) => {
-  it(`trains cnn3 + ${variant} for ${steps} steps and reports a finite loss and accuracy`, async () => {
+  { backend: 'webgl', attention: 'se', steps: 1, describes: /^backend: webgl;/ },
+])('the page on $backend', ({ backend, attention, steps, describes }) => {
+  it(`trains cnn3 + ${attention} for ${steps} steps and reports a finite loss and accuracy`, async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on('console', (m) => {
@@ -78,7 +78,7 @@ describe.each([
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
     try {
-      await page.goto(`${url}?backend=${backend}&variant=${variant}&steps=${steps}&batch=16`);
+      await page.goto(`${url}?backend=${backend}&attention=${attention}&steps=${steps}&batch=16`);
       await page.click('#train');
       const status = page.locator('#status');
       await page
@@ -103,4 +103,19 @@ describe.each([
       await page.close();
     }
   });
+});
+
+it('reports an unknown attention name from the address with the valid names and does not train', async () => {
+  const page = await browser.newPage();
+  try {
+    // `variant=` is the older spelling of the same setting.
+    await page.goto(`${url}?backend=cpu&variant=squeeze&steps=1&batch=8`);
+    const status = page.locator('#status');
+    await page.locator('#status[data-state="error"]').waitFor({ timeout: 30_000 });
+    expect(await status.textContent()).toMatch(/slow-squeeze-slow-excite.*received "squeeze"/);
+    expect(await page.locator('#train').isDisabled()).toBe(true);
+    expect(await page.locator('#log').textContent()).toBe('');
+  } finally {
+    await page.close();
+  }
 });

@@ -112,4 +112,28 @@ describe('loadDataset', () => {
       );
     }
   });
+  it('rejects a download, dataDir or baseUrl of the wrong kind, before looking for files', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sevar-options-'));
+    tmps.push(dataDir);
+    const cases: [string, object, string][] = [
+      [
+        'download',
+        { dataDir, download: 'yes' },
+        'download: expected true or false, received "yes"',
+      ],
+      ['dataDir', { dataDir: '' }, 'dataDir: expected a non-empty string, received ""'],
+      ['dataDir', { dataDir: 7 }, 'dataDir: expected a non-empty string, received 7'],
+      ['baseUrl', { dataDir, baseUrl: '' }, 'baseUrl: expected a non-empty string, received ""'],
+    ];
+    for (const [, options, message] of cases) {
+      const viaRegistry = loadDataset('cifar10', 'test', options as never);
+      await expect(viaRegistry).rejects.toThrow(`loadDataset: ${message}`);
+      const direct = loadSvhn({ split: 'test', ...options } as never);
+      await expect(direct).rejects.toThrow(`loadSvhn: ${message}`);
+    }
+    // Well-typed values get past the check to the missing files.
+    await expect(
+      loadDataset('cifar10', 'test', { dataDir, download: false, baseUrl: 'http://127.0.0.1:9/' }),
+    ).rejects.toBeInstanceOf(DataNotFoundError);
+  });
 });

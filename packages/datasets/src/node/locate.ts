@@ -36,17 +36,29 @@ export interface SourceOptions {
 export const VERIFY_MODES: readonly (boolean | 'size')[] = [true, 'size', false];
 
 /**
- * Rejects a `verify` other than `true`, `'size'` or `false`: a typo such as `'sizes'` would
- * otherwise quietly skip the MD5 checks. `fn` is the function the caller called.
+ * Rejects source options of the wrong kind: a `verify` other than `true`, `'size'` or `false`
+ * (a typo such as `'sizes'` would otherwise quietly skip the MD5 checks), a `download` that is
+ * not a boolean (`'yes'` would read as "do not download"), and a `dataDir` or `baseUrl` that is
+ * not a non-empty string. `fn` is the function the caller called.
  */
 export function checkSourceOptions(fn: string, options: SourceOptions): void {
-  const { verify } = options;
+  const { verify, download, dataDir, baseUrl } = options;
+  const fail = (option: string, expected: string, received: unknown): never => {
+    throw new DatasetOptionError({ subject: `${fn}: ${option}`, expected, received });
+  };
   if (verify !== undefined && !VERIFY_MODES.includes(verify)) {
-    throw new DatasetOptionError({
-      subject: `${fn}: verify`,
-      expected: "true (the default), 'size' or false",
-      received: verify,
-    });
+    fail('verify', "true (the default), 'size' or false", verify);
+  }
+  if (download !== undefined && typeof download !== 'boolean') {
+    fail('download', 'true or false', download);
+  }
+  for (const [option, value] of [
+    ['dataDir', dataDir],
+    ['baseUrl', baseUrl],
+  ] as const) {
+    if (value !== undefined && (typeof value !== 'string' || value === '')) {
+      fail(option, 'a non-empty string', value);
+    }
   }
 }
 

@@ -7,6 +7,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { SevarOptimizer } from '@sevar/trainer';
+import type { Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 interface Result {
   framework: string;
@@ -45,16 +48,76 @@ const { values: args } = parseArgs({
   },
 });
 
-async function child(): Promise<void> {
+/**
+ * Median seconds of `fn` over up to --steps runs after --warmup; past --max-seconds it stops
+ * once it has two.
+ */
+async function timed(fn: () => Promise<void>): Promise<{ median: number; n: number }> {
+  for (let i = 0; i < Number(args.warmup); i++) await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  const budget = Number(args['max-seconds']) * 1000;
+  while (
+    times.length < Number(args.steps) &&
+    (times.length < 2 || performance.now() - start < budget)
+  ) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { median: times[Math.floor(times.length / 2)]! / 1000, n: times.length };
+}
+
+/** One training step on (xs, ys): in --workers threads, or on this thread as train() runs it. */
+async function trainStepOf(
+  model: LayersModel,
+  optimizer: SevarOptimizer,
+  xs: Tensor,
+  ys: Tensor1D,
+  workers: number,
+): Promise<{ step: () => Promise<void>; close: () => Promise<void> }> {
   const tf = await import('@tensorflow/tfjs-core');
   const {
-    useBackend,
-    createOptimizer,
     createDataParallelStep,
     fuseBatchNormTraining,
     lowMemoryVariableGrads,
     sparseSoftmaxCrossEntropy,
   } = await import('@sevar/trainer');
+  // @sevar/models imports @sevar/layers, which registers the custom layers in each worker.
+  const parallel =
+    workers > 1
+      ? await createDataParallelStep({
+          model,
+          workers,
+          backend: args.backend as 'cpu',
+          imports: [import.meta.resolve('@sevar/models')],
+        })
+      : null;
+  // As train() does (the workers do it themselves).
+  fuseBatchNormTraining(model);
+  const variables = model.trainableWeights.map((w) => w.read() as Variable);
+  const step = async () => {
+    if (parallel) {
+      await parallel.step(xs, ys, optimizer);
+      return;
+    }
+    // The gradient path of @sevar/trainer's train(): tape memory freed during the backward pass.
+    const { value, grads } = lowMemoryVariableGrads(
+      () => sparseSoftmaxCrossEntropy(model.apply(xs, { training: true }) as never, ys),
+      variables,
+    );
+    optimizer.applyGradients(grads);
+    tf.dispose(grads);
+    await value.data();
+    value.dispose();
+  };
+  return { step, close: async () => await parallel?.close() };
+}
+
+async function child(): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { useBackend, createOptimizer } = await import('@sevar/trainer');
   const { createModel } = await import('@sevar/models');
   const backend = await useBackend(args.backend as 'cpu', { onWarning: () => {} });
   const [name, attention] = [args.models!, args.attention!];
@@ -77,57 +140,14 @@ async function child(): Promise<void> {
     'int32',
   );
   const workers = Number(args.workers);
-  // @sevar/models imports @sevar/layers, which registers the custom layers in each worker.
-  const parallel =
-    workers > 1
-      ? await createDataParallelStep({
-          model,
-          workers,
-          backend: args.backend as 'cpu',
-          imports: [import.meta.resolve('@sevar/models')],
-        })
-      : null;
-  // As train() does (the workers do it themselves).
-  fuseBatchNormTraining(model);
-  const variables = model.trainableWeights.map((w) => w.read() as InstanceType<typeof tf.Variable>);
-  const trainStep = async () => {
-    if (parallel) {
-      await parallel.step(xs, ys, optimizer);
-      return;
-    }
-    // The gradient path of @sevar/trainer's train(): tape memory freed during the backward pass.
-    const { value, grads } = lowMemoryVariableGrads(
-      () => sparseSoftmaxCrossEntropy(model.apply(xs, { training: true }) as never, ys),
-      variables,
-    );
-    optimizer.applyGradients(grads);
-    tf.dispose(grads);
-    await value.data();
-    value.dispose();
-  };
+  const trainStep = await trainStepOf(model, optimizer, xs, ys, workers);
   const inferStep = async () => {
-    const y = model.predict(xs) as InstanceType<typeof tf.Tensor>;
+    const y = model.predict(xs) as Tensor;
     await y.data();
     y.dispose();
   };
-  const timed = async (fn: () => Promise<void>) => {
-    for (let i = 0; i < Number(args.warmup); i++) await fn();
-    const times: number[] = [];
-    const start = performance.now();
-    const budget = Number(args['max-seconds']) * 1000;
-    while (
-      times.length < Number(args.steps) &&
-      (times.length < 2 || performance.now() - start < budget)
-    ) {
-      const t = performance.now();
-      await fn();
-      times.push(performance.now() - t);
-    }
-    times.sort((a, b) => a - b);
-    return { median: times[Math.floor(times.length / 2)]! / 1000, n: times.length };
-  };
-  const train = await timed(trainStep);
-  await parallel?.close();
+  const train = await timed(trainStep.step);
+  await trainStep.close();
   const infer = await timed(inferStep);
   const result: Result = {
     framework: 'tfjs',
@@ -184,77 +204,81 @@ function hasTorch(): boolean {
   }
 }
 
-async function main(): Promise<void> {
-  if (args.child) return child();
-  const backends = args.backends ? args.backends.split(',') : installedBackends();
-  const common = [
-    '--batch',
-    args.batch!,
-    '--steps',
-    args.steps!,
-    '--warmup',
-    args.warmup!,
-    '--max-seconds',
-    args['max-seconds']!,
-  ];
-  const torch = hasTorch();
-  const loadBefore = loadavg()[0]!;
-  const rows: (Result & { ratio?: number })[] = [];
-  const failures: string[] = [];
-  const notes: string[] = [];
-  for (const model of args.models!.split(',')) {
-    for (const attention of args.attention!.split(',')) {
-      let reference: Result | undefined;
-      if (torch) {
-        // Debian's stock BLAS and OpenBLAS can differ by 30%+: compare against the better one.
-        const setups: [string, NodeJS.ProcessEnv | undefined][] = [['stock', undefined]];
-        if (existsSync(OPENBLAS_DIR)) setups.push(['openblas', { LD_LIBRARY_PATH: OPENBLAS_DIR }]);
-        for (const [blas, env] of setups) {
-          const r = runJson(
-            PYTHON,
-            [`${here}../torch_train.py`, '--model', model, '--attention', attention, ...common],
-            env,
-          );
-          if (typeof r === 'string') failures.push(`pytorch/${blas} ${model} ${attention}: ${r}`);
-          else if (!reference || r.trainImagesPerSec > reference.trainImagesPerSec)
-            reference = { ...r, blas };
-        }
-        if (reference) rows.push({ ...reference, framework: `pytorch (${reference.blas} BLAS)` });
-      }
-      for (const backend of backends) {
-        // tfjs-cpu takes minutes per ResNet-18 step: only when asked for by name.
-        if (backend === 'cpu' && model === 'resnet18' && !args.backends) {
-          const note =
-            'cpu skipped for resnet18 (minutes per step); pass --backends cpu to time it';
-          if (!notes.includes(note)) notes.push(note);
-          continue;
-        }
-        for (const workers of args.workers!.split(',')) {
-          const r = runJson(process.execPath, [
-            fileURLToPath(import.meta.url),
-            '--child',
-            '--backend',
-            backend,
-            '--models',
-            model,
-            '--attention',
-            attention,
-            '--workers',
-            workers,
-            ...common,
-          ]);
-          if (typeof r === 'string')
-            failures.push(`${backend} x${workers} ${model} ${attention}: ${r}`);
-          else
-            rows.push({
-              ...r,
-              ...(reference ? { ratio: r.trainImagesPerSec / reference.trainImagesPerSec } : {}),
-            });
-        }
-      }
+type Row = Result & { ratio?: number };
+
+/** What a run gathers: table rows, failed measurements and notes to print under the table. */
+interface Findings {
+  rows: Row[];
+  failures: string[];
+  notes: string[];
+}
+
+/** The faster PyTorch run of the two BLAS setups (undefined when both failed). */
+function torchReference(
+  model: string,
+  attention: string,
+  common: string[],
+  failures: string[],
+): Result | undefined {
+  let reference: Result | undefined;
+  // Debian's stock BLAS and OpenBLAS can differ by 30%+: compare against the better one.
+  const setups: [string, NodeJS.ProcessEnv | undefined][] = [['stock', undefined]];
+  if (existsSync(OPENBLAS_DIR)) setups.push(['openblas', { LD_LIBRARY_PATH: OPENBLAS_DIR }]);
+  for (const [blas, env] of setups) {
+    const r = runJson(
+      PYTHON,
+      [`${here}../torch_train.py`, '--model', model, '--attention', attention, ...common],
+      env,
+    );
+    if (typeof r === 'string') failures.push(`pytorch/${blas} ${model} ${attention}: ${r}`);
+    else if (!reference || r.trainImagesPerSec > reference.trainImagesPerSec)
+      reference = { ...r, blas };
+  }
+  return reference;
+}
+
+/** One child process per backend and worker count, each row with its ratio to `reference`. */
+function measureTfjs(
+  model: string,
+  attention: string,
+  backends: string[],
+  common: string[],
+  reference: Result | undefined,
+  found: Findings,
+): void {
+  for (const backend of backends) {
+    // tfjs-cpu takes minutes per ResNet-18 step: only when asked for by name.
+    if (backend === 'cpu' && model === 'resnet18' && !args.backends) {
+      const note = 'cpu skipped for resnet18 (minutes per step); pass --backends cpu to time it';
+      if (!found.notes.includes(note)) found.notes.push(note);
+      continue;
+    }
+    for (const workers of args.workers!.split(',')) {
+      const r = runJson(process.execPath, [
+        fileURLToPath(import.meta.url),
+        '--child',
+        '--backend',
+        backend,
+        '--models',
+        model,
+        '--attention',
+        attention,
+        '--workers',
+        workers,
+        ...common,
+      ]);
+      if (typeof r === 'string')
+        found.failures.push(`${backend} x${workers} ${model} ${attention}: ${r}`);
+      else
+        found.rows.push({
+          ...r,
+          ...(reference ? { ratio: r.trainImagesPerSec / reference.trainImagesPerSec } : {}),
+        });
     }
   }
-  const loadAfter = loadavg()[0]!;
+}
+
+function printTable(rows: Row[]): void {
   const head = [
     'model',
     'attention',
@@ -282,6 +306,36 @@ async function main(): Promise<void> {
   console.log(fmt(head));
   console.log(`|${w.map((n) => '-'.repeat(n + 2)).join('|')}|`);
   for (const t of table) console.log(fmt(t));
+}
+
+async function main(): Promise<void> {
+  if (args.child) return child();
+  const backends = args.backends ? args.backends.split(',') : installedBackends();
+  const common = [
+    '--batch',
+    args.batch!,
+    '--steps',
+    args.steps!,
+    '--warmup',
+    args.warmup!,
+    '--max-seconds',
+    args['max-seconds']!,
+  ];
+  const torch = hasTorch();
+  const loadBefore = loadavg()[0]!;
+  const found: Findings = { rows: [], failures: [], notes: [] };
+  for (const model of args.models!.split(',')) {
+    for (const attention of args.attention!.split(',')) {
+      const reference = torch
+        ? torchReference(model, attention, common, found.failures)
+        : undefined;
+      if (reference)
+        found.rows.push({ ...reference, framework: `pytorch (${reference.blas} BLAS)` });
+      measureTfjs(model, attention, backends, common, reference, found);
+    }
+  }
+  const loadAfter = loadavg()[0]!;
+  printTable(found.rows);
   console.log(
     `batch ${args.batch}, median of up to ${args.steps} steps after ${args.warmup} warm-up; 1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
   );
@@ -294,8 +348,9 @@ async function main(): Promise<void> {
     console.log(
       `note: no PyTorch at ${PYTHON} (apt-get install python3-torch): no reference column.`,
     );
-  for (const n of notes) console.log(`note: ${n}`);
-  for (const f of failures) console.log(`failed: ${f}`);
+  for (const n of found.notes) console.log(`note: ${n}`);
+  for (const f of found.failures) console.log(`failed: ${f}`);
+  const { rows, failures } = found;
   if (args.json)
     writeFileSync(args.json, JSON.stringify({ rows, loadBefore, loadAfter, failures }, null, 2));
 }

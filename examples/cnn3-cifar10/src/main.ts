@@ -5,7 +5,7 @@ import { cnn3 } from '@sevar/models';
 import { DataNotFoundError, createBatches, loadEmbedded } from '@sevar/datasets';
 import type { ImageDataset } from '@sevar/datasets';
 import { BACKEND_NAMES, createOptimizer, createSchedule, train, useBackend } from '@sevar/trainer';
-import type { BackendName } from '@sevar/trainer';
+import type { BackendName, EpochRecord } from '@sevar/trainer';
 import { VARIANT_NAMES } from '@sevar/layers';
 import type { VariantName } from '@sevar/layers';
 import { loadCifar10Split } from './data.js';
@@ -32,7 +32,19 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   return n;
 }
 
-async function main(): Promise<void> {
+/** The command line, read and checked once. */
+interface Options {
+  smoke: boolean;
+  attention: VariantName | null;
+  backend: BackendName;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  source: { dataDir: string | undefined; download: boolean; verify: boolean };
+}
+
+/** The checked options, or 'help' when --help was given (before any other flag is checked). */
+function parseOptions(): Options | 'help' {
   const { values } = parseArgs({
     options: {
       attention: { type: 'string', default: 'none' },
@@ -47,10 +59,7 @@ async function main(): Promise<void> {
       help: { type: 'boolean', default: false },
     },
   });
-  if (values.help) {
-    console.log(HELP);
-    return;
-  }
+  if (values.help) return 'help';
   const smoke = values.smoke || process.env['SEVAR_SMOKE'] === '1';
   const attention = values.attention === 'none' ? null : values.attention;
   if (attention !== null && !(VARIANT_NAMES as readonly string[]).includes(attention)) {
@@ -63,34 +72,57 @@ async function main(): Promise<void> {
       `--backend: expected one of ${BACKEND_NAMES.join(', ')}, received '${values.backend}'`,
     );
   }
-  const epochs = positiveInt('epochs', values.epochs, smoke ? 1 : 50);
-  const batchSize = positiveInt('batch-size', values['batch-size'], 64);
-  const seed = values.seed === undefined ? 0 : positiveInt('seed', values.seed, 0);
-
-  // Resolve backend packages from this program, so an `npm install @tensorflow/tfjs-node` here counts.
-  const backend = await useBackend(values.backend as BackendName, {
-    importModule: (specifier) => import(specifier) as Promise<Record<string, unknown>>,
-  });
-
-  let trainSet: ImageDataset;
-  let testSet: ImageDataset;
-  if (smoke) {
-    trainSet = await loadEmbedded({ split: 'train', count: 256 });
-    testSet = await loadEmbedded({ split: 'test', count: 128 });
-  } else {
-    const source = {
+  return {
+    smoke,
+    attention: attention as VariantName | null,
+    backend: values.backend as BackendName,
+    epochs: positiveInt('epochs', values.epochs, smoke ? 1 : 50),
+    batchSize: positiveInt('batch-size', values['batch-size'], 64),
+    seed: values.seed === undefined ? 0 : positiveInt('seed', values.seed, 0),
+    source: {
       dataDir: values['data-dir'],
       download: values.download,
       verify: !values['no-verify'],
-    };
-    trainSet = await loadCifar10Split('train', source);
-    testSet = await loadCifar10Split('test', source);
-  }
+    },
+  };
+}
 
-  const model = cnn3({
-    attention: attention as VariantName | null,
-    numClasses: trainSet.classNames.length,
+async function loadSplits(options: Options): Promise<{ train: ImageDataset; test: ImageDataset }> {
+  if (options.smoke) {
+    return {
+      train: await loadEmbedded({ split: 'train', count: 256 }),
+      test: await loadEmbedded({ split: 'test', count: 128 }),
+    };
+  }
+  return {
+    train: await loadCifar10Split('train', options.source),
+    test: await loadCifar10Split('test', options.source),
+  };
+}
+
+function printEpoch(r: EpochRecord, epochs: number): void {
+  const test = r.test ? ` | test loss ${r.test.loss.toFixed(4)} top-1 ${pct(r.test.top1)}` : '';
+  console.log(
+    `epoch ${r.epoch}/${epochs} lr ${r.lr.toPrecision(3)} | train loss ${r.train.loss.toFixed(4)} ` +
+      `top-1 ${pct(r.train.top1)}${test} | ${r.imagesPerSecond.toFixed(0)} img/s`,
+  );
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  if (options === 'help') {
+    console.log(HELP);
+    return;
+  }
+  const { attention, epochs, batchSize, seed } = options;
+
+  // Resolve backend packages from this program, so an `npm install @tensorflow/tfjs-node` here counts.
+  const backend = await useBackend(options.backend, {
+    importModule: (specifier) => import(specifier) as Promise<Record<string, unknown>>,
   });
+  const { train: trainSet, test: testSet } = await loadSplits(options);
+
+  const model = cnn3({ attention, numClasses: trainSet.classNames.length });
   console.log(
     `cnn3 (attention: ${attention ?? 'none'}, ${model.countParams()} params) on ${trainSet.name}: ` +
       `${trainSet.count} train / ${testSet.count} test images, batch ${batchSize}, ${epochs} epochs, ` +
@@ -106,13 +138,7 @@ async function main(): Promise<void> {
     schedule: createSchedule({ name: 'step', lr: 1.0, stepSize: 1, gamma: 0.7 }),
     epochs,
     seed,
-    onEpochEnd: (r) => {
-      const test = r.test ? ` | test loss ${r.test.loss.toFixed(4)} top-1 ${pct(r.test.top1)}` : '';
-      console.log(
-        `epoch ${r.epoch}/${epochs} lr ${r.lr.toPrecision(3)} | train loss ${r.train.loss.toFixed(4)} ` +
-          `top-1 ${pct(r.train.top1)}${test} | ${r.imagesPerSecond.toFixed(0)} img/s`,
-      );
-    },
+    onEpochEnd: (r) => printEpoch(r, epochs),
   });
   const last = result.history.at(-1);
   if (last?.test) {

@@ -2,7 +2,7 @@
 // (batch 32) or the CIFAR-standard 32x32 protocol; reports test top-1 and top-5.
 import { parseArgs } from 'node:util';
 import { DataNotFoundError, createBatches, loadEmbedded } from '@sevar/datasets';
-import type { ImageDataset } from '@sevar/datasets';
+import type { BatchStream, ImageDataset } from '@sevar/datasets';
 import { VARIANT_NAMES } from '@sevar/layers';
 import type { VariantName } from '@sevar/layers';
 import { resnet18 } from '@sevar/models';
@@ -14,7 +14,7 @@ import {
   train,
   useBackend,
 } from '@sevar/trainer';
-import type { BackendName, OptimizerName } from '@sevar/trainer';
+import type { BackendName, EpochRecord, OptimizerName } from '@sevar/trainer';
 import { DATASETS, loadSplit } from './data.js';
 import type { DatasetName } from './data.js';
 import { PROTOCOLS, PROTOCOL_NAMES } from './protocols.js';
@@ -54,7 +54,21 @@ function oneOf<T extends string>(flag: string, value: string, valid: readonly T[
   return value as T;
 }
 
-async function main(): Promise<void> {
+/** The command line, read and checked once: the protocol with every override applied. */
+interface Options {
+  smoke: boolean;
+  dataset: DatasetName;
+  protocolName: ProtocolName;
+  protocol: Protocol;
+  attention: VariantName | null;
+  backend: BackendName;
+  seed: number;
+  limit: number | undefined;
+  source: { dataDir: string | undefined; download: boolean; verify: boolean };
+}
+
+/** The checked options, or 'help' when --help was given (before any other flag is checked). */
+function parseOptions(): Options | 'help' {
   const { values: v } = parseArgs({
     options: {
       dataset: { type: 'string', default: 'cifar10' },
@@ -77,10 +91,7 @@ async function main(): Promise<void> {
       help: { type: 'boolean', default: false },
     },
   });
-  if (v.help) {
-    console.log(HELP);
-    return;
-  }
+  if (v.help) return 'help';
   const smoke = v.smoke || process.env['SEVAR_SMOKE'] === '1';
   const dataset = oneOf<DatasetName>('dataset', v.dataset, DATASETS);
   // The smoke run uses the 32x32 recipe: the 224 pipeline is far too slow for a test.
@@ -92,8 +103,8 @@ async function main(): Promise<void> {
   const base: Protocol = PROTOCOLS[protocolName];
   const attention =
     v.attention === 'none' ? null : oneOf<VariantName>('attention', v.attention, VARIANT_NAMES);
-  const backendName = oneOf<BackendName>('backend', v.backend, BACKEND_NAMES);
-  const p = {
+  const backend = oneOf<BackendName>('backend', v.backend, BACKEND_NAMES);
+  const protocol: Protocol = {
     ...base,
     epochs: num('epochs', v.epochs, smoke ? 1 : base.epochs, true),
     batchSize: num('batch-size', v['batch-size'], smoke ? 8 : base.batchSize, true),
@@ -108,39 +119,79 @@ async function main(): Promise<void> {
   };
   const seed = num('seed', v.seed, 0, true);
   const limit = v.limit === undefined ? undefined : num('limit', v.limit, 0, true);
-  if (p.epochs < 1 || p.batchSize < 1) throw new Error('--epochs and --batch-size: expected >= 1');
+  if (protocol.epochs < 1 || protocol.batchSize < 1) {
+    throw new Error('--epochs and --batch-size: expected >= 1');
+  }
+  const source = { dataDir: v['data-dir'], download: v.download, verify: !v['no-verify'] };
+  return { smoke, dataset, protocolName, protocol, attention, backend, seed, limit, source };
+}
 
-  // Resolve backend packages from this program, so an `npm install @tensorflow/tfjs-node` here counts.
-  const backend = await useBackend(backendName, {
-    importModule: (specifier) => import(specifier) as Promise<Record<string, unknown>>,
-  });
-
-  let trainSet: ImageDataset;
-  let testSet: ImageDataset;
-  if (smoke) {
-    trainSet = await loadEmbedded({ split: 'train', count: 16 });
-    testSet = await loadEmbedded({ split: 'test', count: 16 });
+async function loadSplits(options: Options): Promise<{ train: ImageDataset; test: ImageDataset }> {
+  let train: ImageDataset;
+  let test: ImageDataset;
+  if (options.smoke) {
+    train = await loadEmbedded({ split: 'train', count: 16 });
+    test = await loadEmbedded({ split: 'test', count: 16 });
   } else {
-    const source = { dataDir: v['data-dir'], download: v.download, verify: !v['no-verify'] };
-    trainSet = await loadSplit(dataset, 'train', source);
-    testSet = await loadSplit(dataset, 'test', source);
+    train = await loadSplit(options.dataset, 'train', options.source);
+    test = await loadSplit(options.dataset, 'test', options.source);
   }
-  if (limit !== undefined) {
-    trainSet = firstImages(trainSet, limit);
-    testSet = firstImages(testSet, limit);
+  if (options.limit !== undefined) {
+    train = firstImages(train, options.limit);
+    test = firstImages(test, options.limit);
   }
+  return { train, test };
+}
+
+/** The train and test batch streams, each with the protocol's augmentation. */
+function protocolBatches(
+  trainSet: ImageDataset,
+  testSet: ImageDataset,
+  options: Options,
+): { train: BatchStream; test: BatchStream } {
+  const p = options.protocol;
   // Digits are not mirror-symmetric: no horizontal flip for SVHN.
   const flip = trainSet.name !== 'svhn';
   // Smoke runs at 16x16 (a quarter of the compute) so a test finishes in seconds.
-  const trainAugment = smoke ? ({ kind: 'resize', size: 16 } as const) : p.trainAugment(flip);
-  const testAugment = smoke ? ({ kind: 'resize', size: 16 } as const) : p.testAugment;
-  const trainData = createBatches(trainSet, {
-    batchSize: p.batchSize,
-    seed,
-    augment: trainAugment,
+  const smallest = { kind: 'resize', size: 16 } as const;
+  const trainAugment = options.smoke ? smallest : p.trainAugment(flip);
+  const testAugment = options.smoke ? smallest : p.testAugment;
+  return {
+    train: createBatches(trainSet, {
+      batchSize: p.batchSize,
+      seed: options.seed,
+      augment: trainAugment,
+    }),
+    test: createBatches(testSet, { batchSize: 100, shuffle: false, augment: testAugment }),
+  };
+}
+
+function printEpoch(r: EpochRecord, epochs: number): void {
+  const t = r.test;
+  const test = t
+    ? ` | test loss ${t.loss.toFixed(4)} top-1 ${pct(t.top1)} top-5 ${pct(t.top5)}`
+    : '';
+  console.log(
+    `epoch ${r.epoch}/${epochs} lr ${r.lr.toPrecision(3)} | train loss ${r.train.loss.toFixed(4)} ` +
+      `top-1 ${pct(r.train.top1)}${test} | ${r.imagesPerSecond.toFixed(1)} img/s`,
+  );
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions();
+  if (options === 'help') {
+    console.log(HELP);
+    return;
+  }
+  const { protocol: p, attention, seed } = options;
+
+  // Resolve backend packages from this program, so an `npm install @tensorflow/tfjs-node` here counts.
+  const backend = await useBackend(options.backend, {
+    importModule: (specifier) => import(specifier) as Promise<Record<string, unknown>>,
   });
-  const testData = createBatches(testSet, { batchSize: 100, shuffle: false, augment: testAugment });
-  const [h, w] = trainData.outputShape;
+  const { train: trainSet, test: testSet } = await loadSplits(options);
+  const data = protocolBatches(trainSet, testSet, options);
+  const [h, w] = data.train.outputShape;
 
   const model = resnet18({
     attention,
@@ -151,12 +202,12 @@ async function main(): Promise<void> {
   console.log(
     `resnet18 (${p.stem} stem, attention: ${attention ?? 'none'}, ${model.countParams()} params) on ` +
       `${trainSet.name} ${h}x${w}: ${trainSet.count} train / ${testSet.count} test, protocol ` +
-      `${protocolName}, ${p.optimizer} lr ${p.lr} cosine, batch ${p.batchSize}, ${p.epochs} epochs, ` +
+      `${options.protocolName}, ${p.optimizer} lr ${p.lr} cosine, batch ${p.batchSize}, ${p.epochs} epochs, ` +
       `backend ${backend.name}`,
   );
   const result = await train({
     model,
-    data: { train: trainData, test: testData },
+    data,
     optimizer: createOptimizer({
       name: p.optimizer,
       lr: p.lr,
@@ -166,16 +217,7 @@ async function main(): Promise<void> {
     schedule: createSchedule({ name: 'cosine', lr: p.lr, warmupEpochs: p.warmupEpochs }),
     epochs: p.epochs,
     seed,
-    onEpochEnd: (r) => {
-      const t = r.test;
-      const test = t
-        ? ` | test loss ${t.loss.toFixed(4)} top-1 ${pct(t.top1)} top-5 ${pct(t.top5)}`
-        : '';
-      console.log(
-        `epoch ${r.epoch}/${p.epochs} lr ${r.lr.toPrecision(3)} | train loss ${r.train.loss.toFixed(4)} ` +
-          `top-1 ${pct(r.train.top1)}${test} | ${r.imagesPerSecond.toFixed(1)} img/s`,
-      );
-    },
+    onEpochEnd: (r) => printEpoch(r, p.epochs),
   });
   const last = result.history.at(-1)?.test;
   if (last) console.log(`final: test top-1 ${pct(last.top1)}, top-5 ${pct(last.top5)}`);

@@ -64,6 +64,14 @@ describe('cnn3-cifar10 example', () => {
     );
   });
 
+  it('takes --seed 0 (the default it documents) and rejects a negative seed', () => {
+    const negative = run(['--smoke', '--seed', '-1']);
+    expect(negative.status).toBe(1);
+    expect(negative.stderr.trim()).toBe("--seed: expected an integer >= 0, received '-1'");
+    const zero = run(['--seed', '0'], { SEVAR_SMOKE: '1' });
+    expect(zero.status, zero.stderr).toBe(0);
+  });
+
   it('reads CIFAR-10 binary batches from --data-dir (the extracted archive layout)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'sevar-cnn3-'));
     scratch.push(dir);

@@ -23,11 +23,12 @@ const HELP = `Usage: node dist/main.js [options]
   --smoke                  1 short epoch on a slice of the embedded dataset (also SEVAR_SMOKE=1)
   --help`;
 
-function positiveInt(flag: string, value: string | undefined, fallback: number): number {
+function integerFlag(flag: string, value: string | undefined, fallback: number, min = 1): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) {
-    throw new Error(`--${flag}: expected a positive integer, received '${value}'`);
+  if (!Number.isInteger(n) || n < min) {
+    const what = min === 1 ? 'a positive integer' : `an integer >= ${min}`;
+    throw new Error(`--${flag}: expected ${what}, received '${value}'`);
   }
   return n;
 }
@@ -76,9 +77,9 @@ function parseOptions(): Options | 'help' {
     smoke,
     attention: attention as VariantName | null,
     backend: values.backend as BackendName,
-    epochs: positiveInt('epochs', values.epochs, smoke ? 1 : 50),
-    batchSize: positiveInt('batch-size', values['batch-size'], 64),
-    seed: values.seed === undefined ? 0 : positiveInt('seed', values.seed, 0),
+    epochs: integerFlag('epochs', values.epochs, smoke ? 1 : 50),
+    batchSize: integerFlag('batch-size', values['batch-size'], 64),
+    seed: integerFlag('seed', values.seed, 0, 0),
     source: {
       dataDir: values['data-dir'],
       download: values.download,

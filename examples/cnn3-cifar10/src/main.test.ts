@@ -65,7 +65,7 @@ describe('cnn3-cifar10 example', () => {
   });
 
   it('takes --seed 0 (the default it documents) and rejects a negative seed', () => {
-    const negative = run(['--smoke', '--seed', '-1']);
+    const negative = run(['--smoke', '--seed=-1']);
     expect(negative.status).toBe(1);
     expect(negative.stderr.trim()).toBe("--seed: expected an integer >= 0, received '-1'");
     const zero = run(['--seed', '0'], { SEVAR_SMOKE: '1' });

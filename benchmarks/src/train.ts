@@ -45,8 +45,25 @@ const { values: args } = parseArgs({
     // Comma-separated worker counts for the tfjs training step (child: one count). Above 1 the
     // step runs through @sevar/trainer's createDataParallelStep, one backend per worker thread.
     workers: { type: 'string', default: '1' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+
+const USAGE = `pnpm bench:train [options]
+  --backends <list>     tfjs backends to measure (default: every installed one)
+  --models <list>       default cnn3,resnet18
+  --attention <list>    default none,se
+  --batch <n>           default 64
+  --steps <n>           timed steps per measurement (default 10)
+  --warmup <n>          untimed steps first (default 2)
+  --max-seconds <n>     stop a measurement past this once it has two steps (default 60)
+  --workers <list>      worker-thread counts for the tfjs training step (default 1)
+  --json <file>         also write the rows as JSON`;
+
+if (args.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 
 /**
  * Median seconds of `fn` over up to --steps runs after --warmup; past --max-seconds it stops

@@ -2,7 +2,7 @@
 // a hint naming `resume: false`); a command-line user sets them through flags. Messages that
 // reach the user are mapped here.
 import { isSevarError } from '@sevar/core';
-import type { HintOption } from '@sevar/trainer';
+import type { HintOption } from '@sevar/core';
 
 /** Library option names and the flag of this command line that sets each. */
 export const OPTION_FLAGS: Readonly<Record<string, string>> = {
@@ -69,13 +69,6 @@ function adviceFor(hint: HintOption): string | null {
   return flag === undefined ? null : `Pass ${flag} ${String(hint.value)}.`;
 }
 
-function hintOptionOf(error: unknown): HintOption | null {
-  const h = (error as { hintOption?: unknown } | null)?.hintOption;
-  return typeof h === 'object' && h !== null && typeof (h as HintOption).option === 'string'
-    ? (h as HintOption)
-    : null;
-}
-
 /**
  * The one-line text of `error` for a command-line user: a sevar error's description with its
  * hint option (`hintOption`) given as the flag that sets it, and library advice as flags.
@@ -85,8 +78,7 @@ export function cliText(error: unknown): string {
     return cliMessage(((error as Error)?.message ?? String(error)).replace(/\s*\n\s*/g, ' '));
   }
   let text = error.describe();
-  const option = hintOptionOf(error);
-  const advice = option === null ? null : adviceFor(option);
+  const advice = error.hintOption === null ? null : adviceFor(error.hintOption);
   if (advice !== null && error.hint !== undefined && text.endsWith(error.hint)) {
     text = text.slice(0, text.length - error.hint.length) + advice;
   }

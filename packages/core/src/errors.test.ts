@@ -90,6 +90,17 @@ describe('SevarError fields and subclasses', () => {
     expect(String(e)).toBe('WidgetError: reduction: expected an integer >= 1, received 0. Try 16.');
   });
 
+  it('keeps the option a hint advises as structured data, null when the hint names none', () => {
+    const e = new SevarError({
+      subject: 'batch',
+      hint: 'Use a smaller batch size, e.g. batchSize: 16.',
+      hintOption: { option: 'batchSize', value: 16 },
+    });
+    expect(e.hintOption).toEqual({ option: 'batchSize', value: 16 });
+    expect(e.message).toBe('batch. Use a smaller batch size, e.g. batchSize: 16.');
+    expect(new SevarError('plain', { hint: 'Check the data.' }).hintOption).toBeNull();
+  });
+
   it('describe() is the message on one line, without the class name', () => {
     const e = new SevarError('line one\n  line two', { hint: 'Do this.' });
     expect(e.describe()).toBe('line one line two. Do this.');

@@ -7,6 +7,15 @@ import { renderValue } from './render.js';
  */
 export const SEVAR_ERROR: unique symbol = Symbol.for('sevar.error');
 
+/**
+ * A library option that avoids the error and the value to give it, so that a front end (the
+ * CLI) can name its own flag for it instead of the library option the hint speaks of.
+ */
+export interface HintOption {
+  option: string;
+  value: unknown;
+}
+
 /** The facts an error reports; every one is optional and readable on the error afterwards. */
 export interface SevarErrorFacts {
   /** What the error is about: the file, option, variant or dataset involved. */
@@ -17,6 +26,8 @@ export interface SevarErrorFacts {
   received?: unknown;
   /** What the user can do about it, appended to the message as its own sentence. */
   hint?: string;
+  /** The option `hint` advises setting, in structured form. */
+  hintOption?: HintOption;
   /** The underlying error, if any (standard `Error.cause`). */
   cause?: unknown;
 }
@@ -39,6 +50,8 @@ export class SevarError extends Error {
   readonly expected: string | undefined;
   readonly received: unknown;
   readonly hint: string | undefined;
+  /** The option the hint advises setting; null when the hint names none. */
+  readonly hintOption: HintOption | null;
 
   /** An error built from facts: the message is composed from them. */
   constructor(facts: SevarErrorFacts);
@@ -58,6 +71,7 @@ export class SevarError extends Error {
     this.expected = facts.expected;
     this.received = facts.received;
     this.hint = facts.hint;
+    this.hintOption = facts.hintOption ?? null;
   }
 
   /** The npm package of the error's family, e.g. `'@sevar/layers'`. */

@@ -1,6 +1,5 @@
 import { SevarError } from '@sevar/core';
-import type { SevarErrorFacts } from '@sevar/core';
-import type { HintOption } from './io-errors.js';
+import type { HintOption, SevarErrorFacts } from '@sevar/core';
 
 /** Base class of every error thrown by `@sevar/trainer`, so callers can catch them as one family. */
 export class TrainerError extends SevarError {
@@ -59,8 +58,7 @@ export class BackendInitError extends TrainerError {
 
 /** The training loss became NaN or infinite; the step that produced it was not applied. */
 export class NonFiniteLossError extends TrainerError {
-  /** Half the run's initial learning rate (`lr`), when it is known; else null. */
-  readonly hintOption: HintOption | null;
+  /** Its `hintOption`: half the run's initial learning rate (`lr`), when that is known. */
   constructor(
     readonly epoch: number,
     readonly step: number,
@@ -84,10 +82,10 @@ export class NonFiniteLossError extends TrainerError {
           lower === null
             ? 'Lower the learning rate or check the data.'
             : `Lower the learning rate (e.g. lr: ${lower}) or check the data.`,
+        hintOption: lower === null ? undefined : { option: 'lr', value: lower },
       },
     );
     this.name = 'NonFiniteLossError';
-    this.hintOption = lower === null ? null : { option: 'lr', value: lower };
   }
 }
 
@@ -96,12 +94,13 @@ export class CheckpointError extends TrainerError {
   constructor(
     readonly path: string,
     message: string,
-    options?: { cause?: unknown; hint?: string },
+    options?: { cause?: unknown; hint?: string; hintOption?: HintOption },
   ) {
     super(`checkpoint ${path}: ${message}`, {
       subject: path,
       cause: options?.cause,
       hint: options?.hint,
+      hintOption: options?.hintOption,
     });
     this.name = 'CheckpointError';
   }

@@ -1,13 +1,10 @@
 // Errors about the trainer's data, files and memory. Each says what was expected and what was
 // received, names the file or source involved and, where a library option would help, names that
-// option in `hintOption` so that a front end (the CLI) can print its own flag instead.
+// option in `hintOption` (see `SevarError`) so that a front end (the CLI) can print its own flag.
+import type { HintOption } from '@sevar/core';
 import { CheckpointError, TrainerError } from './errors.js';
 
-/** A library option that avoids the error, and the value to give it. */
-export interface HintOption {
-  option: string;
-  value: unknown;
-}
+export type { HintOption };
 
 /** A data source yielded no batches for an epoch (an empty split trains to a meaningless loss 0). */
 export class EmptyDataError extends TrainerError {
@@ -38,10 +35,12 @@ export class FileWriteError extends TrainerError {
     readonly what: string,
     cause: unknown,
     hint?: string,
+    hintOption?: HintOption,
   ) {
     super(`cannot write ${what} file ${file}: ${describeCause(cause)}`, {
       subject: file,
       hint,
+      hintOption,
       cause,
     });
     this.name = 'FileWriteError';
@@ -55,8 +54,7 @@ export class FileWriteError extends TrainerError {
  * place, so `previous` (the checkpoint `latest` named before) is untouched and loads.
  */
 export class CheckpointWriteError extends FileWriteError {
-  /** Resume from the intact previous checkpoint (`resume: true`); null when there is none. */
-  readonly hintOption: HintOption | null;
+  /** Its `hintOption`: resume from the intact previous checkpoint (`resume: true`), if any. */
   constructor(
     file: string,
     /** The newest complete checkpoint, or null when none had been written. */
@@ -70,9 +68,9 @@ export class CheckpointWriteError extends FileWriteError {
       previous === null
         ? 'No earlier checkpoint exists.'
         : `The previous checkpoint ${previous} is intact; free space and run again with resume: true to continue from it.`,
+      previous === null ? undefined : { option: 'resume', value: true },
     );
     this.name = 'CheckpointWriteError';
-    this.hintOption = previous === null ? null : { option: 'resume', value: true };
   }
 }
 
@@ -84,8 +82,7 @@ export interface CheckpointAttempt {
 
 /** Every checkpoint in the directory failed to load: resuming is impossible, starting over is not. */
 export class NoUsableCheckpointError extends CheckpointError {
-  /** Start fresh: `resume: false` trains from scratch and replaces the unreadable checkpoints. */
-  readonly hintOption: HintOption = { option: 'resume', value: false };
+  /** Its `hintOption`: `resume: false` trains from scratch and replaces the unreadable ones. */
   constructor(
     readonly dir: string,
     /** Each checkpoint tried, newest first. */
@@ -97,6 +94,7 @@ export class NoUsableCheckpointError extends CheckpointError {
         `(${tried.map((t) => `${t.path}: ${t.reason}`).join('; ')})`,
       {
         hint: 'Start fresh with resume: false (the new run replaces them), or restore them from a backup.',
+        hintOption: { option: 'resume', value: false },
       },
     );
     this.name = 'NoUsableCheckpointError';
@@ -111,8 +109,7 @@ export type OutOfMemoryPhase = 'training' | 'evaluation';
  * access out of bounds").
  */
 export class BackendOutOfMemoryError extends TrainerError {
-  /** A smaller batch: half the one that failed. */
-  readonly hintOption: HintOption;
+  /** Its `hintOption`: a smaller batch, half the one that failed. */
   constructor(
     readonly backend: string,
     /** Examples in the batch that failed. */
@@ -128,11 +125,11 @@ export class BackendOutOfMemoryError extends TrainerError {
       {
         subject: backend,
         hint: `Use a smaller batch size, e.g. batchSize: ${smaller}.`,
+        hintOption: { option: 'batchSize', value: smaller },
         cause,
       },
     );
     this.name = 'BackendOutOfMemoryError';
-    this.hintOption = { option: 'batchSize', value: smaller };
   }
 }
 

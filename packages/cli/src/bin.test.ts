@@ -1,12 +1,18 @@
 // End to end through the built binary (`dist/bin.js`), as a user runs it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompareResults } from './commands/compare/index.js';
 import type { RunResult } from './engine/run-files.js';
-import { BIN, expectOneLineError, runCli, spawnCli, tempDir } from './__tests__/helpers.js';
+import {
+  BIN,
+  expectOneLineError,
+  readJson,
+  runCli,
+  spawnCli,
+  tempDir,
+} from './__tests__/helpers.js';
 
 const TRAIN = [
   'train',
@@ -21,10 +27,6 @@ const TRAIN = [
   '--backend',
   'wasm',
 ];
-
-async function readJson<T>(path: string): Promise<T> {
-  return JSON.parse(await readFile(path, 'utf8')) as T;
-}
 
 describe('sevar binary', () => {
   it('prints help and version, exits 0; a bad flag exits non-zero with one line', async () => {

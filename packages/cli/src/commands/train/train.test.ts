@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { expectOneLineError, runCli, tempDir } from '../../__tests__/helpers.js';
+import { expectOneLineError, readJson, runCli, tempDir } from '../../__tests__/helpers.js';
 import type { RunResult, RunSpec } from '../../engine/run-files.js';
 
 const TINY = [
@@ -19,10 +19,6 @@ const TINY = [
   '--backend',
   'wasm',
 ];
-
-async function readJson<T>(path: string): Promise<T> {
-  return JSON.parse(await readFile(path, 'utf8')) as T;
-}
 
 let root: string;
 /** A finished one-epoch run, copied by the tests that start from one. */

@@ -6,6 +6,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ensureSystemDeps } from './system-deps.mjs';
+
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TURBO_FLAGS = ['--continue', '--output-logs=new-only'];
 
@@ -52,6 +54,9 @@ function summarize() {
   console.log(`tests: ${total.passed} passed, ${total.failed} failed, ${total.skipped} skipped`);
   return total.failed === 0 && missing.length === 0;
 }
+
+// Programs the tests start for real (see system-deps.mjs); installed here on a fresh Debian machine.
+ensureSystemDeps();
 
 const checked = turbo('build', 'typecheck', 'lint', 'lint:root', '--concurrency=2');
 if (checked !== 0) {

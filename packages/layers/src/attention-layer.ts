@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 
-import { AttentionInputError } from './errors.js';
+import { AttentionLayer, type AttentionMaps, type BaseLayerArgs } from './attention-base.js';
 import {
-  checkOptionNames,
   hiddenWidths,
+  SHARED_OPTION_NAMES,
   resolveOptions,
   type AttentionOptions,
   type HiddenWidth,
@@ -12,12 +12,11 @@ import {
 } from './options.js';
 import { resolveInitializer, resolveRegularizer, serialize } from './serialize.js';
 
-type LayerArgs = NonNullable<ConstructorParameters<typeof tfl.layers.Layer>[0]>;
 type LayerVariable = tfl.LayerVariable;
 type Initializer = ReturnType<typeof tfl.initializers.zeros>;
 type Regularizer = ReturnType<typeof tfl.regularizers.l2>;
 
-/** Static members every variant class declares; the base class reads them from `new.target`. */
+/** Static members every SE-family class declares; the base class reads them from `new.target`. */
 export interface VariantStatics {
   /** Registry key, e.g. `'slow-excite'`. */
   readonly variant: string;
@@ -28,14 +27,26 @@ export interface VariantStatics {
 }
 
 /** Constructor arguments of every variant: the shared options plus tfjs layer arguments. */
-export type AttentionLayerArgs = AttentionOptions & Omit<LayerArgs, 'name' | 'trainable'>;
+export type AttentionLayerArgs = AttentionOptions & BaseLayerArgs;
 
 /**
- * Squeeze (global average pool) → FC stack → gate → `x * gate`, for NHWC inputs.
- * Each variant is a subclass that only declares its FC pattern; all weights are owned here
- * (`addWeight`), named `fc<i>/kernel` `[in, out]` and `fc<i>/bias` `[out]` in forward order.
+ * Squeeze (global average pool) → FC stack → gate → `x * gate` (or `x + x * gate`), for NHWC
+ * inputs: the SE family. Each variant is a subclass that only declares its FC pattern; all
+ * weights are owned here (`addWeight`), named `fc<i>/kernel` `[in, out]` and `fc<i>/bias` `[out]`
+ * in forward order.
  */
-export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
+export abstract class SqueezeExciteLayer extends AttentionLayer {
+  /** Registry key: the variant's `static variant`. */
+  static get key(): string {
+    return (this as unknown as VariantStatics).variant;
+  }
+
+  /** The shared SE-family options plus the variant's `ownOptions`. */
+  static get optionNames(): readonly string[] {
+    return [...SHARED_OPTION_NAMES, ...((this as unknown as VariantStatics).ownOptions ?? [])];
+  }
+
+  /** Registry key (same as `key`). */
   readonly variant: string;
   protected readonly hiddenPattern: readonly HiddenWidth[];
   protected readonly options: ResolvedOptions;
@@ -43,8 +54,6 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
   protected readonly biasInitializer: Initializer;
   protected readonly kernelRegularizer: Regularizer | undefined;
   protected readonly biasRegularizer: Regularizer | undefined;
-  /** Input channels, known after `build`. */
-  protected channels: number | null = null;
   protected kernels: LayerVariable[] = [];
   protected biases: LayerVariable[] = [];
 
@@ -53,9 +62,6 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
     const statics = new.target as unknown as VariantStatics;
     this.variant = statics.variant;
     this.hiddenPattern = statics.hiddenPattern;
-    if (args !== null && typeof args === 'object') {
-      checkOptionNames(this.variant, args, statics.ownOptions ?? []);
-    }
     this.options = resolveOptions(this.variant, this.hiddenPattern, args);
     this.kernelInitializer = resolveInitializer(
       this.variant,
@@ -109,25 +115,7 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
     );
   }
 
-  override build(inputShape: tfl.Shape | tfl.Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tfl.Shape;
-    if (shape.length !== 4) {
-      throw new AttentionInputError(
-        this.variant,
-        this.name,
-        'a rank-4 NHWC input [batch, height, width, channels]',
-        shape,
-      );
-    }
-    const channels = shape[3];
-    if (channels === null || channels === undefined) {
-      throw new AttentionInputError(
-        this.variant,
-        this.name,
-        'a known channel count (last axis of the NHWC input)',
-        shape,
-      );
-    }
+  protected override buildWeights(channels: number): void {
     const w = this.fcWidths(channels);
     this.kernels = [];
     this.biases = [];
@@ -153,36 +141,26 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
         ),
       );
     }
-    this.channels = channels;
-    this.built = true;
   }
 
-  override computeOutputShape(inputShape: tfl.Shape | tfl.Shape[]): tfl.Shape | tfl.Shape[] {
-    return inputShape;
+  /** The gate `[N, C]` for `x`: the FC stack on the squeezed input, then the gate activation. */
+  protected gateOf(x: tf.Tensor4D): tf.Tensor2D {
+    let s = tf.mean(x, [1, 2]) as tf.Tensor2D;
+    const last = this.kernels.length - 1;
+    for (let i = 0; i < last; i++) s = tf.relu(this.applyFc(i, s));
+    s = this.applyFc(last, s);
+    return this.options.gateActivation === 'sigmoid'
+      ? tf.sigmoid(s)
+      : (tf.div(tf.relu6(tf.add(s, 3)), 6) as tf.Tensor2D);
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor {
-    return tf.tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0]! : inputs;
-      this.invokeCallHook(inputs, kwargs);
-      if (x.rank !== 4 || x.shape[3] !== this.channels) {
-        throw new AttentionInputError(
-          this.variant,
-          this.name,
-          `a rank-4 NHWC input with ${this.channels} channels (the layer was built for that)`,
-          x.shape,
-        );
-      }
-      let s = tf.mean(x, [1, 2]) as tf.Tensor2D;
-      const last = this.kernels.length - 1;
-      for (let i = 0; i < last; i++) s = tf.relu(this.applyFc(i, s));
-      s = this.applyFc(last, s);
-      const gate =
-        this.options.gateActivation === 'sigmoid'
-          ? tf.sigmoid(s)
-          : tf.div(tf.relu6(tf.add(s, 3)), 6);
-      return tf.mul(x, tf.reshape(gate, [-1, 1, 1, this.channels!]));
-    });
+  protected override forward(x: tf.Tensor4D): tf.Tensor4D {
+    const gated = tf.mul(x, tf.reshape(this.gateOf(x), [-1, 1, 1, this.channels!])) as tf.Tensor4D;
+    return this.options.gate === 'residual' ? tf.add(x, gated) : gated;
+  }
+
+  override attentionMaps(x: tf.Tensor4D): AttentionMaps {
+    return { channel: tf.tidy(() => this.gateOf(this.checkedInput(x))) };
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -193,6 +171,7 @@ export abstract class SqueezeExciteLayer extends tfl.layers.Layer {
       hiddenUnits: o.hiddenUnits,
       midDivisor: o.midDivisor,
       gateActivation: o.gateActivation,
+      gate: o.gate,
       kernelInitializer: serialize(this.kernelInitializer),
       biasInitializer: serialize(this.biasInitializer),
       kernelRegularizer: serialize(this.kernelRegularizer),

@@ -28,7 +28,7 @@ describe('unknown variant names', () => {
     const e = thrown(() => createAttention('squeeze-excite'));
     expect(e).toBeInstanceOf(UnknownVariantError);
     expect(e.message).toBe(
-      "attention variant: expected one of 'se', 'slow-squeeze', 'slow-excite', " +
+      "attention module: expected one of 'se', 'slow-squeeze', 'slow-excite', " +
         `'slow-squeeze-slow-excite', 'bump', received "squeeze-excite"`,
     );
     for (const name of VARIANT_NAMES) expect(e.message).toContain(`'${name}'`);
@@ -38,7 +38,7 @@ describe('unknown variant names', () => {
 
   it('rejects non-string names', () => {
     expect(thrown(() => getVariant(42 as unknown as string)).message).toMatch(
-      /^attention variant: expected one of .*, received 42$/,
+      /^attention module: expected one of .*, received 42$/,
     );
   });
 });

@@ -17,14 +17,14 @@ export function quoteList(names: readonly string[]): string {
   return names.map((n) => `'${n}'`).join(', ');
 }
 
-/** A registry key that names no variant. */
+/** A registry key that names no module. */
 export class UnknownVariantError extends SevarLayersError {
   /** The received name, as a string. */
   override readonly received: string;
   readonly validNames: readonly string[];
 
   constructor(received: unknown, validNames: readonly string[]) {
-    super({ subject: 'attention variant', expected: `one of ${quoteList(validNames)}`, received });
+    super({ subject: 'attention module', expected: `one of ${quoteList(validNames)}`, received });
     this.received = String(received);
     this.validNames = validNames;
   }
@@ -95,5 +95,17 @@ export class AttentionInputError extends SevarLayersError {
     super({ subject: `${variant} (layer '${layerName}')`, expected, received });
     this.variant = variant;
     this.layerName = layerName;
+  }
+}
+
+/** A definition `registerAttention` cannot accept (a taken key, a class not extending the base). */
+export class AttentionRegistryError extends SevarLayersError {
+  readonly key: string;
+  readonly field: string;
+
+  constructor(key: string, field: string, expected: string, received: unknown) {
+    super({ subject: `registerAttention('${key}'): ${field}`, expected, received });
+    this.key = key;
+    this.field = field;
   }
 }

@@ -29,6 +29,7 @@ const SHARED = [
   'hiddenUnits',
   'midDivisor',
   'gateActivation',
+  'gate',
   'kernelInitializer',
   'biasInitializer',
   'kernelRegularizer',

@@ -9,6 +9,10 @@ import { AttentionConfigError, UnknownOptionError } from './errors.js';
 export type GateActivation = 'sigmoid' | 'hard-sigmoid';
 export const GATE_ACTIVATIONS: readonly GateActivation[] = ['sigmoid', 'hard-sigmoid'];
 
+/** How a gate `g` is applied: `x·g` (SE) or `x + x·g` (the residual form of SENetV2's author). */
+export type GateMode = 'multiply' | 'residual';
+export const GATE_MODES: readonly GateMode[] = ['multiply', 'residual'];
+
 /** The bump's middle layer: an FC, or the paper's 3x3 conv applied to the 1x1 squeezed map. */
 export type BumpKind = 'dense' | 'conv3x3';
 export const BUMP_KINDS: readonly BumpKind[] = ['dense', 'conv3x3'];
@@ -38,6 +42,8 @@ export interface AttentionOptions {
   midDivisor?: number;
   /** Activation of the last FC (default `'sigmoid'`). */
   gateActivation?: GateActivation;
+  /** How the gate is applied: `'multiply'` (default) `y = x·g`, or `'residual'` `y = x + x·g`. */
+  gate?: GateMode;
   kernelInitializer?: InitializerLike;
   biasInitializer?: InitializerLike;
   kernelRegularizer?: RegularizerLike;
@@ -60,6 +66,7 @@ export const SHARED_OPTION_NAMES = [
   'hiddenUnits',
   'midDivisor',
   'gateActivation',
+  'gate',
   'kernelInitializer',
   'biasInitializer',
   'kernelRegularizer',
@@ -87,26 +94,26 @@ const everyOptionListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyOptionListed;
 
 /**
- * Throws {@link UnknownOptionError} for the first key of `options` that `variant` does not take:
- * not a shared option, not one of its `ownOptions`, not a tfjs layer argument. `ownersOf` names
- * the variants that do take a key, for the hint.
+ * Throws {@link UnknownOptionError} for the first key of `options` that module `key` does not
+ * take: not one of its `optionNames`, not a tfjs layer argument. `ownersOf` names the modules
+ * that do take a key, for the hint.
  */
 export function checkOptionNames(
-  variant: string,
+  key: string,
   options: object,
-  ownOptions: readonly string[],
-  ownersOf: (key: string) => readonly string[] = () => [],
+  optionNames: readonly string[],
+  ownersOf: (option: string) => readonly string[] = () => [],
 ): void {
-  const accepted: readonly string[] = [...SHARED_OPTION_NAMES, ...ownOptions, ...LAYER_ARG_NAMES];
-  for (const key of Object.keys(options)) {
+  const accepted: readonly string[] = [...optionNames, ...LAYER_ARG_NAMES];
+  for (const option of Object.keys(options)) {
     // tfjs adds `customObjects` to every config it deserializes (loadLayersModel).
-    if (accepted.includes(key) || key === 'customObjects') continue;
+    if (accepted.includes(option) || option === 'customObjects') continue;
     throw new UnknownOptionError(
-      variant,
       key,
+      option,
       accepted,
-      closestName(key, accepted),
-      ownersOf(key).filter((v) => v !== variant),
+      closestName(option, accepted),
+      ownersOf(option).filter((k) => k !== key),
     );
   }
 }
@@ -118,6 +125,7 @@ export interface ResolvedOptions {
   hiddenUnits: number[] | null;
   midDivisor: number;
   gateActivation: GateActivation;
+  gate: GateMode;
 }
 
 /** The symbolic widths of a variant's hidden FCs: `m` (narrow) or `h` (slow step, about 2m). */
@@ -157,6 +165,15 @@ export function resolveOptions(
       gateActivation,
     );
   }
+  const gate = options.gate ?? 'multiply';
+  if (!GATE_MODES.includes(gate)) {
+    throw new AttentionConfigError(
+      variant,
+      'gate',
+      `one of ${GATE_MODES.map((g) => `'${g}'`).join(', ')}`,
+      gate,
+    );
+  }
   let hiddenUnits: number[] | null = null;
   if (options.hiddenUnits !== undefined && options.hiddenUnits !== null) {
     const hu = options.hiddenUnits;
@@ -177,7 +194,7 @@ export function resolveOptions(
       reduction,
     );
   }
-  return { reduction, minChannels, hiddenUnits, midDivisor, gateActivation };
+  return { reduction, minChannels, hiddenUnits, midDivisor, gateActivation, gate };
 }
 
 /** Hidden FC widths for `channels` input channels. */

@@ -1,5 +1,14 @@
-import type { SqueezeExciteLayer, VariantStatics } from './attention-layer.js';
-import { UnknownVariantError } from './errors.js';
+import * as tf from '@tensorflow/tfjs-core';
+
+import { AttentionLayer } from './attention-base.js';
+import {
+  ATTENTION_KINDS,
+  defineAttention,
+  type AttentionDefinition,
+  type AttentionDefinitionInput,
+} from './attention-definition.js';
+import type { SqueezeExciteLayer } from './attention-layer.js';
+import { AttentionRegistryError, UnknownVariantError } from './errors.js';
 import { checkOptionNames } from './options.js';
 import type { AttentionOptions, BumpOptions } from './options.js';
 import type { VariantDefinition } from './variant-definition.js';
@@ -8,9 +17,10 @@ import { seVariant } from './variants/se.js';
 import { slowExciteVariant } from './variants/slow-excite.js';
 import { slowSqueezeSlowExciteVariant } from './variants/slow-squeeze-slow-excite.js';
 import { slowSqueezeVariant } from './variants/slow-squeeze.js';
+import { ZOO_DEFINITIONS } from './zoo/index.js';
 
-// The single place a variant is wired in: one line per variant, in the paper's order.
-const DEFINITIONS = [
+// The paper's five, one line each, in the paper's order; the zoo's modules are listed in zoo/.
+const PAPER_DEFINITIONS = [
   seVariant,
   slowSqueezeVariant,
   slowExciteVariant,
@@ -18,77 +28,160 @@ const DEFINITIONS = [
   bumpVariant,
 ] as const satisfies readonly VariantDefinition<BumpOptions>[];
 
-/** A registry key. */
-export type VariantName = (typeof DEFINITIONS)[number]['name'];
+/** A key of one of the paper's five. */
+export type VariantName = (typeof PAPER_DEFINITIONS)[number]['name'];
 
-const REGISTRY: ReadonlyMap<string, VariantDefinition<BumpOptions>> = new Map(
-  DEFINITIONS.map((d) => [d.name, d as VariantDefinition<BumpOptions>]),
-);
-
-/** Every registry key, in the paper's order. */
-export const VARIANT_NAMES: readonly VariantName[] = DEFINITIONS.map((d) => d.name);
-
-/** Registry key, paper name and FC widths of every variant, in the paper's order. */
-export const VARIANTS: readonly Pick<VariantDefinition, 'name' | 'paperName' | 'widths'>[] =
-  DEFINITIONS.map(({ name, paperName, widths }) => ({ name, paperName, widths }));
-
-/** True when `name` is a registry key. */
-export function isVariantName(name: unknown): name is VariantName {
-  return typeof name === 'string' && REGISTRY.has(name);
-}
+/** A registry key: the paper's five, the zoo's modules, or a module registered by the user. */
+export type AttentionKey = VariantName | (string & {});
 
 /** The attention choice that means no module: the baseline every variant is compared with. */
 export const ATTENTION_NONE = 'none';
 
 /** The attention choice of a model: a registry key, or `'none'` for no module. */
-export type AttentionName = VariantName | typeof ATTENTION_NONE;
+export type AttentionName = AttentionKey | typeof ATTENTION_NONE;
 
-/** `'none'`, then every registry key in the paper's order (the rows of the paper's tables). */
+const REGISTRY = new Map<string, AttentionDefinition>();
+for (const def of [...PAPER_DEFINITIONS, ...ZOO_DEFINITIONS]) {
+  REGISTRY.set(def.key, def as unknown as AttentionDefinition);
+}
+
+/** The paper's five keys, in the paper's order. */
+export const VARIANT_NAMES: readonly VariantName[] = PAPER_DEFINITIONS.map((d) => d.name);
+
+/** Registry key, paper name and FC widths of the paper's five, in the paper's order. */
+export const VARIANTS: readonly Pick<VariantDefinition, 'name' | 'paperName' | 'widths'>[] =
+  PAPER_DEFINITIONS.map(({ name, paperName, widths }) => ({ name, paperName, widths }));
+
+/** `'none'`, then the paper's five in the paper's order (the rows of the paper's tables). */
 export const ATTENTION_NAMES: readonly AttentionName[] = [ATTENTION_NONE, ...VARIANT_NAMES];
 
-/** True when `name` is `'none'` or a registry key. */
+/** Every registered key: the paper's five, the zoo's modules, then modules users registered. */
+export function attentionKeys(): string[] {
+  return [...REGISTRY.keys()];
+}
+
+/** Every registered definition, in {@link attentionKeys} order. */
+export function attentionDefinitions(): AttentionDefinition[] {
+  return [...REGISTRY.values()];
+}
+
+/** True when `name` is one of the paper's five keys. */
+export function isVariantName(name: unknown): name is VariantName {
+  return typeof name === 'string' && (VARIANT_NAMES as readonly string[]).includes(name);
+}
+
+/** True when `key` is a registered module key. */
+export function isAttentionKey(key: unknown): key is AttentionKey {
+  return typeof key === 'string' && REGISTRY.has(key);
+}
+
+/** True when `name` is `'none'` or a registered key. */
 export function isAttentionName(name: unknown): name is AttentionName {
-  return name === ATTENTION_NONE || isVariantName(name);
+  return name === ATTENTION_NONE || isAttentionKey(name);
+}
+
+/** `'none'` and every registered key: what {@link parseAttentionName} accepts. */
+export function attentionNames(): AttentionName[] {
+  return [ATTENTION_NONE, ...attentionKeys()];
 }
 
 /**
  * `name` as an {@link AttentionName}; anything else throws {@link UnknownVariantError} listing
- * `'none'` and the registry keys. Parse once where the choice enters (a flag, a config file).
+ * `'none'` and every registered key. Parse once where the choice enters (a flag, a config file).
  */
 export function parseAttentionName(name: unknown): AttentionName {
-  if (!isAttentionName(name)) throw new UnknownVariantError(name, ATTENTION_NAMES);
+  if (!isAttentionName(name)) throw new UnknownVariantError(name, attentionNames());
   return name;
 }
 
-/** The registry entry of `name`; throws {@link UnknownVariantError} listing the valid keys. */
-export function getVariant(name: string): VariantDefinition<BumpOptions> {
-  const def = typeof name === 'string' ? REGISTRY.get(name) : undefined;
-  if (!def) throw new UnknownVariantError(name, VARIANT_NAMES);
+/** The registry entry of `key`; throws {@link UnknownVariantError} listing the valid keys. */
+export function getAttention(key: string): AttentionDefinition {
+  const def = typeof key === 'string' ? REGISTRY.get(key) : undefined;
+  if (!def) throw new UnknownVariantError(key, attentionKeys());
   return def;
 }
 
-/** The option keys a variant takes beyond the shared ones. */
-function ownOptions(def: VariantDefinition<BumpOptions>): readonly string[] {
-  return (def.layerClass as unknown as VariantStatics).ownOptions ?? [];
+/** The entry of one of the paper's five; throws {@link UnknownVariantError} listing them. */
+export function getVariant(name: string): VariantDefinition<BumpOptions> {
+  if (!isVariantName(name)) throw new UnknownVariantError(name, VARIANT_NAMES);
+  return PAPER_DEFINITIONS.find((d) => d.name === name) as VariantDefinition<BumpOptions>;
 }
 
-/** The variants that take option `key` as one of their own. */
-function variantsTaking(key: string): string[] {
-  return DEFINITIONS.filter((d) => ownOptions(d).includes(key)).map((d) => d.name);
+/** The registered modules that take option `option`. */
+function modulesTaking(option: string): string[] {
+  return attentionDefinitions()
+    .filter((d) => d.layerClass.optionNames.includes(option))
+    .map((d) => d.key);
 }
 
 /**
- * Creates the attention layer registered as `name`, e.g. `createAttention('slow-excite', { reduction: 8 })`.
- * The layer maps an NHWC tensor to one of the same shape. An option key the variant does not
- * take (a typo, or another variant's option) throws `UnknownOptionError`.
+ * Creates the module registered as `key`, e.g. `createAttention('eca')` or
+ * `createAttention('slow-excite', { reduction: 8 })`. The layer maps an NHWC tensor to one of
+ * the same shape. An option key the module does not take (a typo, or another module's option)
+ * throws `UnknownOptionError`; a bad value throws `AttentionConfigError`; both before any weight
+ * exists.
  */
 export function createAttention(
-  name: VariantName | (string & {}),
-  options: AttentionOptions & BumpOptions = {},
-): SqueezeExciteLayer {
-  const def = getVariant(name);
+  key: VariantName,
+  options?: AttentionOptions & BumpOptions,
+): SqueezeExciteLayer;
+export function createAttention(key: AttentionKey, options?: object): AttentionLayer;
+export function createAttention(key: string, options: object = {}): AttentionLayer {
+  const def = getAttention(key);
   if (options !== null && typeof options === 'object') {
-    checkOptionNames(def.name, options, ownOptions(def), variantsTaking);
+    checkOptionNames(def.key, options, def.layerClass.optionNames, modulesTaking);
   }
   return def.create(options);
+}
+
+const KEY_PATTERN = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/**
+ * Adds a module to the registry so that `createAttention`, `@sevar/models` and the CLI accept
+ * its key. `layerClass` must extend {@link AttentionLayer} and declare `static className`,
+ * `static key` (equal to `definition.key`) and `static optionNames`; it is registered for tfjs
+ * serialization here, so saved models that contain it load again. Returns the full definition.
+ */
+export function registerAttention<Options extends object>(
+  definition: AttentionDefinitionInput<Options>,
+): AttentionDefinition<Options> {
+  checkRegistration(definition as AttentionDefinitionInput);
+  const def = defineAttention(definition);
+  tf.serialization.registerClass(
+    definition.layerClass as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  );
+  REGISTRY.set(def.key, def as unknown as AttentionDefinition);
+  return def;
+}
+
+function checkRegistration(d: AttentionDefinitionInput): void {
+  const fail = (what: string, expected: string, received: unknown): never => {
+    throw new AttentionRegistryError(String(d?.key), what, expected, received);
+  };
+  if (d === null || typeof d !== 'object') fail('definition', 'an object', d);
+  if (typeof d.key !== 'string' || !KEY_PATTERN.test(d.key)) {
+    fail('key', 'lower-case letters, digits and single dashes, e.g. "my-gate"', d.key);
+  }
+  if (d.key === ATTENTION_NONE || REGISTRY.has(d.key)) {
+    fail('key', `a key not yet registered (taken: ${attentionNames().join(', ')})`, d.key);
+  }
+  const cls = d.layerClass as unknown;
+  if (typeof cls !== 'function' || !(cls.prototype instanceof AttentionLayer)) {
+    fail('layerClass', 'a class extending AttentionLayer from @sevar/layers', cls);
+  }
+  if (d.layerClass.key !== d.key) fail('layerClass.key', `'${d.key}'`, d.layerClass.key);
+  if (typeof d.layerClass.className !== 'string' || d.layerClass.className === '') {
+    fail(
+      'layerClass.className',
+      'a non-empty string (its tfjs serialization name)',
+      d.layerClass.className,
+    );
+  }
+  if (!Array.isArray(d.layerClass.optionNames)) {
+    fail('layerClass.optionNames', 'an array of option keys', d.layerClass.optionNames);
+  }
+  if (!ATTENTION_KINDS.includes(d.kind)) fail('kind', ATTENTION_KINDS.join(' | '), d.kind);
+  for (const field of ['title', 'citation', 'computes'] as const) {
+    if (typeof d[field] !== 'string') fail(field, 'a string', d[field]);
+  }
 }

@@ -48,8 +48,13 @@ export function expectClose(
   }
 }
 
+/** Selects `name`; on wasm also the project's gradient kernels (wasm lacks some, e.g. for conv). */
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend ${name} failed to initialise`);
+  if (name === 'wasm') {
+    const { registerWasmTrainingKernels } = await import('@sevar/wasm-kernels');
+    registerWasmTrainingKernels();
+  }
 }

@@ -50,5 +50,6 @@ export const bumpVariant = defineVariant<BumpOptions>({
   name: 'bump',
   paperName: 'Bump module / squeeze-learn-excite',
   widths: 'C → m → m → C',
+  options: [{ name: 'bumpKind', default: 'dense', description: "'dense' (m → m FC) or 'conv3x3'" }],
   layerClass: SevarBump,
 });

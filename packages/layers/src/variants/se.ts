@@ -15,5 +15,6 @@ export const seVariant = defineVariant({
   name: 'se',
   paperName: 'Squeeze and excite module (Hu et al.)',
   widths: 'C → m → C',
+  citation: 'Hu, Shen, Sun: Squeeze-and-Excitation Networks, CVPR 2018 (arXiv 1709.01507)',
   layerClass: SevarSqueezeExcite,
 });

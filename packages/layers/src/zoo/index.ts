@@ -1,0 +1,5 @@
+import type { AttentionDefinition } from '../attention-definition.js';
+import { ecaDefinition } from './eca.js';
+
+// The modules beyond the paper, one line each, in the order of the SPEC's zoo table.
+export const ZOO_DEFINITIONS = [ecaDefinition] as unknown as readonly AttentionDefinition[];

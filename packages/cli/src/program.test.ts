@@ -1,4 +1,4 @@
-import { VARIANTS } from '@sevar/layers';
+import { attentionKeys, VARIANTS } from '@sevar/layers';
 import { describe, expect, it } from 'vitest';
 import { expectOneLineError, runCli, tempDir } from './__tests__/helpers.js';
 
@@ -17,7 +17,8 @@ describe('sevar --help', () => {
   it('lists every command and exits 0', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
-    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, 'm'));
+    // A command with an alias is listed as `name|alias`.
+    for (const c of COMMANDS) expect(r.stdout).toMatch(new RegExp(`^  ${c}[ |]`, 'm'));
   });
 
   it.each([
@@ -57,11 +58,11 @@ describe('bad flags: one line, exit 2 (commander and sevar alike)', () => {
     [['compare', '--backend', 'metal'], /--backend <name>.*'metal' is invalid/],
     [
       ['compare', '--variants', 'se,excite'],
-      /--variants: expected 'all' or a comma list of none, se,.*received "excite"/,
+      /--variants: expected 'all', 'zoo' or a comma list of none, se,.*received "excite"/,
     ],
     [
       ['compare', '--attention', 'se,,excite'],
-      /--attention: expected 'all' or a comma list of none, se,.*received "excite"/,
+      /--attention: expected 'all', 'zoo' or a comma list of none, se,.*received "excite"/,
     ],
     [
       ['train', '--attention', 'se', '--variant', 'bump'],
@@ -148,10 +149,19 @@ describe('missing files: one line, exit 1', () => {
 
 describe('sevar variants / models', () => {
   it('variants prints every registry entry with hand-derived widths and params (C=64, r=16)', async () => {
-    const r = await runCli(['variants', '--json']);
+    const r = await runCli(['variants', '--json', '--reduction', '16']);
     expect(r.code).toBe(0);
-    const rows = JSON.parse(r.stdout) as { name: string; fcWidths: number[]; params: number }[];
+    const all = JSON.parse(r.stdout) as {
+      name: string;
+      paper: boolean;
+      fcWidths: number[];
+      params: number;
+    }[];
+    expect(all.map((x) => x.name)).toEqual(attentionKeys());
+    const rows = all.filter((x) => x.paper);
     expect(rows.map((x) => x.name)).toEqual(VARIANTS.map((v) => v.name));
+    // ECA at C=64: t = floor((6 + 1) / 2) = 3, odd: a 3-tap kernel and nothing else.
+    expect(all.find((x) => x.name === 'eca')?.params).toBe(3);
     // m = 64/16 = 4, h = 64/(16/2) = 8; each FC has in*out weights + out biases.
     const expected: Record<string, [number[], number]> = {
       se: [[64, 4, 64], 64 * 4 + 4 + 4 * 64 + 64],

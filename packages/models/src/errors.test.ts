@@ -1,5 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { AttentionConfigError, UnknownVariantError, VARIANT_NAMES } from '@sevar/layers';
+import {
+  AttentionConfigError,
+  attentionKeys,
+  UnknownVariantError,
+  VARIANT_NAMES,
+} from '@sevar/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { useCpu } from './__tests__/helpers.js';
@@ -44,7 +49,8 @@ describe('bad arguments fail fast with typed errors', () => {
       const e = thrown(build, UnknownAttentionError);
       expect(e.option).toBe('attention');
       expect(e.received).toBe('squeeze');
-      expect(e.validNames).toEqual(['none', ...VARIANT_NAMES]);
+      expect(e.validNames).toEqual(['none', ...attentionKeys()]);
+      expect(e.validNames).toEqual(expect.arrayContaining([...VARIANT_NAMES, 'eca']));
       expect(e.message).toContain('received "squeeze"');
       for (const name of VARIANT_NAMES) expect(e.message).toContain(`'${name}'`);
     }

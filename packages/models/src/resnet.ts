@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { AttentionName, VariantName } from '@sevar/layers';
+import type { AttentionKey, AttentionName } from '@sevar/layers';
 
 import { ModelConfigError } from './errors.js';
 import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
@@ -151,7 +151,7 @@ interface BlockArgs {
   inChannels: number;
   width: number;
   stride: number;
-  attention: VariantName | null;
+  attention: AttentionKey | null;
   placement: AttentionPlacement;
   reduction: number | undefined;
   attentionOptions: ModelAttentionOptions | undefined;

@@ -1,5 +1,5 @@
 import { closestName } from '@sevar/core';
-import { ATTENTION_NAMES, ATTENTION_NONE, isAttentionName, type VariantName } from '@sevar/layers';
+import { ATTENTION_NONE, attentionNames, isAttentionName, type AttentionKey } from '@sevar/layers';
 
 import { ModelConfigError, UnknownAttentionError, quoteList } from './errors.js';
 
@@ -29,13 +29,16 @@ export function checkKeys(model: string, options: unknown, allowed: readonly str
   }
 }
 
-/** The variant to build, or null for none (`'none'`, `null` and absent all mean no module). */
-export function checkAttention(model: string, attention: unknown): VariantName | null {
+/**
+ * The module to build (any key registered in @sevar/layers, users' own included), or null for
+ * none (`'none'`, `null` and absent all mean no module).
+ */
+export function checkAttention(model: string, attention: unknown): AttentionKey | null {
   if (attention === null || attention === undefined || attention === ATTENTION_NONE) return null;
   if (!isAttentionName(attention)) {
-    throw new UnknownAttentionError(model, attention, ATTENTION_NAMES);
+    throw new UnknownAttentionError(model, attention, attentionNames());
   }
-  return attention as VariantName;
+  return attention;
 }
 
 export function checkNumClasses(model: string, numClasses: unknown): number {

@@ -1,9 +1,10 @@
 // The attention choice on the command line: `--attention` (one name, or a list for the commands
-// that compare), parsed here into `AttentionName`s that go down typed to the layer. `--variant`
+// that compare), parsed here into `AttentionName`s that go down typed to the layer: 'none' or any
+// key of @sevar/layers' registry (the paper's five, the zoo, modules users register). `--variant`
 // and `--variants`, its earlier spellings, stay as hidden aliases.
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { ATTENTION_NAMES, ATTENTION_NONE, isAttentionName } from '@sevar/layers';
+import { ATTENTION_NAMES, ATTENTION_NONE, attentionNames, isAttentionName } from '@sevar/layers';
 import type { AttentionName } from '@sevar/layers';
 import { UsageError } from '../errors.js';
 
@@ -21,7 +22,7 @@ export function addAttentionFlag(cmd: Command, fallback: AttentionName): Command
   return cmd
     .option(
       '--attention <name>',
-      `attention module: ${ATTENTION_NAMES.join(', ')} (default: ${fallback})`,
+      `attention module: none, a paper variant (${ATTENTION_NAMES.slice(1).join(', ')}) or any key \`sevar variants\` lists (default: ${fallback})`,
     )
     .addOption(new Option('--variant <name>', 'old name of --attention').hideHelp());
 }
@@ -46,30 +47,39 @@ function given(flags: AttentionFlags, old: 'variant' | 'variants'): [string, str
 /** One attention name; `flag` names the flag in the error. */
 export function parseAttention(value: string, flag = '--attention'): AttentionName {
   if (!isAttentionName(value)) {
-    throw new UsageError(flag, `one of ${ATTENTION_NAMES.join(', ')}`, value);
+    throw new UsageError(flag, `one of ${attentionNames().join(', ')}`, value);
   }
   return value;
 }
 
+/** The list keywords: the paper's rows, or every registered module. */
+export const ATTENTION_LIST_KEYWORDS = {
+  all: "the paper's five and none",
+  zoo: 'every registered module and none',
+} as const;
+
+function listExpected(): string {
+  return `'all', 'zoo' or a comma list of ${attentionNames().join(', ')}`;
+}
+
 /**
- * `all` or a comma list of attention names. `none` is always included: it is the baseline every
- * variant is compared with. The result is in the paper's row order.
+ * `all` (the paper's five), `zoo` (every registered module) or a comma list of attention names.
+ * `none` is always included: it is the baseline every module is compared with. The result is in
+ * registry order (the paper's five first, in the paper's order).
  */
 export function parseAttentionList(value: string, flag = '--attention'): AttentionName[] {
-  if (value.trim() === 'all') return [...ATTENTION_NAMES];
+  const keyword = value.trim();
+  if (keyword === 'all') return [...ATTENTION_NAMES];
+  if (keyword === 'zoo') return attentionNames();
   const names = value
     .split(',')
     .map((s) => s.trim())
     .filter((s) => s !== '');
-  if (names.length === 0) {
-    throw new UsageError(flag, `'all' or a comma list of ${ATTENTION_NAMES.join(', ')}`, value);
-  }
+  if (names.length === 0) throw new UsageError(flag, listExpected(), value);
   for (const n of names) {
-    if (!isAttentionName(n)) {
-      throw new UsageError(flag, `'all' or a comma list of ${ATTENTION_NAMES.join(', ')}`, n);
-    }
+    if (!isAttentionName(n)) throw new UsageError(flag, listExpected(), n);
   }
-  return ATTENTION_NAMES.filter((a) => a === ATTENTION_NONE || names.includes(a));
+  return attentionNames().filter((a) => a === ATTENTION_NONE || names.includes(a));
 }
 
 /** The attention of `--attention <name>` (or `--variant`), else `fallback`. */

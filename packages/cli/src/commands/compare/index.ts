@@ -34,7 +34,7 @@ export function registerCompare(program: Command, host: CommandHost): void {
     .addOption(datasetOption('embedded'));
   addExperimentFlags(
     cmd,
-    `'all' or a comma list of ${ATTENTION_NAMES.join(', ')} (none is always added)`,
+    `'all' (the paper's five: ${ATTENTION_NAMES.slice(1).join(', ')}), 'zoo' (every module \`sevar variants\` lists) or a comma list of keys (none is always added)`,
   ).option('--out <dir>', 'results folder (default: sevar-results/compare-<model>-<dataset>)');
   addTrainingFlags(cmd).addHelpText('after', HELP);
   cmd.action(async (flags: CompareFlags) => {

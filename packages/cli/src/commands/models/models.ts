@@ -1,4 +1,4 @@
-import { ATTENTION_NAMES } from '@sevar/layers';
+import { attentionNames } from '@sevar/layers';
 import type { AttentionName } from '@sevar/layers';
 import { describeModel, MODEL_NAMES } from '@sevar/models';
 import type { ModelName } from '@sevar/models';
@@ -76,7 +76,7 @@ export async function modelsCommand(o: ModelsOptions, ctx: Context): Promise<Mod
   );
   ctx.stdout.write(
     `\n${o.classes} classes; params are trainable (BN moving statistics excluded); ` +
-      `models: ${MODEL_NAMES.join(', ')}; attentions: ${ATTENTION_NAMES.join(', ')}\n`,
+      `models: ${MODEL_NAMES.join(', ')}; attentions: ${attentionNames().join(', ')}\n`,
   );
   return rows;
 }

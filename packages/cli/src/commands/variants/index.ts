@@ -9,13 +9,21 @@ export type { VariantRow, VariantsOptions } from './variants.js';
 export function registerVariants(program: Command, host: CommandHost): void {
   program
     .command('variants')
+    .alias('zoo')
     .description(
-      'the SE variants: registry key, paper name, FC widths and parameters for C channels',
+      'every attention module (the paper five, the zoo): key, name, kind and parameters for C channels',
     )
     .option('--channels <n>', 'input channels C', integer(1), 64)
-    .option('--reduction <n>', 'reduction r', integer(1), 16)
+    .option(
+      '--reduction <n>',
+      "reduction r, for the modules that take one (default: each module's)",
+      integer(1),
+    )
     .option('--json', 'JSON output')
-    .action((flags: { channels: number; reduction: number; json?: boolean }) => {
-      variantsCommand({ ...flags, json: flags.json === true }, host.ctx);
+    .action((flags: { channels: number; reduction?: number; json?: boolean }) => {
+      variantsCommand(
+        { channels: flags.channels, reduction: flags.reduction, json: flags.json === true },
+        host.ctx,
+      );
     });
 }

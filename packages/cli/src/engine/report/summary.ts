@@ -1,4 +1,4 @@
-import { ATTENTION_NONE, VARIANTS } from '@sevar/layers';
+import { ATTENTION_NONE, getAttention, isAttentionKey, VARIANTS } from '@sevar/layers';
 import type { AttentionName } from '@sevar/layers';
 import type { PaperRow, PaperTable } from '../../paper.js';
 import type { RunResult } from '../run-files.js';
@@ -35,7 +35,9 @@ export function stat(values: readonly number[]): Stat {
 
 export function paperNameOf(attention: AttentionName): string {
   if (attention === ATTENTION_NONE) return 'No attention (default)';
-  return VARIANTS.find((v) => v.name === attention)?.paperName ?? attention;
+  const variant = VARIANTS.find((v) => v.name === attention);
+  if (variant) return variant.paperName;
+  return isAttentionKey(attention) ? getAttention(attention).title : attention;
 }
 
 /** Groups finished runs by attention, in the order of `attentions`. */

@@ -36,8 +36,9 @@ def widths(variant, c, r=16, min_channels=1, mid_divisor=2, hidden=None):
 class Attention(nn.Module):
     """Global average pool -> Linear/ReLU stack -> gate -> x * gate (NCHW)."""
 
-    def __init__(self, fc_widths, gate='sigmoid', bump_conv=False):
+    def __init__(self, fc_widths, gate='sigmoid', bump_conv=False, residual=False):
         super().__init__()
+        self.residual = residual
         self.fcs = nn.ModuleList()
         for i in range(len(fc_widths) - 1):
             if bump_conv and i == 1:
@@ -56,7 +57,9 @@ class Attention(nn.Module):
                 s = fc(s)
             if i < len(self.fcs) - 1:
                 s = torch.relu(s)
-        return x * self.gate(s).view(n, c, 1, 1)
+        gated = x * self.gate(s).view(n, c, 1, 1)
+        # gate='residual': y = x + x * g, the form SENetV2's author uses in his SE code.
+        return x + gated if self.residual else gated
 
 
 def short(values):
@@ -74,7 +77,8 @@ def case(variant, c, r=16, n=2, h=3, w=4, seed=0, **opts):
         variant, c, r, opts.get('minChannels', 1), opts.get('midDivisor', 2), opts.get('hiddenUnits')
     )
     bump_conv = opts.get('bumpKind') == 'conv3x3'
-    mod = Attention(fc_widths, opts.get('gateActivation', 'sigmoid'), bump_conv).double()
+    residual = opts.get('gate') == 'residual'
+    mod = Attention(fc_widths, opts.get('gateActivation', 'sigmoid'), bump_conv, residual).double()
     weights = []
     with torch.no_grad():
         for fc in mod.fcs:
@@ -120,6 +124,11 @@ def main():
         ('se', 40, 4, {'gateActivation': 'hard-sigmoid'}),
         ('bump', 32, 4, {'bumpKind': 'conv3x3'}),
         ('bump', 17, 2, {'bumpKind': 'conv3x3', 'gateActivation': 'hard-sigmoid'}),
+        ('se', 64, 16, {'gate': 'residual'}),
+        ('slow-squeeze', 37, 4, {'gate': 'residual'}),
+        ('slow-excite', 24, 8, {'gate': 'residual', 'gateActivation': 'hard-sigmoid'}),
+        ('slow-squeeze-slow-excite', 33, 4, {'gate': 'residual'}),
+        ('bump', 32, 4, {'gate': 'residual', 'bumpKind': 'conv3x3'}),
     ]
     for variant, c, r, opts in extras:
         seed += 1

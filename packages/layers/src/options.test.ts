@@ -121,3 +121,26 @@ describe('unknown option keys', () => {
     }
   });
 });
+
+describe("gate: 'residual'", () => {
+  it.each(VARIANT_NAMES)(
+    '%s computes y = x + x·g (hand-derived with zero weights: g = σ(0))',
+    (v) => {
+      const layer = createAttention(v, { reduction: 2, gate: 'residual' });
+      const x = tf.tensor4d([1, -2, 3, 4], [1, 1, 2, 2]);
+      layer.build(x.shape);
+      layer.setWeights(layer.getWeights().map((w) => tf.zerosLike(w)));
+      const y = layer.apply(x) as tf.Tensor;
+      // Zero weights and biases: every logit is 0, g = 0.5, y = 1.5·x.
+      Array.from(y.dataSync()).forEach((e, i) => expect(e).toBeCloseTo(1.5 * [1, -2, 3, 4][i]!, 6));
+      expect(layer.getConfig()['gate']).toBe('residual');
+      tf.dispose([x, y]);
+    },
+  );
+
+  it('rejects an unknown gate, naming the choices', () => {
+    expect(() => createAttention('se', { gate: 'add' as never })).toThrow(
+      /se: option 'gate': expected one of 'multiply', 'residual', received "add"/,
+    );
+  });
+});

@@ -9,6 +9,7 @@ import { registerReproduce } from './commands/reproduce/index.js';
 import { registerTrain } from './commands/train/index.js';
 import { registerVariants } from './commands/variants/index.js';
 import type { Context } from './context.js';
+import { importModules } from './imports.js';
 
 export const VERSION = '0.0.0';
 
@@ -33,6 +34,7 @@ Examples:
   $ sevar eval runs/se --split test
   $ sevar models
   $ sevar variants
+  $ sevar --import ./my-gate.js compare --attention none,se,my-gate   # your registered module
   $ sevar datasets info
   $ sevar bench --model cnn3
 
@@ -47,6 +49,12 @@ export function buildProgram(ctx: Context): Command {
     )
     .version(VERSION, '-V, --version')
     .option('--no-progress', 'no progress bars (lines per epoch are still printed)')
+    .option(
+      '--import <module>',
+      'load a module first, e.g. one that registers your own attention module with registerAttention (a path or package name; repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .showSuggestionAfterError()
     .addHelpText('after', EXAMPLES)
     .exitOverride()
@@ -61,6 +69,9 @@ export function buildProgram(ctx: Context): Command {
       progress: ctx.progress && (program.opts() as { progress: boolean }).progress,
     }),
   };
+  program.hook('preAction', async () => {
+    await importModules((program.opts() as { import?: string[] }).import ?? []);
+  });
   for (const register of COMMANDS) register(program, host);
   return program;
 }

@@ -14,6 +14,8 @@ export interface WorkerInit {
   limitTest?: number;
   dataDir?: string;
   verify?: boolean;
+  /** Modules `sevar --import` loaded (file URLs or package names), loaded again in the worker. */
+  imports?: readonly string[];
 }
 
 export type ToWorker =

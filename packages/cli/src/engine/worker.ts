@@ -25,6 +25,8 @@ const ctx: Context = {
 };
 
 const ready = (async () => {
+  // Registrations (registerAttention, ...) live per thread: load what the main thread loaded.
+  for (const specifier of init.imports ?? []) await import(specifier);
   const info = await setBackend(init.backend, ctx);
   const load = (split: 'train' | 'test', limit: number | undefined) =>
     loadSplit(init.dataset, split, {

@@ -9,6 +9,7 @@ import { loadSplit } from '../../data.js';
 import { withFolderLock } from '../../engine/lock.js';
 import { runPool, workerScript } from '../../engine/pool.js';
 import type { PoolJob, WorkerInit } from '../../engine/pool.js';
+import { importedModules } from '../../imports.js';
 import { runName } from '../../engine/run-files.js';
 import type { RunResult } from '../../engine/run-files.js';
 import { checkBuildable, runOne } from '../../engine/run.js';
@@ -62,6 +63,8 @@ function workerInit(options: CompareOptions, info: BackendInfo): WorkerInit {
   if (recipe.limitTrain !== undefined) init.limitTrain = recipe.limitTrain;
   if (recipe.limitTest !== undefined) init.limitTest = recipe.limitTest;
   if (data.dataDir !== undefined) init.dataDir = data.dataDir;
+  const imports = importedModules();
+  if (imports.length > 0) init.imports = imports;
   return init;
 }
 

@@ -6,8 +6,10 @@ import { registerDatasets } from './commands/datasets/index.js';
 import { registerEval } from './commands/eval/index.js';
 import { registerModels } from './commands/models/index.js';
 import { registerReproduce } from './commands/reproduce/index.js';
+import { registerSweep } from './commands/sweep/index.js';
 import { registerTrain } from './commands/train/index.js';
 import { registerVariants } from './commands/variants/index.js';
+import { registerWorker } from './commands/worker/index.js';
 import type { Context } from './context.js';
 import { importModules } from './imports.js';
 
@@ -17,6 +19,8 @@ export const VERSION = '0.0.0';
 const COMMANDS: readonly RegisterCommand[] = [
   registerCompare,
   registerReproduce,
+  registerSweep,
+  registerWorker,
   registerTrain,
   registerEval,
   registerModels,
@@ -37,6 +41,8 @@ Examples:
   $ sevar --import ./my-gate.js compare --attention none,se,my-gate   # your registered module
   $ sevar datasets info
   $ sevar bench --model cnn3
+  $ sevar sweep submit --queue redis://host:6379 --models cnn3 --variants se,bump --seeds 3
+  $ sevar worker --queue redis://host:6379 --store /shared/sevar-store
 
 Ctrl-C during training stops after the current epoch (its checkpoint is written; press again to
 stop after the current step); run the same command again to resume.`;

@@ -103,6 +103,10 @@ export interface RunOptions {
   saveModel?: boolean;
   /** Data-parallel worker threads (`train`'s `dataParallel`); default 1: this thread. */
   workers?: number;
+  /** Called after each epoch, once its checkpoint is written (a sweep worker reports progress). */
+  onEpochEnd?: (record: EpochRecord) => void | Promise<void>;
+  /** Called when the run goes on from a checkpoint, with the epochs it had completed. */
+  onResume?: (epoch: number) => void | Promise<void>;
 }
 
 function pct(x: number): string {
@@ -307,14 +311,16 @@ async function trainLoop(
     logFile: join(dir, RUN_FILES.log),
     progress: ctx.progress,
     ...dataParallel(options.workers),
-    onResume: (info) => {
+    onResume: async (info) => {
       completed = info.epoch;
       ctx.stderr.write(`${label}: resuming from epoch ${info.epoch} (${info.checkpoint})\n`);
+      await options.onResume?.(info.epoch);
     },
     onWarning: (m) => ctx.stderr.write(`${label}: warning: ${m}\n`),
-    onEpochEnd: (r) => {
+    onEpochEnd: async (r) => {
       completed = r.epoch;
       ctx.stderr.write(`${label}: ${formatEpoch(r, recipe.epochs)}\n`);
+      await options.onEpochEnd?.(r);
       if (ctx.interrupt.stopAfterEpoch && r.epoch < recipe.epochs) throw new StopRequest();
     },
     onStepEnd: () => {

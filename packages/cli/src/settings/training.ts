@@ -91,7 +91,11 @@ const RECIPE_FLAGS = [
   'limitTest',
 ] as const satisfies readonly (keyof Recipe & keyof TrainingFlags)[];
 
-function addRecipeFlags(cmd: Command): Command {
+/** The flags a recipe is built from: `--protocol` and the recipe keys. */
+export type RecipeFlags = Pick<TrainingFlags, 'protocol' | (typeof RECIPE_FLAGS)[number]>;
+
+/** The flags that override recipe keys (`--epochs`, `--lr`, ...), without `--protocol`. */
+export function addRecipeFlags(cmd: Command): Command {
   return cmd
     .option('--epochs <n>', 'epochs (default: from the recipe)', integer(1))
     .option('--batch-size <n>', 'batch size (default: from the recipe)', integer(1))
@@ -132,18 +136,19 @@ function addRecipeFlags(cmd: Command): Command {
     .option('--limit-test <n>', 'use only the first n test images', integer(1));
 }
 
+/** `--protocol`: which recipe the other recipe flags start from. */
+export function protocolOption(): Option {
+  return new Option(
+    '--protocol <name>',
+    "recipe defaults: the paper's, or the 32x32 ResNet CIFAR recipe",
+  )
+    .choices(PROTOCOLS)
+    .default('paper');
+}
+
 /** Declares the shared training flags on `cmd` (`--protocol` too unless `withProtocol` is false). */
 export function addTrainingFlags(cmd: Command, withProtocol = true): Command {
-  if (withProtocol) {
-    cmd.addOption(
-      new Option(
-        '--protocol <name>',
-        "recipe defaults: the paper's, or the 32x32 ResNet CIFAR recipe",
-      )
-        .choices(PROTOCOLS)
-        .default('paper'),
-    );
-  }
+  if (withProtocol) cmd.addOption(protocolOption());
   return addRecipeFlags(cmd)
     .option(
       '--seed <n>',
@@ -161,7 +166,8 @@ export function addTrainingFlags(cmd: Command, withProtocol = true): Command {
     );
 }
 
-function buildRecipe(model: ModelName, dataset: DatasetName, flags: TrainingFlags): Recipe {
+/** The recipe of `model` on `dataset`: the protocol's defaults with the recipe flags applied. */
+export function buildRecipe(model: ModelName, dataset: DatasetName, flags: RecipeFlags): Recipe {
   if (flags.stem !== undefined && !hasStem(model)) {
     throw new UsageError(
       '--stem',

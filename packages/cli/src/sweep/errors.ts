@@ -22,10 +22,12 @@ export class QueueConnectionError extends CliError {
  */
 export class SweepJobDataError extends CliError {
   constructor(jobId: string, received: string) {
-    super({
-      subject: `job ${JSON.stringify(jobId.slice(0, 80))}`,
-      expected: 'the data of a sweep run (schema, recipe, attention and seed matching the job id)',
-      received,
+    const subject = `job ${JSON.stringify(jobId.slice(0, 80))}`;
+    const expected =
+      'the data of a sweep run (schema, recipe, attention and seed matching the job id)';
+    super(`${subject}: expected ${expected}, received ${received}`, 1, {
+      subject,
+      expected,
       hint: 'Only `sevar sweep submit` should add jobs to this queue.',
     });
     this.name = 'SweepJobDataError';

@@ -36,7 +36,7 @@ function progressText(p: unknown): string {
 function detailOf(s: RunState): string {
   const job = s.job;
   if (job === undefined) return 'not in the queue (removed?)';
-  const tries = `attempt ${Math.max(job.attemptsStarted, 1)} of ${job.opts.attempts ?? 1}`;
+  const tries = `attempt ${job.attemptsMade + (s.state === 'failed' ? 0 : 1)} of ${job.opts.attempts ?? 1}`;
   switch (s.state) {
     case 'completed':
       return s.value === null

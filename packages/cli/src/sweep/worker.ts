@@ -7,6 +7,7 @@ import { Worker } from 'bullmq';
 import type { Job } from 'bullmq';
 import type { BackendName } from '@sevar/trainer';
 import type { Context } from '../context.js';
+import { InterruptedError } from '../errors.js';
 import type { DataSettings } from '../settings/training.js';
 import { bullConnection } from './connection.js';
 import {
@@ -107,7 +108,7 @@ function listen(workers: ReturnType<typeof createWorkers>, options: WorkerOption
   runs.on('error', onError);
   sweeps.on('error', onError);
   runs.on('active', (job) =>
-    say(`${labelOf(job)}: started (job ${job.id}, attempt ${job.attemptsStarted})`),
+    say(`${labelOf(job)}: started (job ${job.id}, attempt ${job.attemptsMade + 1})`),
   );
   runs.on('completed', (job, value) => {
     summary.completed++;
@@ -187,5 +188,11 @@ export async function runWorker(options: WorkerOptions, ctx: Context): Promise<W
   ctx.stderr.write(
     `sevar worker ${config.name}: ${summary.completed} run(s) done, ${summary.failed} failed\n`,
   );
+  if (stopping) {
+    throw new InterruptedError(
+      "interrupted: the runs in progress went back to the queue after their epoch's " +
+        'checkpoint; start a worker again to go on',
+    );
+  }
   return summary;
 }

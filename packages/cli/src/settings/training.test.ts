@@ -147,6 +147,8 @@ describe('attention flags', () => {
       'bump',
     ]);
     expect(parseAttentionList('bump, se')).toEqual(['none', 'se', 'bump']);
+    // Keys of the attention zoo too, after the paper's, in the registry's order.
+    expect(parseAttentionList('eca,se')).toEqual(['none', 'se', 'eca']);
     expect(attentionListFromFlags({ variants: 'none' })).toEqual(['none']);
     expect(() => parseAttentionList(' , ')).toThrow(UsageError);
     expect(() => attentionListFromFlags({ variants: 'se,x' })).toThrow(

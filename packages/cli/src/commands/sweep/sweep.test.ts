@@ -24,7 +24,7 @@ const RUN_FLAGS = [
   '--epochs',
   '3',
   '--limit-train',
-  '96',
+  '64',
   '--limit-test',
   '32',
   '--batch-size',
@@ -181,7 +181,7 @@ describe('queue errors', () => {
   });
 });
 
-describe('a sweep over two workers, one killed mid-run, Redis killed and restarted', () => {
+describe('cnn3 x {none, se, eca} x 2 seeds over two workers, one killed mid-run, Redis killed and restarted', () => {
   const password = `pw-${randomBytes(8).toString('hex')}`;
   let redis: RedisServer;
   let queue: string;
@@ -202,7 +202,7 @@ describe('a sweep over two workers, one killed mid-run, Redis killed and restart
       '--queue',
       queue,
       '--variants',
-      'se',
+      'se,eca',
       '--seeds',
       '2',
       ...RUN_FLAGS,
@@ -245,7 +245,7 @@ describe('a sweep over two workers, one killed mid-run, Redis killed and restart
     expect(survivor.stderr).toMatch(/its worker stopped answering; back in the queue/);
     const status = await runCli(['sweep', 'status', '--queue', queue]);
     outputs.push(status.stdout, status.stderr);
-    expect(status.stdout).toMatch(/4 runs: 0 waiting, 0 active, 4 completed, 0 failed/);
+    expect(status.stdout).toMatch(/6 runs: 0 waiting, 0 active, 6 completed, 0 failed/);
     const tries = await attempts(store, killedId);
     expect(tries.map((t) => t.worker)).toEqual(['A', 'B']);
     expect(tries[1]!.resumedFromEpoch).toBeGreaterThanOrEqual(1);
@@ -255,7 +255,7 @@ describe('a sweep over two workers, one killed mid-run, Redis killed and restart
 
   it('nothing was lost or trained twice: one training attempt per run besides the killed one', async () => {
     const ids = (await readdir(join(store, 'runs'))).sort();
-    expect(ids).toHaveLength(4);
+    expect(ids).toHaveLength(6);
     for (const id of ids) {
       expect((await attempts(store, id)).length, id).toBe(id === killedId ? 2 : 1);
       expect(existsSync(join(store, 'runs', id, 'result.json'))).toBe(true);
@@ -272,7 +272,7 @@ describe('a sweep over two workers, one killed mid-run, Redis killed and restart
     };
     await setBackend('wasm', ctx);
     const [train, test] = await Promise.all([
-      loadSplit('embedded', 'train', { limit: 96 }),
+      loadSplit('embedded', 'train', { limit: 64 }),
       loadSplit('embedded', 'test', { limit: 32 }),
     ]);
     const dir = join(await tempDir('reference'), 'run');
@@ -299,18 +299,21 @@ describe('a sweep over two workers, one killed mid-run, Redis killed and restart
     expect(results.runs.map((x) => `${x.attention}-${x.seed}`)).toEqual([
       'none-1',
       'se-1',
+      'eca-1',
       'none-2',
       'se-2',
+      'eca-2',
     ]);
     expect(results.summary.map((s) => [s.attention, s.top1.n])).toEqual([
       ['none', 2],
       ['se', 2],
+      ['eca', 2],
     ]);
     expect(results.recipe).toMatchObject({
       model: 'cnn3',
       dataset: 'embedded',
       epochs: 3,
-      limitTrain: 96,
+      limitTrain: 64,
     });
     for (const f of [
       'results.md',
@@ -337,7 +340,7 @@ describe('a sweep over two workers, one killed mid-run, Redis killed and restart
       '--queue',
       queue,
       '--variants',
-      'se',
+      'se,eca',
       '--seeds',
       '2',
       ...RUN_FLAGS,
@@ -345,9 +348,9 @@ describe('a sweep over two workers, one killed mid-run, Redis killed and restart
     outputs.push(again.stdout, again.stderr);
     expect(again.code).toBe(0);
     expect(again.stdout).toBe(submitted.stdout);
-    expect(again.stderr).toMatch(/was submitted before; nothing enqueued \(4 runs\)/);
+    expect(again.stderr).toMatch(/was submitted before; nothing enqueued \(6 runs\)/);
     expect(await queues.getJobCounts()).toEqual(before);
-    expect(before['completed']).toBe(4);
+    expect(before['completed']).toBe(6);
     await queues.close();
   });
 

@@ -13,6 +13,7 @@ import { describeBackend, setBackend } from '../backend.js';
 import type { Context } from '../context.js';
 import { Interrupt } from '../context.js';
 import { loadSplit } from '../data.js';
+import { importModules } from '../imports.js';
 import type { Recipe } from '../engine/recipe.js';
 import { latestCheckpointEpoch, readRunResult, RUN_FILES } from '../engine/run-files.js';
 import { runOne } from '../engine/run.js';
@@ -81,6 +82,12 @@ function progressOf(r: EpochRecord, epochs: number) {
 }
 
 async function train(job: SandboxedJob, signal: AbortSignal | undefined): Promise<RunJobResult> {
+  // The worker's `--import` modules (user attention modules) first, once per child: the job's
+  // attention is checked against the registry they extend.
+  backend ??= importModules(config.imports ?? []).then(async () =>
+    describeBackend(await setBackend(config.backend, ctx)),
+  );
+  const backendName = await backend;
   const spec = checkRunJob(String(job.id), job.data);
   const dir = storeRunDir(config.store, String(job.id));
   await mkdir(dir, { recursive: true });
@@ -91,7 +98,6 @@ async function train(job: SandboxedJob, signal: AbortSignal | undefined): Promis
   };
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    backend ??= setBackend(config.backend, ctx).then(describeBackend);
     const [trainSet, testSet] = await splitsOf(spec.recipe);
     const finished = (await readRunResult(dir)) !== null;
     if (!finished) {
@@ -104,7 +110,7 @@ async function train(job: SandboxedJob, signal: AbortSignal | undefined): Promis
       test: testSet,
       ctx,
       label: runLabel(spec),
-      backend: await backend,
+      backend: backendName,
       onResume: (epoch) => {
         resumedFromEpoch = epoch;
       },

@@ -13,6 +13,8 @@ export interface WorkerConfig {
   verify: boolean;
   /** This worker's name in results and logs. */
   name: string;
+  /** Modules of `sevar --import` (absolute file URLs or package names), loaded by each child. */
+  imports: string[];
 }
 
 export function readWorkerConfig(env = process.env): WorkerConfig {

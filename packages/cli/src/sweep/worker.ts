@@ -8,6 +8,7 @@ import type { Job } from 'bullmq';
 import type { BackendName } from '@sevar/trainer';
 import type { Context } from '../context.js';
 import { InterruptedError } from '../errors.js';
+import { importedModules } from '../imports.js';
 import type { DataSettings } from '../settings/training.js';
 import { bullConnection } from './connection.js';
 import {
@@ -152,6 +153,7 @@ export async function runWorker(options: WorkerOptions, ctx: Context): Promise<W
     download: options.data.download,
     verify: options.data.verify,
     name: options.name ?? `${hostname()}-${process.pid}`,
+    imports: [...importedModules()],
     ...(options.data.dataDir === undefined ? {} : { dataDir: resolve(options.data.dataDir) }),
   };
   const workers = createWorkers(options, config);

@@ -1,5 +1,9 @@
 import type { AttentionDefinition } from '../attention-definition.js';
 import { ecaDefinition } from './eca.js';
+import { eseDefinition } from './ese.js';
 
 // The modules beyond the paper, one line each, in the order of the SPEC's zoo table.
-export const ZOO_DEFINITIONS = [ecaDefinition] as unknown as readonly AttentionDefinition[];
+export const ZOO_DEFINITIONS = [
+  ecaDefinition,
+  eseDefinition,
+] as unknown as readonly AttentionDefinition[];

@@ -1,9 +1,11 @@
 import type { AttentionDefinition } from '../attention-definition.js';
 import { ecaDefinition } from './eca.js';
 import { eseDefinition } from './ese.js';
+import { senetv2Definition } from './senetv2.js';
 
 // The modules beyond the paper, one line each, in the order of the SPEC's zoo table.
 export const ZOO_DEFINITIONS = [
   ecaDefinition,
   eseDefinition,
+  senetv2Definition,
 ] as unknown as readonly AttentionDefinition[];

@@ -1,6 +1,7 @@
 import type { AttentionDefinition } from '../attention-definition.js';
 import { ecaDefinition } from './eca.js';
 import { eseDefinition } from './ese.js';
+import { geDefinition } from './ge.js';
 import { senetv2Definition } from './senetv2.js';
 
 // The modules beyond the paper, one line each, in the order of the SPEC's zoo table.
@@ -8,4 +9,5 @@ export const ZOO_DEFINITIONS = [
   ecaDefinition,
   eseDefinition,
   senetv2Definition,
+  geDefinition,
 ] as unknown as readonly AttentionDefinition[];

@@ -1,5 +1,6 @@
 import type { AttentionDefinition } from '../attention-definition.js';
 import { ecaDefinition } from './eca.js';
+import { bamDefinition } from './bam.js';
 import { eseDefinition } from './ese.js';
 import { geDefinition } from './ge.js';
 import { senetv2Definition } from './senetv2.js';
@@ -10,4 +11,5 @@ export const ZOO_DEFINITIONS = [
   eseDefinition,
   senetv2Definition,
   geDefinition,
+  bamDefinition,
 ] as unknown as readonly AttentionDefinition[];

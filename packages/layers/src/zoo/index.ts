@@ -4,6 +4,7 @@ import { bamDefinition } from './bam.js';
 import { eseDefinition } from './ese.js';
 import { geDefinition } from './ge.js';
 import { senetv2Definition } from './senetv2.js';
+import { tripletDefinition } from './triplet.js';
 
 // The modules beyond the paper, one line each, in the order of the SPEC's zoo table.
 export const ZOO_DEFINITIONS = [
@@ -12,4 +13,5 @@ export const ZOO_DEFINITIONS = [
   senetv2Definition,
   geDefinition,
   bamDefinition,
+  tripletDefinition,
 ] as unknown as readonly AttentionDefinition[];

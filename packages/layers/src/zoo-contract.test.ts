@@ -69,7 +69,12 @@ describe.each(zoo.map((d) => [d.key, d] as const))('%s', (key, def) => {
     const layer = createAttention(key);
     const x = tf.zeros([1, 6, 5, 64]);
     tf.dispose(layer.apply(x) as tf.Tensor);
-    expect(layer.countParams()).toBe(def.parameterCount(64));
+    // Trainable weights only: BN moving statistics are state, not parameters (as in PyTorch).
+    const trainable = layer.trainableWeights.reduce(
+      (n, w) => n + tf.util.sizeFromShape(w.shape as number[]),
+      0,
+    );
+    expect(trainable).toBe(def.parameterCount(64));
     if (def.kind === 'parameter-free') expect(def.parameterCount(64)).toBe(0);
     x.dispose();
   });

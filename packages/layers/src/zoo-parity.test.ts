@@ -36,6 +36,24 @@ function setUp(c: ZooCase): AttentionLayer {
   return layer;
 }
 
+function peakOf(values: ArrayLike<number>): number {
+  let peak = 0;
+  for (let i = 0; i < values.length; i++) peak = Math.max(peak, Math.abs(values[i]!));
+  return peak;
+}
+
+/**
+ * A weight gradient's error. A gradient that is zero in exact arithmetic (the bias of a layer
+ * followed by batch norm in training: the batch mean removes it) holds only float64 rounding
+ * in the fixture, so it is checked as zero: its float32 noise against the case's largest
+ * gradient.
+ */
+function gradientError(actual: Float32Array, expected: number[], c: ZooCase): number {
+  const casePeak = Math.max(peakOf(c.gradInput), ...c.gradWeights.map(peakOf));
+  if (peakOf(expected) > 1e-9 * casePeak) return scaledError(actual, expected);
+  return peakOf(actual) / casePeak;
+}
+
 /** One forward pass (training or not) and its gradients, all from the same pass. */
 function run(layer: AttentionLayer, c: ZooCase): Outcome {
   const x = tf.tidy(() => tf.variable(tf.tensor4d(c.input, c.inputShape), true));
@@ -90,7 +108,7 @@ describe.each(['cpu', 'wasm'] as const)('zoo parity with PyTorch on %s', (backen
       ];
       const gradients = [
         scaledError(got.gradInput, c.gradInput),
-        ...got.gradWeights.map((g, i) => scaledError(g, c.gradWeights[i]!)),
+        ...got.gradWeights.map((g, i) => gradientError(g, c.gradWeights[i]!, c)),
       ];
       const report = `output/statistics ${values.map((e) => e.toExponential(2)).join(', ')}; gradients ${gradients.map((e) => e.toExponential(2)).join(', ')}`;
       worst.set(key, Math.max(worst.get(key) ?? 0, ...values));

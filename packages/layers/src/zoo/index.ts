@@ -1,5 +1,17 @@
 import type { AttentionDefinition } from '../attention-definition.js';
 import { ecaDefinition } from './eca.js';
+import { bamDefinition } from './bam.js';
+import { eseDefinition } from './ese.js';
+import { geDefinition } from './ge.js';
+import { senetv2Definition } from './senetv2.js';
+import { tripletDefinition } from './triplet.js';
 
 // The modules beyond the paper, one line each, in the order of the SPEC's zoo table.
-export const ZOO_DEFINITIONS = [ecaDefinition] as unknown as readonly AttentionDefinition[];
+export const ZOO_DEFINITIONS = [
+  ecaDefinition,
+  eseDefinition,
+  senetv2Definition,
+  geDefinition,
+  bamDefinition,
+  tripletDefinition,
+] as unknown as readonly AttentionDefinition[];

@@ -7,7 +7,7 @@
 // `apt` (Debian packages), optional `suite` (an apt suite to add to the sources first, e.g.
 // bookworm-backports) and `hint` (the line printed where it cannot be installed here).
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** True when `command` is an executable on PATH. */
@@ -17,12 +17,53 @@ export function onPath(command) {
     .some((dir) => dir !== '' && existsSync(join(dir, command)));
 }
 
+/** The installed version of a Debian package, or null (not installed, or no dpkg). */
+export function debianVersion(pkg) {
+  const r = spawnSync('dpkg-query', ['-W', '-f', '${db:Status-Abbrev} ${Version}', pkg], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) return null;
+  const [status, version] = r.stdout.trim().split(/\s+/);
+  return status === 'ii' && version !== undefined ? version : null;
+}
+
+/** The leading major version of a Debian version string (`1:25.0.7-2~bpo12+1` -> 25). */
+export function majorVersion(version) {
+  const m = /^(?:\d+:)?(\d+)/.exec(version);
+  return m === null ? NaN : Number(m[1]);
+}
+
+// Dawn (the `webgpu` npm package) refuses Debian 12's own Mesa 22.3 lavapipe; Mesa 25 from
+// bookworm-backports works (the trainer's webgpu tests run on it).
+export const MIN_MESA_MAJOR = 24;
+
+/** True when a Vulkan loader and Mesa's lavapipe (new enough for Dawn) are installed. */
+export function lavapipePresent() {
+  if (process.platform !== 'linux') return true; // Metal / D3D12 behind Dawn there
+  const icdDir = '/usr/share/vulkan/icd.d';
+  const icd = existsSync(icdDir) && readdirSync(icdDir).some((f) => f.startsWith('lvp_icd'));
+  if (!icd) return false;
+  const mesa = debianVersion('mesa-vulkan-drivers');
+  // Not Debian (no dpkg record): trust the installed ICD.
+  if (mesa === null) return debianVersion('dpkg') === null;
+  return majorVersion(mesa) >= MIN_MESA_MAJOR && debianVersion('libvulkan1') !== null;
+}
+
 export const SYSTEM_DEPS = [
   {
     name: 'redis-server (sweep tests)',
     present: () => onPath('redis-server'),
     apt: ['redis-server'],
     hint: 'install Redis 6.2 or later so that `redis-server` is on PATH (Debian: apt-get install redis-server)',
+  },
+  {
+    name: `Mesa ${MIN_MESA_MAJOR}+ lavapipe Vulkan driver (webgpu tests)`,
+    present: lavapipePresent,
+    apt: ['mesa-vulkan-drivers', 'libvulkan1'],
+    suite: 'bookworm-backports',
+    hint:
+      `install Mesa ${MIN_MESA_MAJOR} or later's Vulkan drivers and the Vulkan loader ` +
+      '(Debian 12: apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1)',
   },
 ];
 
@@ -60,10 +101,20 @@ export function ensureSystemDeps(deps = SYSTEM_DEPS) {
   }
   for (const suite of new Set(missing.flatMap((d) => (d.suite ? [d.suite] : [])))) addSuite(suite);
   console.log(`system: installing ${missing.map((d) => d.name).join(', ')} with apt-get`);
-  run('apt-get', ['update', '-qq']);
+  // Wait for another apt-get (a parallel install) instead of failing on its lock.
+  const wait = ['-o', 'DPkg::Lock::Timeout=600'];
+  run('apt-get', [...wait, 'update', '-qq']);
   for (const d of missing) {
     const target = d.suite ? ['-t', d.suite] : [];
-    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...target, ...d.apt]);
+    run('apt-get', [
+      ...wait,
+      'install',
+      '-y',
+      '-qq',
+      '--no-install-recommends',
+      ...target,
+      ...d.apt,
+    ]);
   }
   const still = missing.filter((d) => !d.present());
   for (const d of still) console.warn(`system: ${d.name} is still missing: ${d.hint}`);

@@ -168,7 +168,9 @@ async function child(): Promise<void> {
   const infer = await timed(inferStep);
   const result: Result = {
     framework: 'tfjs',
-    backend: `${backend.name}${backend.simd ? '+simd' : ''}`,
+    backend:
+      `${backend.name}${backend.simd ? '+simd' : ''}` +
+      (backend.adapter ? ` (${backend.adapter.description || backend.adapter.device})` : ''),
     model: name,
     attention,
     batch,
@@ -184,6 +186,14 @@ async function child(): Promise<void> {
 
 function installedBackends(): string[] {
   const found = ['wasm', 'cpu'];
+  try {
+    // webgpu: tfjs's backend and, in Node, Dawn (the `webgpu` package).
+    import.meta.resolve('@tensorflow/tfjs-backend-webgpu');
+    import.meta.resolve('webgpu');
+    found.unshift('webgpu');
+  } catch {
+    // not installed: skipped
+  }
   for (const [name, pkg] of [
     ['tensorflow', '@tensorflow/tfjs-node'],
     ['tensorflow-gpu', '@tensorflow/tfjs-node-gpu'],

@@ -27,5 +27,10 @@ export function describeBackend(info: BackendInfo): string {
   const extras: string[] = [];
   if (info.simd !== undefined) extras.push(info.simd ? 'SIMD' : 'no SIMD');
   if (info.threads !== undefined) extras.push(info.threads ? 'threads' : 'single thread');
+  if (info.adapter !== undefined) {
+    const { vendor, device, description, software } = info.adapter;
+    extras.push(`${[vendor, description || device].filter((s) => s !== '').join(' ')}`);
+    extras.push(software ? 'software adapter' : 'hardware adapter');
+  }
   return `${info.name} ${info.version}${extras.length > 0 ? ` (${extras.join(', ')})` : ''}`;
 }

@@ -7,8 +7,8 @@ import resnetCases from './__fixtures__/parity_resnet18.json' with { type: 'json
 import {
   buildFromReference,
   hashValues,
+  PARITY_BACKENDS,
   relativeError,
-  useCpu,
   type CountRow,
 } from './__tests__/helpers.js';
 
@@ -32,8 +32,6 @@ interface ParityCase {
 }
 
 const TOLERANCE = 1e-4;
-
-beforeAll(useCpu);
 
 /** PyTorch module path → tfjs layer name (the naming scheme is part of the public contract). */
 function tfjsLayerName(torchModule: string): string {
@@ -120,7 +118,7 @@ function loadReferenceWeights(c: ParityCase, model: tfl.LayersModel): void {
   tf.dispose(values);
 }
 
-function runCase(c: ParityCase): number {
+async function runCase(c: ParityCase): Promise<number> {
   const before = tf.memory().numTensors;
   const hw = c.input.shape[2]!;
   const model = buildFromReference(c, hw);
@@ -130,7 +128,8 @@ function runCase(c: ParityCase): number {
     const nchw = tf.tensor(hashValues(c.input.seed, n, c.input.lo, c.input.hi), c.input.shape);
     return model.predict(tf.transpose(nchw, [0, 2, 3, 1])) as tf.Tensor;
   });
-  const actual = logits.dataSync();
+  // Read asynchronously: webgpu has no synchronous read in Node.
+  const actual = await logits.data();
   logits.dispose();
   model.dispose();
   expect(tf.memory().numTensors).toBe(before);
@@ -143,30 +142,38 @@ function runCase(c: ParityCase): number {
 const label = (c: ParityCase) =>
   `${c.model} ${c.attention ?? 'no attention'}, ${c.placement}, input ${c.input.shape.join('x')}`;
 
-describe('forward parity with PyTorch (BN in eval mode, non-trivial running statistics)', () => {
-  it.each((cnn3Cases.cases as ParityCase[]).map((c) => [label(c), c] as const))(
-    '%s: logits within 1e-4 relative',
-    (_l, c) => {
-      expect(runCase(c)).toBeLessThan(TOLERANCE);
-    },
-  );
+describe.each(PARITY_BACKENDS)(
+  'forward parity with PyTorch on %s (BN in eval mode, non-trivial running statistics)',
+  (backend) => {
+    beforeAll(async () => {
+      await tf.setBackend(backend);
+      await tf.ready();
+    });
 
-  it.each((resnetCases.cases as ParityCase[]).map((c) => [label(c), c] as const))(
-    '%s: logits within 1e-4 relative',
-    (_l, c) => {
-      expect(runCase(c)).toBeLessThan(TOLERANCE);
-    },
-  );
+    it.each((cnn3Cases.cases as ParityCase[]).map((c) => [label(c), c] as const))(
+      '%s: logits within 1e-4 relative',
+      async (_l, c) => {
+        expect(await runCase(c)).toBeLessThan(TOLERANCE);
+      },
+    );
 
-  it('the fixtures cover null, se and bump for both models', () => {
-    for (const cases of [cnn3Cases.cases, resnetCases.cases] as ParityCase[][]) {
-      const pre = cases.filter(
-        (c) =>
-          (c.model === 'cnn3' || c.model === 'resnet18-cifar') &&
-          c.placement !== 'post-add' &&
-          c.placement !== 'replace-conv2',
-      );
-      expect(pre.map((c) => c.attention)).toEqual([null, 'se', 'bump']);
-    }
-  });
-});
+    it.each((resnetCases.cases as ParityCase[]).map((c) => [label(c), c] as const))(
+      '%s: logits within 1e-4 relative',
+      async (_l, c) => {
+        expect(await runCase(c)).toBeLessThan(TOLERANCE);
+      },
+    );
+
+    it('the fixtures cover null, se and bump for both models', () => {
+      for (const cases of [cnn3Cases.cases, resnetCases.cases] as ParityCase[][]) {
+        const pre = cases.filter(
+          (c) =>
+            (c.model === 'cnn3' || c.model === 'resnet18-cifar') &&
+            c.placement !== 'post-add' &&
+            c.placement !== 'replace-conv2',
+        );
+        expect(pre.map((c) => c.attention)).toEqual([null, 'se', 'bump']);
+      }
+    });
+  },
+);

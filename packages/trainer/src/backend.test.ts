@@ -104,9 +104,9 @@ describe('useBackend', () => {
   });
 
   it('rejects unknown names listing the valid ones', async () => {
-    await expect(useBackend('webgpu' as 'cpu')).rejects.toThrow(InvalidOptionError);
-    await expect(useBackend('webgpu' as 'cpu')).rejects.toThrow(
-      "'auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'webgl', 'cpu'",
+    await expect(useBackend('webnn' as 'cpu')).rejects.toThrow(InvalidOptionError);
+    await expect(useBackend('webnn' as 'cpu')).rejects.toThrow(
+      "'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'webgl', 'cpu'",
     );
   });
 });

@@ -1,11 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendInitError, BackendNotInstalledError, InvalidOptionError } from './errors.js';
+import {
+  BackendInitError,
+  BackendNotInstalledError,
+  InvalidOptionError,
+  isMissingPackage,
+} from './errors.js';
 import { BackendOutOfMemoryError, type OutOfMemoryPhase } from './io-errors.js';
+import {
+  isNode,
+  mayHaveGpu,
+  prepareWebGpu,
+  type WebGpuAdapterInfo,
+  WebGpuNotChosen,
+  type WebGpuOptions,
+} from './webgpu.js';
 
 export const BACKEND_NAMES = [
   'auto',
   'tensorflow-gpu',
   'tensorflow',
+  'webgpu',
   'wasm',
   'webgl',
   'cpu',
@@ -29,6 +43,8 @@ export interface BackendInfo {
    * cpu: whether its faster convolution gradient kernels replace the stock ones.
    */
   trainingKernels?: boolean;
+  /** webgpu only: the adapter (vendor, architecture, software or hardware). */
+  adapter?: WebGpuAdapterInfo;
 }
 
 /** Imports a module by specifier; replaceable for tests. */
@@ -45,6 +61,8 @@ export interface UseBackendOptions {
    * false restores the stock kernels.
    */
   fastCpuKernels?: boolean;
+  /** `webgpu` only: power preference and (Node) Dawn's backend, adapter name and flags. */
+  webgpu?: WebGpuOptions;
 }
 
 interface Candidate {
@@ -66,6 +84,12 @@ const CANDIDATES: Record<ConcreteBackendName, Candidate> = {
     tfName: 'tensorflow',
     pkg: '@tensorflow/tfjs-node',
     versionKey: 'version',
+  },
+  webgpu: {
+    name: 'webgpu',
+    tfName: 'webgpu',
+    pkg: '@tensorflow/tfjs-backend-webgpu',
+    versionKey: 'version_webgpu',
   },
   wasm: {
     name: 'wasm',
@@ -134,27 +158,6 @@ export function outOfMemory(
 const defaultImporter: ModuleImporter = (specifier) =>
   import(specifier) as Promise<Record<string, unknown>>;
 
-function isBrowser(): boolean {
-  return typeof (globalThis as { document?: unknown }).document !== 'undefined';
-}
-
-/**
- * True when the error says that `pkg` itself is missing (Node: ERR_MODULE_NOT_FOUND "Cannot find
- * package"; bundlers such as Vite: "Could not resolve"), not that something inside it failed.
- */
-function isMissingPackage(error: unknown, pkg: string): boolean {
-  const e = error as { code?: unknown; message?: unknown };
-  const code = typeof e?.code === 'string' ? e.code : '';
-  const message = typeof e?.message === 'string' ? e.message : '';
-  const namesPkg = message.includes(`'${pkg}'`) || message.includes(`"${pkg}"`);
-  return (
-    namesPkg &&
-    (code === 'ERR_MODULE_NOT_FOUND' ||
-      code === 'MODULE_NOT_FOUND' ||
-      /Cannot find (package|module)|Could not resolve|Failed to resolve/.test(message))
-  );
-}
-
 function versionOf(mod: Record<string, unknown>, key: string): string {
   const v = mod[key];
   if (typeof v === 'string') return v;
@@ -170,8 +173,13 @@ function versionOf(mod: Record<string, unknown>, key: string): string {
 async function activate(
   candidate: Candidate,
   opts: Required<UseBackendOptions>,
+  hardwareOnly = false,
 ): Promise<BackendInfo> {
   const { name, tfName, pkg } = candidate;
+  // Without a GPU device node, Linux has no hardware adapter: `auto` need not load Dawn.
+  if (name === 'webgpu' && hardwareOnly && !(await mayHaveGpu())) {
+    throw new WebGpuNotChosen('this machine has no GPU device (/dev/dri/renderD*, /dev/nvidia*)');
+  }
   let mod: Record<string, unknown>;
   try {
     mod = await opts.importModule(pkg);
@@ -188,7 +196,11 @@ async function activate(
       });
     }
   }
-  if (tf.findBackendFactory(tfName) === null) {
+  let adapter: WebGpuAdapterInfo | undefined;
+  if (name === 'webgpu' && tf.getKernelsForBackend(tfName).length > 0) {
+    adapter = await prepareWebGpu(mod, opts.webgpu, opts.importModule, hardwareOnly);
+  }
+  if (tf.findBackendFactory(tfName) === null || tf.getKernelsForBackend(tfName).length === 0) {
     // The package registered its backend on another copy of tfjs-core (version mismatch).
     throw new BackendInitError(
       name,
@@ -219,14 +231,16 @@ async function activate(
     );
   }
   await tf.ready();
-  // A backend that initialises but cannot compute is useless; check one tiny op end to end.
-  const probe = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)));
+  // A backend that initialises but cannot compute is useless; check one op end to end (1024
+  // elements: webgpu computes smaller tensors that live on the CPU on the CPU).
+  const probe = tf.tidy(() => tf.sum(tf.add(tf.ones([1024]), tf.ones([1024]))));
   const value = (await probe.data())[0];
   probe.dispose();
-  if (value !== 3) throw new BackendInitError(name, `probe 1 + 2 returned ${value}`);
+  if (value !== 2048) throw new BackendInitError(name, `probe sum(1 + 1) returned ${value}`);
 
   lastSet = { name, tfName };
   const info: BackendInfo = { name, tfName, version: versionOf(mod, candidate.versionKey) };
+  if (adapter !== undefined) info.adapter = adapter;
   if (name === 'cpu') info.trainingKernels = trainingKernels ?? false;
   if (name === 'wasm') {
     info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
@@ -257,9 +271,10 @@ async function registerKernels(
 /**
  * Selects and initialises a tfjs backend, resolving to what was actually set.
  *
- * `auto` tries, fastest first, `tensorflow-gpu`, `tensorflow` (tfjs-node), then in a browser
- * `webgl`, then `wasm` (only with the training kernels of `@sevar/wasm-kernels`), then `cpu`,
- * and takes the first that is installed and works. A named backend whose package is missing
+ * `auto` tries, fastest first, `tensorflow-gpu`, `tensorflow` (tfjs-node), `webgpu` (only on a
+ * hardware adapter: a software one is slower than wasm), then in a browser `webgl`, then `wasm`
+ * (only with the training kernels of `@sevar/wasm-kernels`), then `cpu`, and takes the first
+ * that is installed and works. A named backend whose package is missing
  * throws `BackendNotInstalledError` with the `npm install` line.
  */
 export async function useBackend(
@@ -270,6 +285,7 @@ export async function useBackend(
     importModule: options.importModule ?? defaultImporter,
     onWarning: options.onWarning ?? ((m) => console.warn(m)),
     fastCpuKernels: options.fastCpuKernels ?? true,
+    webgpu: options.webgpu ?? {},
   };
   if (name !== 'auto') {
     const candidate = CANDIDATES[name as ConcreteBackendName] as Candidate | undefined;
@@ -282,20 +298,20 @@ export async function useBackend(
     }
     return activate(candidate, opts);
   }
-  const order: ConcreteBackendName[] = isBrowser()
-    ? ['webgl', 'wasm', 'cpu']
-    : ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+  const order: ConcreteBackendName[] = isNode()
+    ? ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu']
+    : ['webgpu', 'webgl', 'wasm', 'cpu'];
   const reasons: string[] = [];
   for (const n of order) {
     try {
-      const info = await activate(CANDIDATES[n], opts);
+      const info = await activate(CANDIDATES[n], opts, n === 'webgpu');
       if (n === 'wasm' && info.trainingKernels !== true) {
         reasons.push('wasm: no training kernels');
         continue;
       }
       return info;
     } catch (error) {
-      if (!(error instanceof BackendNotInstalledError)) {
+      if (!(error instanceof BackendNotInstalledError || error instanceof WebGpuNotChosen)) {
         opts.onWarning(
           `@sevar/trainer: backend '${n}' skipped: ${String((error as Error).message ?? error)}`,
         );

@@ -44,6 +44,23 @@ export class BackendNotInstalledError extends TrainerError {
   }
 }
 
+/**
+ * True when the error says that `pkg` itself is missing (Node: ERR_MODULE_NOT_FOUND "Cannot find
+ * package"; bundlers such as Vite: "Could not resolve"), not that something inside it failed.
+ */
+export function isMissingPackage(error: unknown, pkg: string): boolean {
+  const e = error as { code?: unknown; message?: unknown };
+  const code = typeof e?.code === 'string' ? e.code : '';
+  const message = typeof e?.message === 'string' ? e.message : '';
+  const namesPkg = message.includes(`'${pkg}'`) || message.includes(`"${pkg}"`);
+  return (
+    namesPkg &&
+    (code === 'ERR_MODULE_NOT_FOUND' ||
+      code === 'MODULE_NOT_FOUND' ||
+      /Cannot find (package|module)|Could not resolve|Failed to resolve/.test(message))
+  );
+}
+
 /** The backend package loaded but the backend could not be initialised or did not become active. */
 export class BackendInitError extends TrainerError {
   constructor(
@@ -56,7 +73,11 @@ export class BackendInitError extends TrainerError {
   }
 }
 
-/** The training loss became NaN or infinite; the step that produced it was not applied. */
+/**
+ * The training loss became NaN or infinite. The step that produced it was not applied, unless
+ * the run read its losses every few steps (`readEvery`): then `applied` counts the steps, this
+ * one included, that were applied before the loss was read.
+ */
 export class NonFiniteLossError extends TrainerError {
   /** Its `hintOption`: half the run's initial learning rate (`lr`), when that is known. */
   constructor(
@@ -66,11 +87,15 @@ export class NonFiniteLossError extends TrainerError {
     readonly lastCheckpoint: string | null,
     /** The run's initial learning rate (its schedule's `lr`); null when unknown. */
     readonly initialLr: number | null = null,
+    readonly applied = 0,
   ) {
     const lower = initialLr === null ? null : initialLr / 2;
     super(
       `training loss became ${value} at epoch ${epoch}, step ${step}; expected a finite loss. ` +
-        `The step was not applied. ` +
+        (applied === 0
+          ? 'The step was not applied. '
+          : `Read ${applied} step(s) late (readEvery): the model's weights are no longer ` +
+            'finite; resume from the last checkpoint. ') +
         (lastCheckpoint === null
           ? 'No checkpoint was written yet.'
           : `Last good checkpoint: ${lastCheckpoint}.`),

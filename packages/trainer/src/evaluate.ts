@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { outOfMemory } from './backend.js';
 import { EmptyDataError, isOutOfMemory } from './io-errors.js';
 import { type LossFn, sparseSoftmaxCrossEntropy } from './loss.js';
-import { addToSums, batchStats, emptySums, toMetrics } from './step.js';
+import { addToSums, batchStats as stepStats, emptySums, toMetrics } from './step.js';
 import type { BatchSource, Metrics } from './types.js';
 
 /**
@@ -19,6 +19,9 @@ export async function evaluate(
   return evaluateSource(model, source, loss, 'evaluate: source');
 }
 
+/** Batches whose statistics are read from the backend in one transfer (one wait on a GPU). */
+const EVAL_READ_EVERY = 16;
+
 /** `evaluate`, naming the source as `subject` (`'train: data.test'`) when it holds no batch. */
 export async function evaluateSource(
   model: tfl.LayersModel,
@@ -27,34 +30,51 @@ export async function evaluateSource(
   subject: string,
 ): Promise<Metrics> {
   const sums = emptySums();
-  for await (const { xs, ys } of source.epoch(0)) {
+  let pending: { stats: tf.Tensor1D; examples: number }[] = [];
+  const read = async () => {
+    const batches = pending;
+    pending = [];
+    const all = tf.stack(batches.map((b) => b.stats));
+    tf.dispose(batches.map((b) => b.stats));
     try {
-      addToSums(sums, await batchValues(model, xs, ys, loss), ys.shape[0]);
+      const flat = await all.data();
+      batches.forEach((b, i) => addToSums(sums, flat.subarray(3 * i, 3 * i + 3), b.examples));
     } catch (error) {
-      if (isOutOfMemory(error)) throw outOfMemory(ys.shape[0], error, 'evaluation');
+      if (isOutOfMemory(error)) throw outOfMemory(batches[0]!.examples, error, 'evaluation');
       throw error;
     } finally {
-      tf.dispose([xs, ys]);
+      all.dispose();
     }
+  };
+  try {
+    for await (const { xs, ys } of source.epoch(0)) {
+      try {
+        pending.push({ stats: batchStats(model, xs, ys, loss), examples: ys.shape[0] });
+      } catch (error) {
+        if (isOutOfMemory(error)) throw outOfMemory(ys.shape[0], error, 'evaluation');
+        throw error;
+      } finally {
+        tf.dispose([xs, ys]);
+      }
+      if (pending.length >= EVAL_READ_EVERY) await read();
+    }
+    if (pending.length > 0) await read();
+  } finally {
+    tf.dispose(pending.map((b) => b.stats));
   }
   if (sums.examples === 0) throw new EmptyDataError(subject, 1);
   return toMetrics(sums);
 }
 
-/** [loss sum, top-1 hits, top-5 hits] of one batch, in inference mode. */
-async function batchValues(
+/** [loss sum, top-1 hits, top-5 hits] of one batch, in inference mode, left on the backend. */
+function batchStats(
   model: tfl.LayersModel,
   xs: tf.Tensor,
   ys: tf.Tensor1D,
   loss: LossFn,
-): Promise<ArrayLike<number>> {
-  const stats = tf.tidy(() => {
+): tf.Tensor1D {
+  return tf.tidy(() => {
     const logits = model.apply(xs, { training: false }) as tf.Tensor2D;
-    return batchStats(loss(logits, ys), logits, ys);
+    return stepStats(loss(logits, ys), logits, ys);
   });
-  try {
-    return await stats.data();
-  } finally {
-    stats.dispose();
-  }
 }

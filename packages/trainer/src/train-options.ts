@@ -1,5 +1,5 @@
 // `train`'s options: their types, and their validation and defaults in one place.
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { activeBackendName, type ConcreteBackendName } from './backend.js';
 import { InvalidOptionError } from './errors.js';
@@ -69,6 +69,14 @@ export interface TrainOptions {
    */
   fusedBatchNorm?: boolean;
   /**
+   * Steps whose loss and accuracy are read from the backend together. 1 reads every step and
+   * refuses a non-finite loss before its step is applied; more keep the statistics on the
+   * backend and read them at once, so that a GPU is not stalled every step (a non-finite loss
+   * is then found up to `readEvery - 1` steps late, after they were applied). Default: 1, and
+   * `GPU_READ_EVERY` (10) on webgpu and webgl. Progress and `onStepEnd` follow the reads.
+   */
+  readEvery?: number;
+  /**
    * Node only: split every batch over worker threads, each with its own backend (wasm in Node
    * runs one thread, so this is how a wasm run uses several cores). Gradients are summed and
    * applied on this thread; BN moving statistics are averaged over the shards (per-shard batch
@@ -109,6 +117,7 @@ export interface ResolvedTrainOptions {
   testLoss: LossFn;
   seed: number;
   fusedBatchNorm: boolean;
+  readEvery: number;
   warn: (message: string) => void;
   checkpointDir: string | undefined;
   resume: boolean;
@@ -163,12 +172,26 @@ export function resolveTrainOptions(options: TrainOptions): ResolvedTrainOptions
     testLoss: options.loss ?? ((logits, labels) => sparseSoftmaxCrossEntropy(logits, labels)),
     seed: options.seed ?? Math.floor(Math.random() * 2 ** 32),
     fusedBatchNorm: options.fusedBatchNorm ?? true,
+    readEvery: resolveReadEvery(options.readEvery),
     warn: options.onWarning ?? ((m: string) => console.warn(m)),
     checkpointDir: options.checkpointDir,
     resume: options.resume === true,
     logFile: options.logFile,
     dataParallel: resolveDataParallel(options.dataParallel),
   };
+}
+
+/** `readEvery`'s default on the GPU backends, where each read waits for the device. */
+export const GPU_READ_EVERY = 10;
+
+function resolveReadEvery(readEvery: number | undefined): number {
+  if (readEvery === undefined) {
+    return ['webgpu', 'webgl'].includes(tf.getBackend()) ? GPU_READ_EVERY : 1;
+  }
+  if (!Number.isInteger(readEvery) || readEvery < 1) {
+    throw new InvalidOptionError('train: readEvery', 'an integer >= 1', readEvery);
+  }
+  return readEvery;
 }
 
 function resolveWeightDecay(options: TrainOptions): number {

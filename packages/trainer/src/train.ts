@@ -111,6 +111,13 @@ async function resume(run: Run): Promise<void> {
   });
 }
 
+/** A step run and not read yet: what its report needs besides its values. */
+interface Unread {
+  step: number;
+  lr: number;
+  examples: number;
+}
+
 /** Trains one epoch (0-based `epoch`) and evaluates on `data.test`. */
 async function trainEpoch(run: Run, runner: StepRunner, epoch: number): Promise<EpochRecord> {
   const { options, resolved, progress, state } = run;
@@ -118,6 +125,25 @@ async function trainEpoch(run: Run, runner: StepRunner, epoch: number): Promise<
   const started = performance.now();
   let step = 0;
   let firstLr = NaN;
+  let unread: Unread[] = [];
+  // Adds the steps read since the last report to the sums, the progress bar and onStepEnd.
+  const report = async () => {
+    const values = await runner.read();
+    const steps = unread;
+    unread = [];
+    for (const [i, s] of steps.entries()) {
+      addToSums(sums, values[i]!, s.examples);
+      const running = toMetrics(sums);
+      const seconds = (performance.now() - started) / 1000;
+      progress.update(s.step, {
+        loss: running.loss,
+        top1: running.top1,
+        imagesPerSecond: sums.examples / Math.max(seconds, 1e-9),
+      });
+      const loss = values[i]![0]! / s.examples;
+      await options.onStepEnd?.({ epoch: epoch + 1, step: s.step, loss, lr: s.lr });
+    }
+  };
   progress.start(epoch + 1, resolved.epochs, resolved.stepsPerEpoch);
   try {
     for await (const { xs, ys } of options.data.train.epoch(epoch)) {
@@ -136,23 +162,16 @@ async function trainEpoch(run: Run, runner: StepRunner, epoch: number): Promise<
           lastCheckpoint: state.lastCheckpoint,
           initialLr: resolved.schedule.lr ?? null,
         };
-        const values = await runner.run(xs, ys, at);
-        const n = ys.shape[0];
-        addToSums(sums, values, n);
+        await runner.run(xs, ys, at);
         step++;
         state.globalStep++;
-        const seconds = (performance.now() - started) / 1000;
-        const running = toMetrics(sums);
-        progress.update(step, {
-          loss: running.loss,
-          top1: running.top1,
-          imagesPerSecond: sums.examples / Math.max(seconds, 1e-9),
-        });
-        await options.onStepEnd?.({ epoch: epoch + 1, step, loss: values[0]! / n, lr });
+        unread.push({ step, lr, examples: ys.shape[0] });
       } finally {
         tf.dispose([xs, ys]);
       }
+      if (runner.unread() >= resolved.readEvery) await report();
     }
+    if (runner.unread() > 0) await report();
   } finally {
     progress.stop();
   }

@@ -48,8 +48,34 @@ export function expectClose(
   }
 }
 
+/**
+ * Node: exposes a Dawn `navigator.gpu` (the `webgpu` package) and registers tfjs's webgpu
+ * backend; resolves to false where there is no WebGPU adapter (the test command installs Mesa's
+ * lavapipe on Debian, so CI always has one).
+ */
+async function setUpWebGpu(): Promise<boolean> {
+  const { create, globals } = (await import('webgpu')) as unknown as {
+    create: (flags: string[]) => { requestAdapter(): Promise<unknown> };
+    globals: Record<string, unknown>;
+  };
+  const gpu = create([]);
+  if ((await gpu.requestAdapter()) === null) return false;
+  for (const [k, v] of Object.entries(globals))
+    if (!(k in globalThis)) Object.assign(globalThis, { [k]: v });
+  const g = globalThis as { navigator?: object };
+  if (g.navigator === undefined) Object.assign(globalThis, { navigator: { gpu } });
+  else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  await import('@tensorflow/tfjs-backend-webgpu');
+  return true;
+}
+
+/** The backends the parity suites run on: cpu, wasm, and webgpu where an adapter exists. */
+export const PARITY_BACKENDS: ('cpu' | 'wasm' | 'webgpu')[] = ['cpu', 'wasm'];
+if (await setUpWebGpu()) PARITY_BACKENDS.push('webgpu');
+else console.warn('no WebGPU adapter: the parity suites skip webgpu (install Mesa 24+ lavapipe)');
+
 /** Selects `name`; on wasm also the project's gradient kernels (wasm lacks some, e.g. for conv). */
-export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
+export async function useBackend(name: 'cpu' | 'wasm' | 'webgpu'): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`backend ${name} failed to initialise`);

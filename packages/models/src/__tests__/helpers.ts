@@ -13,6 +13,33 @@ export async function useCpu(): Promise<void> {
 }
 
 /**
+ * Node: exposes a Dawn `navigator.gpu` (the `webgpu` package) and registers tfjs's webgpu
+ * backend; resolves to false where there is no WebGPU adapter (the test command installs Mesa's
+ * lavapipe on Debian, so CI always has one).
+ */
+async function setUpWebGpu(): Promise<boolean> {
+  const { create, globals } = (await import('webgpu')) as unknown as {
+    create: (flags: string[]) => { requestAdapter(): Promise<unknown> };
+    globals: Record<string, unknown>;
+  };
+  const gpu = create([]);
+  if ((await gpu.requestAdapter()) === null) return false;
+  for (const [k, v] of Object.entries(globals)) {
+    if (!(k in globalThis)) Object.assign(globalThis, { [k]: v });
+  }
+  const g = globalThis as { navigator?: object };
+  if (g.navigator === undefined) Object.assign(globalThis, { navigator: { gpu } });
+  else Object.defineProperty(g.navigator, 'gpu', { value: gpu, configurable: true });
+  await import('@tensorflow/tfjs-backend-webgpu');
+  return true;
+}
+
+/** The backends the parity suite runs on: cpu, and webgpu where an adapter exists. */
+export const PARITY_BACKENDS: ('cpu' | 'webgpu')[] = ['cpu'];
+if (await setUpWebGpu()) PARITY_BACKENDS.push('webgpu');
+else console.warn('no WebGPU adapter: the parity suite skips webgpu (install Mesa 24+ lavapipe)');
+
+/**
  * u32 hash of (seed, index): the same function as `hash_u32` in reference/gen_fixtures.py, so both
  * sides generate bit-identical weights without storing them.
  */

@@ -10,7 +10,7 @@ import type { Recipe } from '../../engine/recipe.js';
 import { renderText } from '../../engine/report/table.js';
 import { buildModel, checkBuildable } from '../../engine/run.js';
 
-export const BENCH_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BENCH_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'cpu'] as const;
 
 export interface BenchOptions {
   model: ModelName;

@@ -1,6 +1,7 @@
 import type { AttentionDefinition } from '../attention-definition.js';
-import { ecaDefinition } from './eca.js';
 import { bamDefinition } from './bam.js';
+import { cbamDefinition } from './cbam.js';
+import { ecaDefinition } from './eca.js';
 import { eseDefinition } from './ese.js';
 import { geDefinition } from './ge.js';
 import { senetv2Definition } from './senetv2.js';
@@ -9,6 +10,7 @@ import { tripletDefinition } from './triplet.js';
 // The modules beyond the paper, one line each, in the order of the SPEC's zoo table.
 export const ZOO_DEFINITIONS = [
   ecaDefinition,
+  cbamDefinition,
   eseDefinition,
   senetv2Definition,
   geDefinition,

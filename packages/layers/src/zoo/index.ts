@@ -1,6 +1,7 @@
 import type { AttentionDefinition } from '../attention-definition.js';
 import { bamDefinition } from './bam.js';
 import { cbamDefinition } from './cbam.js';
+import { coordDefinition } from './coord.js';
 import { ecaDefinition } from './eca.js';
 import { eseDefinition } from './ese.js';
 import { geDefinition } from './ge.js';
@@ -11,6 +12,7 @@ import { tripletDefinition } from './triplet.js';
 export const ZOO_DEFINITIONS = [
   ecaDefinition,
   cbamDefinition,
+  coordDefinition,
   eseDefinition,
   senetv2Definition,
   geDefinition,

@@ -6,6 +6,7 @@ import { ecaDefinition } from './eca.js';
 import { eseDefinition } from './ese.js';
 import { geDefinition } from './ge.js';
 import { senetv2Definition } from './senetv2.js';
+import { srmDefinition } from './srm.js';
 import { tripletDefinition } from './triplet.js';
 
 // The modules beyond the paper, one line each, in the order of the SPEC's zoo table.
@@ -13,6 +14,7 @@ export const ZOO_DEFINITIONS = [
   ecaDefinition,
   cbamDefinition,
   coordDefinition,
+  srmDefinition,
   eseDefinition,
   senetv2Definition,
   geDefinition,

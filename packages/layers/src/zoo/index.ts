@@ -6,6 +6,7 @@ import { ecaDefinition } from './eca.js';
 import { eseDefinition } from './ese.js';
 import { geDefinition } from './ge.js';
 import { senetv2Definition } from './senetv2.js';
+import { simamDefinition } from './simam.js';
 import { srmDefinition } from './srm.js';
 import { tripletDefinition } from './triplet.js';
 
@@ -14,6 +15,7 @@ export const ZOO_DEFINITIONS = [
   ecaDefinition,
   cbamDefinition,
   coordDefinition,
+  simamDefinition,
   srmDefinition,
   eseDefinition,
   senetv2Definition,

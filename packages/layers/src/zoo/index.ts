@@ -4,6 +4,7 @@ import { cbamDefinition } from './cbam.js';
 import { coordDefinition } from './coord.js';
 import { ecaDefinition } from './eca.js';
 import { eseDefinition } from './ese.js';
+import { gcDefinition } from './gc.js';
 import { geDefinition } from './ge.js';
 import { senetv2Definition } from './senetv2.js';
 import { simamDefinition } from './simam.js';
@@ -17,6 +18,7 @@ export const ZOO_DEFINITIONS = [
   coordDefinition,
   simamDefinition,
   srmDefinition,
+  gcDefinition,
   eseDefinition,
   senetv2Definition,
   geDefinition,

@@ -40,6 +40,17 @@ export { SevarSqueezeExcite } from './variants/se.js';
 export { SevarSlowExcite } from './variants/slow-excite.js';
 export { SevarSlowSqueezeSlowExcite } from './variants/slow-squeeze-slow-excite.js';
 export { SevarSlowSqueeze } from './variants/slow-squeeze.js';
+export { SevarBam } from './zoo/bam.js';
+export { SevarCbam } from './zoo/cbam.js';
+export { SevarCoord } from './zoo/coord.js';
+export { ecaKernelSize, SevarEca } from './zoo/eca.js';
+export { SevarEse } from './zoo/ese.js';
+export { GC_FUSIONS, SevarGc } from './zoo/gc.js';
+export { SevarGatherExcite } from './zoo/ge.js';
+export { SevarSenetV2 } from './zoo/senetv2.js';
+export { SevarSimam } from './zoo/simam.js';
+export { SevarSrm } from './zoo/srm.js';
+export { SevarTriplet } from './zoo/triplet.js';
 
 export type {
   AttentionLayerClass,
@@ -67,3 +78,14 @@ export type {
 } from './options.js';
 export type { AttentionKey, AttentionName, VariantName } from './registry.js';
 export type { VariantDefinition } from './variant-definition.js';
+export type { BamOptions } from './zoo/bam.js';
+export type { CbamOptions } from './zoo/cbam.js';
+export type { CoordOptions } from './zoo/coord.js';
+export type { EcaOptions } from './zoo/eca.js';
+export type { EseOptions } from './zoo/ese.js';
+export type { GcFusion, GcOptions } from './zoo/gc.js';
+export type { GeOptions } from './zoo/ge.js';
+export type { SenetV2Options } from './zoo/senetv2.js';
+export type { SimamOptions } from './zoo/simam.js';
+export type { SrmOptions } from './zoo/srm.js';
+export type { TripletOptions } from './zoo/triplet.js';

@@ -42,14 +42,14 @@ export const SE_FAMILY_OPTIONS = [
 ] as const;
 
 /** Builds a paper variant's definition whose `create` instantiates `layerClass`. */
-export function defineVariant<Options extends AttentionOptions>(def: {
-  name: string;
+export function defineVariant<Options extends AttentionOptions, Name extends string = string>(def: {
+  name: Name;
   paperName: string;
   widths: string;
   layerClass: VariantDefinition<Options>['layerClass'];
   citation?: string;
   options?: AttentionDefinition['options'];
-}): VariantDefinition<Options> {
+}): VariantDefinition<Options> & { readonly name: Name } {
   const base = defineAttention<Options>({
     key: def.name,
     title: def.paperName,
@@ -62,6 +62,7 @@ export function defineVariant<Options extends AttentionOptions>(def: {
   });
   return {
     ...base,
+    key: def.name,
     name: def.name,
     paperName: def.paperName,
     widths: def.widths,

@@ -73,6 +73,9 @@ async function setUpWebGpu(): Promise<boolean> {
 export const PARITY_BACKENDS: ('cpu' | 'wasm' | 'webgpu')[] = ['cpu', 'wasm'];
 if (await setUpWebGpu()) PARITY_BACKENDS.push('webgpu');
 else console.warn('no WebGPU adapter: the parity suites skip webgpu (install Mesa 24+ lavapipe)');
+// Registering webgpu makes it tfjs's highest-priority backend: keep cpu the default, so a tensor
+// made before a test picks its backend does not wait on webgpu's asynchronous start.
+await tf.setBackend('cpu');
 
 /** Selects `name`; on wasm also the project's gradient kernels (wasm lacks some, e.g. for conv). */
 export async function useBackend(name: 'cpu' | 'wasm' | 'webgpu'): Promise<void> {

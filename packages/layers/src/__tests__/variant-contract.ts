@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, expect, it } from 'vitest';
 
-import { createAttention } from '../registry.js';
+import { createAttention, type VariantName } from '../registry.js';
 
 import { useBackend } from './helpers.js';
 
@@ -21,7 +21,7 @@ const sm1 = 1 / (1 + Math.exp(1));
 const HAND_OUTPUT = [1 * s1, 2 * sm1, 3 * s1, 4 * sm1];
 
 /** The checks every variant's own test file runs, with that variant's hand-derived numbers. */
-export function variantContract(name: string, contract: VariantContract): void {
+export function variantContract(name: VariantName, contract: VariantContract): void {
   beforeAll(async () => useBackend('cpu'));
 
   it.each(contract.widths)('C=%i, r=%i has FC widths %j', (c, r, expected) => {

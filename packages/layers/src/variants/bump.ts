@@ -46,7 +46,7 @@ export class SevarBump extends SqueezeExciteLayer {
 }
 tf.serialization.registerClass(SevarBump);
 
-export const bumpVariant = defineVariant<BumpOptions>({
+export const bumpVariant = defineVariant<BumpOptions, 'bump'>({
   name: 'bump',
   paperName: 'Bump module / squeeze-learn-excite',
   widths: 'C → m → m → C',

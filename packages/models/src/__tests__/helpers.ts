@@ -38,6 +38,9 @@ async function setUpWebGpu(): Promise<boolean> {
 export const PARITY_BACKENDS: ('cpu' | 'webgpu')[] = ['cpu'];
 if (await setUpWebGpu()) PARITY_BACKENDS.push('webgpu');
 else console.warn('no WebGPU adapter: the parity suite skips webgpu (install Mesa 24+ lavapipe)');
+// Registering webgpu makes it tfjs's highest-priority backend: keep cpu the default, so a tensor
+// made before a test picks its backend does not wait on webgpu's asynchronous start.
+await tf.setBackend('cpu');
 
 /**
  * u32 hash of (seed, index): the same function as `hash_u32` in reference/gen_fixtures.py, so both

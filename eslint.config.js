@@ -18,14 +18,19 @@ export default tseslint.config(
   {
     // Library, CLI, example and benchmark code: past ~80 lines a function has parts worth naming
     // (tests excepted).
-    files: ['packages/*/src/**/*.ts', 'examples/*/src/**/*.ts', 'benchmarks/src/**/*.ts'],
+    files: [
+      'packages/*/src/**/*.ts',
+      'examples/*/src/**/*.ts',
+      'examples/*/page/**/*.ts',
+      'benchmarks/src/**/*.ts',
+    ],
     ignores: ['**/*.test.ts', '**/__tests__/**', '**/__fixtures__/**', '**/generated/**'],
     rules: {
       'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
     },
   },
   {
-    files: ['examples/browser/**'],
+    files: ['examples/browser/**', 'examples/playground/**'],
     languageOptions: { globals: { ...globals.browser } },
   },
 );

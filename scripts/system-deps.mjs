@@ -65,6 +65,17 @@ export const SYSTEM_DEPS = [
       `install Mesa ${MIN_MESA_MAJOR} or later's Vulkan drivers and the Vulkan loader ` +
       '(Debian 12: apt-get install -t bookworm-backports mesa-vulkan-drivers libvulkan1)',
   },
+  {
+    // The browser tests drive Debian's Chromium through playwright-core (the finder in
+    // examples/browser/src/chromium.ts also takes CHROMIUM_PATH, and falls back to the build in
+    // the @sparticuz/chromium npm package where none can be installed).
+    name: 'chromium (browser and playground tests)',
+    present: () =>
+      onPath('chromium') || (process.env.CHROMIUM_PATH ?? '') !== '' || onPath('chromium-browser'),
+    // Chromium only recommends a font; without one the README screenshot has no text.
+    apt: ['chromium', 'fonts-liberation'],
+    hint: 'install Chromium (Debian: apt-get install chromium) or set CHROMIUM_PATH to a Chromium or Chrome executable',
+  },
 ];
 
 function run(command, args) {

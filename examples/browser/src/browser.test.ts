@@ -4,22 +4,22 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { chromium } from 'playwright-core';
-import type { Browser } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { build, preview } from 'vite';
 import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findChromium } from './chromium.js';
+import { launchChromium } from './chromium.js';
+import type { LaunchedChromium } from './chromium.js';
 
 const HERE = fileURLToPath(new URL('../', import.meta.url));
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 let server: PreviewServer;
-let browser: Browser;
+let chromium: LaunchedChromium;
+let browser: BrowserContext;
 let url: string;
 
 beforeAll(async () => {
-  const found = await findChromium();
   await build({ root: HERE, logLevel: 'error' });
   server = await preview({
     root: HERE,
@@ -27,26 +27,12 @@ beforeAll(async () => {
     preview: { host: '127.0.0.1', port: 0 },
   });
   url = server.resolvedUrls!.local[0]!;
-  browser = await chromium.launch({
-    executablePath: found.executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      // WebGL without a GPU: ANGLE on SwiftShader, Chromium's software renderer.
-      '--use-angle=swiftshader',
-      '--enable-unsafe-swiftshader',
-    ],
-  });
+  chromium = await launchChromium();
+  browser = chromium.context;
 });
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await server?.close();
 });
 

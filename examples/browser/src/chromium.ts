@@ -1,7 +1,12 @@
-// Which Chromium the browser test drives: CHROMIUM_PATH when set, else a system Chromium or
-// Chrome, else the build that ships inside the @sparticuz/chromium npm package (Linux x64), so
-// the test needs nothing beyond `pnpm install`.
-import { existsSync } from 'node:fs';
+// Which Chromium the browser tests drive: CHROMIUM_PATH when set, else a system Chromium or
+// Chrome (Debian's `chromium`, which the test command installs), else the build that ships
+// inside the @sparticuz/chromium npm package (Linux x64). Shared with the playground's test
+// (`@sevar/example-browser/chromium`).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 
 const SYSTEM = [
   '/usr/bin/chromium',
@@ -47,4 +52,45 @@ export async function findChromium(env = process.env): Promise<ChromiumChoice> {
   // Unpacks its brotli-compressed build into the temporary folder on first use.
   const { default: packaged } = await import('@sparticuz/chromium');
   return { executablePath: await packaged.executablePath(), source: '@sparticuz/chromium' };
+}
+
+/**
+ * Flags for a headless Chromium on a machine without network or GPU: nothing phones home, and
+ * WebGL runs on SwiftShader (ANGLE's software Vulkan device), Chromium's software renderer.
+ */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-quic',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+] as const;
+
+export interface LaunchedChromium {
+  context: BrowserContext;
+  choice: ChromiumChoice;
+  /** Closes the browser and removes its profile folder. */
+  close(): Promise<void>;
+}
+
+/** Starts the Chromium `findChromium` picks, headless, with a fresh profile in the temporary folder. */
+export async function launchChromium(env = process.env): Promise<LaunchedChromium> {
+  const choice = await findChromium(env);
+  const profile = mkdtempSync(join(tmpdir(), 'sevar-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: choice.executablePath,
+    headless: true,
+    args: [...CHROMIUM_FLAGS],
+  });
+  return {
+    context,
+    choice,
+    async close() {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,0 +1,242 @@
+// Builds the playground with Vite, serves the build on localhost and drives it in a headless
+// Chromium (Debian's, through playwright-core; see @sevar/example-browser/chromium): three
+// modules train for a few steps on webgl (SwiftShader) and, with WebGL taken away, on wasm.
+import { fileURLToPath } from 'node:url';
+import { launchChromium } from '@sevar/example-browser/chromium';
+import type { LaunchedChromium } from '@sevar/example-browser/chromium';
+import type { Page } from 'playwright-core';
+import { build, preview } from 'vite';
+import type { PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const HERE = fileURLToPath(new URL('../', import.meta.url));
+const MODULES = ['none', 'se', 'bump'];
+// Trainable parameters of cnn3 with 10 classes: 122,570 plain, 123,150 with SE (SPEC); the
+// bump adds an FC m → m with m = 64 / 16 = 4: 4·4 + 4 = 20 more than SE.
+const PARAMS = { none: 122_570, se: 123_150, bump: 123_170 };
+// Software WebGL is slow (shader compilation dominates): two steps per module, one at a time.
+const WEBGL = {
+  steps: 2,
+  query: `?modules=none,se,bump&steps=2&every=1&batch=8&train=64&test=20&image=3&backend=webgl`,
+};
+// wasm trains a little longer. With PLAYGROUND_SCREENSHOT=1 it trains long enough for the curves
+// to leave chance and writes the README's screenshot; otherwise the screenshot goes to .vitest/.
+const LONG = process.env['PLAYGROUND_SCREENSHOT'] === '1';
+const SCREENSHOT = fileURLToPath(
+  new URL(LONG ? '../docs/playground.png' : '../.vitest/playground.png', import.meta.url),
+);
+const WASM = LONG
+  ? {
+      steps: 150,
+      query:
+        '?modules=none,se,bump&steps=150&every=10&batch=32&train=5000&test=200&image=3&backend=webgl',
+    }
+  : {
+      steps: 24,
+      query:
+        '?modules=none,se,bump&steps=24&every=6&batch=16&train=1024&test=100&image=3&backend=webgl',
+    };
+
+let server: PreviewServer;
+let chromium: LaunchedChromium;
+let url: string;
+
+beforeAll(async () => {
+  await build({ root: HERE, logLevel: 'error' });
+  server = await preview({
+    root: HERE,
+    logLevel: 'error',
+    preview: { host: '127.0.0.1', port: 0 },
+  });
+  url = server.resolvedUrls!.local[0]!;
+  chromium = await launchChromium();
+});
+
+afterAll(async () => {
+  await chromium?.close();
+  await server?.close();
+});
+
+/** A new page that records console errors, page errors and failed requests. */
+async function openPage(
+  query: string,
+  withoutWebgl = false,
+): Promise<{ page: Page; errors: string[] }> {
+  const page = await chromium.context.newPage();
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()}`));
+  if (withoutWebgl) {
+    // A browser without WebGL: every WebGL context request fails, as on a machine without it.
+    await page.addInitScript(() => {
+      for (const proto of [HTMLCanvasElement.prototype, OffscreenCanvas.prototype]) {
+        const original = proto.getContext as (this: unknown, ...a: unknown[]) => unknown;
+        Object.defineProperty(proto, 'getContext', {
+          value(this: unknown, kind: string, ...rest: unknown[]) {
+            return /webgl/.test(kind) ? null : original.call(this, kind, ...rest);
+          },
+        });
+      }
+    });
+  }
+  await page.goto(url + query);
+  return { page, errors };
+}
+
+async function waitForEnd(page: Page, state: 'done' | 'stopped'): Promise<void> {
+  await page
+    .locator(`#status[data-state="${state}"], #status[data-state="error"]`)
+    .waitFor({ timeout: 250_000 });
+  const status = page.locator('#status');
+  expect(await status.getAttribute('data-state'), (await status.textContent()) ?? '').toBe(state);
+}
+
+async function steps(page: Page): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const m of MODULES) {
+    const cell = page.locator(`#results tr[data-module="${m}"] td[data-column="steps"]`);
+    out[m] = Number(await cell.getAttribute('data-value'));
+  }
+  return out;
+}
+
+/** The curves are drawn (one line per module and split, with points), and so is the table. */
+async function expectResults(page: Page, steps: number): Promise<void> {
+  for (const chart of ['#chart-loss', '#chart-top1']) {
+    const lines = page.locator(`${chart} svg .mark-line path`);
+    // test and train lines of each module
+    expect(await lines.count()).toBe(2 * MODULES.length);
+    for (const d of await lines.evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''))) {
+      expect(d.length).toBeGreaterThan(10);
+    }
+  }
+  for (const m of MODULES) {
+    const row = page.locator(`#results tr[data-module="${m}"]`);
+    const value = async (column: string) =>
+      Number(await row.locator(`td[data-column="${column}"]`).getAttribute('data-value'));
+    expect(await value('params')).toBe(PARAMS[m as keyof typeof PARAMS]);
+    expect(await value('steps')).toBe(steps);
+    // Cross-entropy over 10 classes starts near ln 10 = 2.3; far off means broken logits.
+    expect(await value('test-loss')).toBeGreaterThan(0.5);
+    expect(await value('test-loss')).toBeLessThan(5);
+    expect(await value('test-top1')).toBeGreaterThanOrEqual(0);
+    expect(await value('test-top1')).toBeLessThanOrEqual(1);
+    expect(await value('images-per-second')).toBeGreaterThan(0);
+  }
+}
+
+/** Every gated module shows 64 channel gates in [0, 1] that moved since step 0. */
+async function expectGates(page: Page, steps: number): Promise<void> {
+  expect(
+    await page.locator('#gate-cards .gate-card[data-module="none"]').getAttribute('data-channels'),
+  ).toBeNull();
+  for (const m of MODULES.filter((m) => m !== 'none')) {
+    const card = page.locator(`#gate-cards .gate-card[data-module="${m}"]`);
+    expect(await card.getAttribute('data-step')).toBe(String(steps));
+    const values = ((await card.getAttribute('data-values')) ?? '').split(',').map(Number);
+    expect(values).toHaveLength(64);
+    for (const v of values) expect(v >= 0 && v <= 1, `${m} gate ${v}`).toBe(true);
+    expect(await card.getAttribute('data-since-step')).toBe('0');
+    expect(Number(await card.getAttribute('data-drift'))).toBeGreaterThan(0);
+    expect(await card.locator('.chart.channel svg .mark-rect path').count()).toBe(64);
+  }
+  expect(await page.locator('#input-image').getAttribute('aria-label')).toMatch(
+    /^test image 3: a /,
+  );
+}
+
+describe('the playground on webgl', () => {
+  it('trains none, se and bump side by side, stops, resumes, and leaks no tensors on a second run', async () => {
+    const { page, errors } = await openPage(WEBGL.query);
+    const STEPS = WEBGL.steps;
+    try {
+      // Keyboard only: the Train button is reachable and works with Enter.
+      await page.focus('#start');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(
+        () => {
+          const cell = document.querySelector(
+            '#results tr[data-module="none"] td[data-column="steps"]',
+          );
+          return Number(cell?.getAttribute('data-value')) >= 1;
+        },
+        null,
+        { timeout: 250_000 },
+      );
+      await page.click('#stop');
+      await waitForEnd(page, 'stopped');
+      const stopped = await steps(page);
+      expect(
+        Object.values(stopped).some((s) => s < STEPS),
+        JSON.stringify(stopped),
+      ).toBe(true);
+      expect(await page.locator('#resume').isEnabled()).toBe(true);
+      await page.click('#resume');
+      await waitForEnd(page, 'done');
+      expect(await steps(page)).toEqual({ none: STEPS, se: STEPS, bump: STEPS });
+      expect(await page.locator('#status').getAttribute('data-backend')).toBe('webgl');
+      expect(await page.locator('#backend-line').textContent()).toMatch(
+        /^Backend: webgl \(.*SwiftShader/,
+      );
+      await expectResults(page, STEPS);
+      await expectGates(page, STEPS);
+      const tensors = await page.locator('#status').getAttribute('data-tensors');
+      // A second run disposes the first one's models: the same number of tensors is left.
+      await page.click('#start');
+      await waitForEnd(page, 'done');
+      expect(await page.locator('#status').getAttribute('data-tensors')).toBe(tensors);
+      // The address holds every setting of the run (and the defaults of those not given).
+      const address = new URL(page.url()).searchParams;
+      for (const [key, value] of new URLSearchParams(WEBGL.query)) {
+        expect(address.get(key), key).toBe(value);
+      }
+      expect(address.get('lr')).toBe('0.003');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('the playground without WebGL', () => {
+  it('falls back to wasm, says so, trains the three modules, and fits a phone screen', async () => {
+    const { page, errors } = await openPage(WASM.query, true);
+    try {
+      await page.setViewportSize({ width: 1280, height: 900 });
+      await page.click('#start');
+      await waitForEnd(page, 'done');
+      expect(await page.locator('#status').getAttribute('data-backend')).toBe('wasm');
+      expect(await page.locator('#backend-line').textContent()).toMatch(
+        /^Backend: wasm \(SIMD, 1 thread\) — webgl unavailable: /,
+      );
+      await expectResults(page, WASM.steps);
+      await expectGates(page, WASM.steps);
+      await page.screenshot({ path: SCREENSHOT, fullPage: true });
+      await page.setViewportSize({ width: 390, height: 844 });
+      // The charts follow the new width on the resize event; then nothing is wider than the screen.
+      await page.waitForFunction(() => document.documentElement.scrollWidth <= innerWidth, null, {
+        timeout: 20_000,
+      });
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+it('reports a setting in the address it cannot use, naming it, and does not train', async () => {
+  const { page } = await openPage('?modules=se,squeeze&backend=cpu');
+  try {
+    const status = page.locator('#status');
+    await page.locator('#status[data-state="error"]').waitFor({ timeout: 30_000 });
+    expect(await status.textContent()).toMatch(
+      /^\?modules: expected names from none, se, .* received "squeeze"/,
+    );
+    expect(await page.locator('#start').isDisabled()).toBe(true);
+  } finally {
+    await page.close();
+  }
+});

@@ -1,7 +1,6 @@
 // The settings form: built from the registry and the settings' bounds, filled from and read
 // into `Settings` through the same parser as the address.
-import { VARIANTS } from '@sevar/layers';
-import { MODULES } from './modules.js';
+import { moduleTitle, MODULES } from './modules.js';
 import { NUMERIC, parseSettings, type Settings } from './settings.js';
 
 const $ = <T extends HTMLElement>(id: string): T => {
@@ -30,11 +29,6 @@ export const els = {
   results: $<HTMLTableElement>('results'),
 };
 
-function paperName(module: string): string {
-  if (module === 'none') return 'plain cnn3, no attention';
-  return VARIANTS.find((v) => v.name === module)?.paperName ?? module;
-}
-
 /** One checkbox per module of the registry, and each number input's bounds. */
 export function buildControls(): void {
   for (const module of MODULES) {
@@ -44,7 +38,7 @@ export function buildControls(): void {
     box.type = 'checkbox';
     box.name = 'modules';
     box.value = module;
-    label.title = paperName(module);
+    label.title = moduleTitle(module);
     label.append(box, ` ${module}`);
     els.modules.append(label);
   }

@@ -124,7 +124,8 @@ export class GateView {
     const guess = `predicts ${this.data.classNames[best]} (${(100 * probs[best]!).toFixed(0)}%)`;
     figure.dataset['step'] = String(step);
     if (maps === null || (maps.channel === null && maps.spatial === null)) {
-      card.caption.textContent = `${run.name} at step ${step}: no attention module; ${guess}`;
+      const why = maps === null ? 'no attention module' : 'the module reports no gate maps';
+      card.caption.textContent = `${run.name} at step ${step}: ${why}; ${guess}`;
       return;
     }
     const parts = [`${run.name} at step ${step}`];

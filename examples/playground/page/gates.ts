@@ -2,6 +2,7 @@
 // channel) and, for spatial modules, its spatial map (one value per position).
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { AttentionLayer } from '@sevar/layers';
 
 /** Gate values of one image, read back from the backend. */
 export interface GateMaps {
@@ -11,46 +12,18 @@ export interface GateMaps {
   spatial: { values: Float32Array; height: number; width: number } | null;
 }
 
-/** The maps an attention layer reports for a batch `x` (the caller disposes them). */
-interface AttentionMapsLayer {
-  attentionMaps(x: tf.Tensor4D): { channel?: tf.Tensor2D; spatial?: tf.Tensor3D };
-}
-
-function hasAttentionMaps(layer: unknown): layer is AttentionMapsLayer {
-  return typeof (layer as Partial<AttentionMapsLayer>).attentionMaps === 'function';
-}
-
-/**
- * The channel gate of a squeeze-and-excitation layer, `act(FC stack(GAP x))`, from its weights
- * (kernel and bias per FC, ReLU between, a 3x3 kernel on the 1x1 squeezed map acting through
- * its centre tap), for layers without `attentionMaps`.
- */
-function squeezeExciteGate(layer: tfl.layers.Layer, x: tf.Tensor4D): tf.Tensor2D {
-  return tf.tidy(() => {
-    const weights = layer.getWeights();
-    let s = tf.mean(x, [1, 2]) as tf.Tensor2D;
-    for (let i = 0; i + 1 < weights.length; i += 2) {
-      let kernel = weights[i]!;
-      if (kernel.rank === 4) {
-        const [, , cin, cout] = kernel.shape as number[];
-        kernel = tf.reshape(tf.slice(kernel, [1, 1, 0, 0], [1, 1, cin!, cout!]), [cin!, cout!]);
-      }
-      s = tf.add(tf.matMul(s, kernel as tf.Tensor2D), weights[i + 1]!);
-      if (i + 2 < weights.length) s = tf.relu(s);
-    }
-    const activation = layer.getConfig()['gateActivation'];
-    return activation === 'hard-sigmoid' ? tf.div(tf.relu6(tf.add(s, 3)), 6) : tf.sigmoid(s);
-  });
-}
-
 /** Reads the gates of the layer named `layerName` in `model` for single images. */
 export class GateProbe {
-  private readonly layer: tfl.layers.Layer;
+  private readonly layer: AttentionLayer;
   /** The model up to the attention layer's input (shares the model's weights: never disposed). */
   private readonly upToLayer: tfl.LayersModel;
 
   constructor(model: tfl.LayersModel, layerName = 'attention') {
-    this.layer = model.getLayer(layerName);
+    const layer = model.getLayer(layerName);
+    if (!(layer instanceof AttentionLayer)) {
+      throw new TypeError(`layer '${layerName}' of ${model.name} is not a @sevar/layers module`);
+    }
+    this.layer = layer;
     this.upToLayer = tfl.model({
       inputs: model.inputs,
       outputs: this.layer.input as tfl.SymbolicTensor,
@@ -61,8 +34,8 @@ export class GateProbe {
   async read(image: tf.Tensor4D): Promise<GateMaps> {
     const { channel, spatial } = tf.tidy(() => {
       const x = this.upToLayer.apply(image, { training: false }) as tf.Tensor4D;
-      if (hasAttentionMaps(this.layer)) return this.layer.attentionMaps(x);
-      return { channel: squeezeExciteGate(this.layer, x), spatial: undefined };
+      const maps = this.layer.attentionMaps(x);
+      return { channel: maps.channel, spatial: maps.spatial };
     });
     try {
       const [c, s] = await Promise.all([channel?.data(), spatial?.data()]);

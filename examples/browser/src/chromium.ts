@@ -85,6 +85,9 @@ export async function launchChromium(env = process.env): Promise<LaunchedChromiu
     headless: true,
     args: [...CHROMIUM_FLAGS],
   });
+  // Software WebGL compiling shaders can hold a page's main thread for tens of seconds on a busy
+  // machine, and a click waits for the page to answer: more than playwright's 30 s default.
+  context.setDefaultTimeout(120_000);
   return {
     context,
     choice,

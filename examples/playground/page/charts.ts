@@ -48,6 +48,9 @@ interface CurveOptions {
   domain: [number, number] | null;
 }
 
+// Under the chart (the chart keeps the page's width on a phone), as line samples.
+const LEGEND = { orient: 'bottom', direction: 'horizontal', symbolType: 'stroke', symbolSize: 300 };
+
 function curveSpec(o: CurveOptions): VisualizationSpec {
   const { title, modules, chance } = o;
   const line = {
@@ -58,6 +61,7 @@ function curveSpec(o: CurveOptions): VisualizationSpec {
         type: 'quantitative',
         title: 'training step',
         scale: { domain: [0, o.steps] },
+        axis: { tickMinStep: 1 },
       },
       y: {
         field: 'value',
@@ -65,11 +69,19 @@ function curveSpec(o: CurveOptions): VisualizationSpec {
         title,
         scale: o.domain === null ? { zero: false } : { domain: o.domain },
       },
-      color: { field: 'module', type: 'nominal', title: 'module', scale: colourScale(modules) },
+      color: {
+        field: 'module',
+        type: 'nominal',
+        title: null,
+        scale: colourScale(modules),
+        legend: LEGEND,
+      },
       strokeDash: {
         field: 'split',
         type: 'nominal',
         title: null,
+        // Said in words above the charts (solid: test, dashed: train).
+        legend: null,
         scale: {
           domain: ['test', 'train'],
           range: [

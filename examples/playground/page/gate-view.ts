@@ -167,7 +167,11 @@ export class GateView {
     }));
     await (await card.spatial).replace(rows);
     const { min, max } = stats(map.values);
-    card.figure.dataset['spatial'] = `${map.height}x${map.width}`;
+    Object.assign(card.figure.dataset, {
+      spatial: `${map.height}x${map.width}`,
+      spatialMin: String(min),
+      spatialMax: String(max),
+    });
     return `spatial map ${map.height}×${map.width}, ${min.toFixed(2)} to ${max.toFixed(2)}`;
   }
 

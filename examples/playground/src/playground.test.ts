@@ -10,12 +10,14 @@ import type { PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const HERE = fileURLToPath(new URL('../', import.meta.url));
-const MODULES = ['none', 'se', 'bump'];
 // Trainable parameters of cnn3 with 10 classes: 122,570 plain, 123,150 with SE (SPEC); the
 // bump adds an FC m → m with m = 64 / 16 = 4: 4·4 + 4 = 20 more than SE.
-const PARAMS = { none: 122_570, se: 123_150, bump: 123_170 };
+// CBAM (r 16, k 7) adds its shared MLP 64 → 4 → 64 (580), a 7×7 conv 2 → 1 without bias (98)
+// and BN γ, β (2): 680.
+const PARAMS = { none: 122_570, se: 123_150, bump: 123_170, cbam: 123_250 };
 // Software WebGL is slow (shader compilation dominates): two steps per module, one at a time.
 const WEBGL = {
+  modules: ['none', 'se', 'bump'],
   steps: 2,
   query: `?modules=none,se,bump&steps=2&every=1&batch=8&train=64&test=20&image=3&backend=webgl`,
 };
@@ -28,14 +30,16 @@ const SCREENSHOT = fileURLToPath(
 );
 const WASM = LONG
   ? {
+      modules: ['none', 'se', 'cbam'],
       steps: 150,
       query:
-        '?modules=none,se,bump&steps=150&every=10&batch=32&train=5000&test=200&image=3&backend=webgl',
+        '?modules=none,se,cbam&steps=150&every=10&batch=32&train=5000&test=200&image=3&backend=webgl',
     }
   : {
+      modules: ['none', 'se', 'cbam'],
       steps: 6,
       query:
-        '?modules=none,se,bump&steps=6&every=3&batch=16&train=256&test=50&image=3&backend=webgl',
+        '?modules=none,se,cbam&steps=6&every=3&batch=16&train=256&test=50&image=3&backend=webgl',
     };
 /** How long a run may take before the test gives up (software WebGL on a busy machine is slow). */
 const RUN_TIMEOUT = LONG ? 1_500_000 : 250_000;
@@ -97,9 +101,9 @@ async function waitForEnd(page: Page, state: 'done' | 'stopped'): Promise<void> 
   expect(await status.getAttribute('data-state'), (await status.textContent()) ?? '').toBe(state);
 }
 
-async function steps(page: Page): Promise<Record<string, number>> {
+async function steps(page: Page, modules: string[]): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for (const m of MODULES) {
+  for (const m of modules) {
     const cell = page.locator(`#results tr[data-module="${m}"] td[data-column="steps"]`);
     out[m] = Number(await cell.getAttribute('data-value'));
   }
@@ -107,16 +111,16 @@ async function steps(page: Page): Promise<Record<string, number>> {
 }
 
 /** The curves are drawn (one line per module and split, with points), and so is the table. */
-async function expectResults(page: Page, steps: number): Promise<void> {
+async function expectResults(page: Page, modules: string[], steps: number): Promise<void> {
   for (const chart of ['#chart-loss', '#chart-top1']) {
     const lines = page.locator(`${chart} svg .mark-line path`);
     // test and train lines of each module
-    expect(await lines.count()).toBe(2 * MODULES.length);
+    expect(await lines.count()).toBe(2 * modules.length);
     for (const d of await lines.evaluateAll((ps) => ps.map((p) => p.getAttribute('d') ?? ''))) {
       expect(d.length).toBeGreaterThan(10);
     }
   }
-  for (const m of MODULES) {
+  for (const m of modules) {
     const row = page.locator(`#results tr[data-module="${m}"]`);
     const value = async (column: string) =>
       Number(await row.locator(`td[data-column="${column}"]`).getAttribute('data-value'));
@@ -132,11 +136,11 @@ async function expectResults(page: Page, steps: number): Promise<void> {
 }
 
 /** Every gated module shows 64 channel gates in [0, 1] that moved since step 0. */
-async function expectGates(page: Page, steps: number): Promise<void> {
+async function expectGates(page: Page, modules: string[], steps: number): Promise<void> {
   expect(
     await page.locator('#gate-cards .gate-card[data-module="none"]').getAttribute('data-channels'),
   ).toBeNull();
-  for (const m of MODULES.filter((m) => m !== 'none')) {
+  for (const m of modules.filter((m) => m !== 'none')) {
     const card = page.locator(`#gate-cards .gate-card[data-module="${m}"]`);
     expect(await card.getAttribute('data-step')).toBe(String(steps));
     const values = ((await card.getAttribute('data-values')) ?? '').split(',').map(Number);
@@ -144,7 +148,17 @@ async function expectGates(page: Page, steps: number): Promise<void> {
     for (const v of values) expect(v >= 0 && v <= 1, `${m} gate ${v}`).toBe(true);
     expect(await card.getAttribute('data-since-step')).toBe('0');
     expect(Number(await card.getAttribute('data-drift'))).toBeGreaterThan(0);
-    expect(await card.locator('.chart.channel svg .mark-rect path').count()).toBe(64);
+    expect(await card.locator('.chart.channel svg .mark-rect.role-mark path').count()).toBe(64);
+    // CBAM's spatial map: one value per position of conv2's 13×13 output (32 → 30 → 15 → 13).
+    const spatial = await card.getAttribute('data-spatial');
+    expect(spatial).toBe(m === 'cbam' ? '13x13' : null);
+    if (spatial !== null) {
+      expect(Number(await card.getAttribute('data-spatial-min'))).toBeGreaterThanOrEqual(0);
+      expect(Number(await card.getAttribute('data-spatial-max'))).toBeLessThanOrEqual(1);
+      expect(await card.locator('.chart.spatial svg .mark-rect.role-mark path').count()).toBe(
+        13 * 13,
+      );
+    }
   }
   expect(await page.locator('#input-image').getAttribute('aria-label')).toMatch(
     /^test image 3: a /,
@@ -171,7 +185,7 @@ describe('the playground on webgl', () => {
       );
       await page.click('#stop');
       await waitForEnd(page, 'stopped');
-      const stopped = await steps(page);
+      const stopped = await steps(page, WEBGL.modules);
       expect(
         Object.values(stopped).some((s) => s < STEPS),
         JSON.stringify(stopped),
@@ -179,13 +193,13 @@ describe('the playground on webgl', () => {
       expect(await page.locator('#resume').isEnabled()).toBe(true);
       await page.click('#resume');
       await waitForEnd(page, 'done');
-      expect(await steps(page)).toEqual({ none: STEPS, se: STEPS, bump: STEPS });
+      expect(await steps(page, WEBGL.modules)).toEqual({ none: STEPS, se: STEPS, bump: STEPS });
       expect(await page.locator('#status').getAttribute('data-backend')).toBe('webgl');
       expect(await page.locator('#backend-line').textContent()).toMatch(
         /^Backend: webgl \(.*SwiftShader/,
       );
-      await expectResults(page, STEPS);
-      await expectGates(page, STEPS);
+      await expectResults(page, WEBGL.modules, STEPS);
+      await expectGates(page, WEBGL.modules, STEPS);
       // The address holds every setting of the run (and the defaults of those not given).
       const address = new URL(page.url()).searchParams;
       for (const [key, value] of new URLSearchParams(WEBGL.query)) {
@@ -210,8 +224,8 @@ describe('the playground without WebGL', () => {
       expect(await page.locator('#backend-line').textContent()).toMatch(
         /^Backend: wasm \(SIMD, 1 thread\) — webgl unavailable: /,
       );
-      await expectResults(page, WASM.steps);
-      await expectGates(page, WASM.steps);
+      await expectResults(page, WASM.modules, WASM.steps);
+      await expectGates(page, WASM.modules, WASM.steps);
       await page.screenshot({ path: SCREENSHOT, fullPage: true });
       await page.setViewportSize({ width: 390, height: 844 });
       // The charts follow the new width on the resize event; then nothing is wider than the screen.

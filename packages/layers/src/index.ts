@@ -76,7 +76,14 @@ export type {
   RegularizerLike,
   SerializedObject,
 } from './options.js';
-export type { AttentionKey, AttentionName, VariantName } from './registry.js';
+export type {
+  AttentionKey,
+  AttentionLayerOf,
+  AttentionName,
+  AttentionOptionsOf,
+  VariantName,
+} from './registry.js';
+export type { ZooKey, ZooModules, ZooOptions } from './zoo/types.js';
 export type { VariantDefinition } from './variant-definition.js';
 export type { BamOptions } from './zoo/bam.js';
 export type { CbamOptions } from './zoo/cbam.js';

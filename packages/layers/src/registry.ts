@@ -18,6 +18,7 @@ import { slowExciteVariant } from './variants/slow-excite.js';
 import { slowSqueezeSlowExciteVariant } from './variants/slow-squeeze-slow-excite.js';
 import { slowSqueezeVariant } from './variants/slow-squeeze.js';
 import { ZOO_DEFINITIONS } from './zoo/index.js';
+import type { ZooKey, ZooModules, ZooOptions } from './zoo/types.js';
 
 // The paper's five, one line each, in the paper's order; the zoo's modules are listed in zoo/.
 const PAPER_DEFINITIONS = [
@@ -32,7 +33,21 @@ const PAPER_DEFINITIONS = [
 export type VariantName = (typeof PAPER_DEFINITIONS)[number]['name'];
 
 /** A registry key: the paper's five, the zoo's modules, or a module registered by the user. */
-export type AttentionKey = VariantName | (string & {});
+export type AttentionKey = VariantName | ZooKey | (string & {});
+
+/** The options `createAttention(key, ...)` takes: exact for built-in keys, open for users' own. */
+export type AttentionOptionsOf<K extends string> = K extends VariantName
+  ? AttentionOptions & BumpOptions
+  : K extends ZooKey
+    ? ZooOptions<K>
+    : Record<string, unknown>;
+
+/** The layer `createAttention(key)` returns: its class for built-in keys, else the base. */
+export type AttentionLayerOf<K extends string> = K extends VariantName
+  ? SqueezeExciteLayer
+  : K extends ZooKey
+    ? ZooModules[K][1]
+    : AttentionLayer;
 
 /** The attention choice that means no module: the baseline every variant is compared with. */
 export const ATTENTION_NONE = 'none';
@@ -121,11 +136,10 @@ function modulesTaking(option: string): string[] {
  * throws `UnknownOptionError`; a bad value throws `AttentionConfigError`; both before any weight
  * exists.
  */
-export function createAttention(
-  key: VariantName,
-  options?: AttentionOptions & BumpOptions,
-): SqueezeExciteLayer;
-export function createAttention(key: AttentionKey, options?: object): AttentionLayer;
+export function createAttention<K extends AttentionKey>(
+  key: K,
+  options?: AttentionOptionsOf<K>,
+): AttentionLayerOf<K>;
 export function createAttention(key: string, options: object = {}): AttentionLayer {
   const def = getAttention(key);
   if (options !== null && typeof options === 'object') {

@@ -62,8 +62,10 @@ describe('cbam', () => {
   });
 
   it.each([0, -16, 1.5, Number.NaN, '16'])('rejects reduction %s before any weight', (r) => {
-    expect(() => createAttention('cbam', { reduction: r })).toThrow(AttentionConfigError);
-    expect(() => createAttention('cbam', { reduction: r })).toThrow(/cbam: option 'reduction'/);
+    expect(() => createAttention('cbam', { reduction: r } as never)).toThrow(AttentionConfigError);
+    expect(() => createAttention('cbam', { reduction: r } as never)).toThrow(
+      /cbam: option 'reduction'/,
+    );
   });
 
   it.each([0, 2, -7, 3.5, Number.NaN])('rejects kernelSize %s before any weight', (k) => {

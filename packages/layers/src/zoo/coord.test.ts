@@ -57,8 +57,10 @@ describe('coord', () => {
   });
 
   it.each([0, -32, 1.5, Number.NaN, '32'])('rejects reduction %s before any weight', (r) => {
-    expect(() => createAttention('coord', { reduction: r })).toThrow(AttentionConfigError);
-    expect(() => createAttention('coord', { reduction: r })).toThrow(/coord: option 'reduction'/);
+    expect(() => createAttention('coord', { reduction: r } as never)).toThrow(AttentionConfigError);
+    expect(() => createAttention('coord', { reduction: r } as never)).toThrow(
+      /coord: option 'reduction'/,
+    );
   });
 
   it.each([0, -8, 2.5])('rejects minChannels %s before any weight', (m) => {

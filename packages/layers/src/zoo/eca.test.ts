@@ -40,7 +40,9 @@ describe('eca', () => {
   });
 
   it.each([0, 2, -3, 1.5, Number.NaN, '3'])('rejects kernelSize %s before any weight', (k) => {
-    expect(() => createAttention('eca', { kernelSize: k })).toThrow(AttentionConfigError);
-    expect(() => createAttention('eca', { kernelSize: k })).toThrow(/eca: option 'kernelSize'/);
+    expect(() => createAttention('eca', { kernelSize: k } as never)).toThrow(AttentionConfigError);
+    expect(() => createAttention('eca', { kernelSize: k } as never)).toThrow(
+      /eca: option 'kernelSize'/,
+    );
   });
 });

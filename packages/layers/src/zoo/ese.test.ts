@@ -33,7 +33,7 @@ describe('ese', () => {
   });
 
   it('takes no options: reduction is an unknown option', () => {
-    expect(() => createAttention('ese', { reduction: 4 })).toThrow(UnknownOptionError);
-    expect(() => createAttention('ese', { reduction: 4 })).toThrow(/ese/);
+    expect(() => createAttention('ese', { reduction: 4 } as never)).toThrow(UnknownOptionError);
+    expect(() => createAttention('ese', { reduction: 4 } as never)).toThrow(/ese/);
   });
 });

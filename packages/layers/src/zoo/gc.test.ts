@@ -80,8 +80,10 @@ describe('gc', () => {
   );
 
   it.each(['mul', 'channel_add', '', 1])('rejects fusion %s before any weight', (fusion) => {
-    expect(() => createAttention('gc', { fusion })).toThrow(AttentionConfigError);
-    expect(() => createAttention('gc', { fusion })).toThrow(/gc: option 'fusion'.*'add', 'scale'/);
+    expect(() => createAttention('gc', { fusion } as never)).toThrow(AttentionConfigError);
+    expect(() => createAttention('gc', { fusion } as never)).toThrow(
+      /gc: option 'fusion'.*'add', 'scale'/,
+    );
   });
 
   it.each([0, -16, 1.5, Number.NaN])('rejects reduction %s before any weight', (r) => {

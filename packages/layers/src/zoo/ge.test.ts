@@ -57,7 +57,7 @@ describe('ge', () => {
   });
 
   it.each([-1, 1.5, Number.NaN, '2'])('rejects extent %s before any weight', (e) => {
-    const make = () => createAttention('ge', { extent: e });
+    const make = () => createAttention('ge', { extent: e } as never);
     expect(make).toThrow(AttentionConfigError);
     expect(make).toThrow(/ge: option 'extent'/);
   });

@@ -69,7 +69,7 @@ export class SevarGatherExcite extends AttentionLayer {
     this.extent = integerAtLeast('ge', 'extent', args.extent ?? 0, 0);
   }
 
-  parameterCount(): number {
+  parameterCount(_channels?: number): number {
     return 0;
   }
 

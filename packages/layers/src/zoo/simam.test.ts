@@ -49,7 +49,9 @@ describe('simam', () => {
   });
 
   it.each([0, -1e-4, Number.NaN, Number.POSITIVE_INFINITY, '1e-4'])('rejects lambda %s', (l) => {
-    expect(() => createAttention('simam', { lambda: l })).toThrow(AttentionConfigError);
-    expect(() => createAttention('simam', { lambda: l })).toThrow(/simam: option 'lambda'/);
+    expect(() => createAttention('simam', { lambda: l } as never)).toThrow(AttentionConfigError);
+    expect(() => createAttention('simam', { lambda: l } as never)).toThrow(
+      /simam: option 'lambda'/,
+    );
   });
 });

@@ -26,7 +26,7 @@ export class SevarSimam extends AttentionLayer {
     this.lambda = positiveNumber('simam', 'lambda', args.lambda ?? 1e-4);
   }
 
-  parameterCount(): number {
+  parameterCount(_channels?: number): number {
     return 0;
   }
 

@@ -69,6 +69,6 @@ describe('srm', () => {
   });
 
   it('takes no options', () => {
-    expect(() => createAttention('srm', { reduction: 16 })).toThrow(UnknownOptionError);
+    expect(() => createAttention('srm', { reduction: 16 } as never)).toThrow(UnknownOptionError);
   });
 });

@@ -55,7 +55,7 @@ describe('triplet', () => {
   });
 
   it.each([0, 2, -7, 1.5, Number.NaN, '7'])('rejects kernelSize %s before any weight', (k) => {
-    const make = () => createAttention('triplet', { kernelSize: k });
+    const make = () => createAttention('triplet', { kernelSize: k } as never);
     expect(make).toThrow(AttentionConfigError);
     expect(make).toThrow(/triplet: option 'kernelSize'/);
   });

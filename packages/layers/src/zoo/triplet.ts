@@ -48,7 +48,7 @@ export class SevarTriplet extends AttentionLayer {
     this.kernelSize = oddKernelSize('triplet', 'kernelSize', args.kernelSize ?? 7);
   }
 
-  parameterCount(): number {
+  parameterCount(_channels?: number): number {
     return 3 * (this.kernelSize * this.kernelSize * 2 + 2);
   }
 

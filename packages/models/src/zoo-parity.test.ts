@@ -1,0 +1,104 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+import fixture from './__fixtures__/zoo_parity.json' with { type: 'json' };
+import { buildZooFromReference, hashValues, relativeError, useCpu } from './__tests__/helpers.js';
+
+interface TensorSpec {
+  torch: string;
+  tfjs: string;
+  shape: number[];
+  perm: number[] | null;
+  tfjsShape: number[];
+  seed: number;
+  lo: number;
+  hi: number;
+}
+
+interface ZooCase {
+  model: string;
+  attention: string | null;
+  numClasses: number;
+  input: { shape: number[]; seed: number; lo: number; hi: number };
+  tensors: TensorSpec[];
+  logits: number[][];
+}
+
+const TOLERANCE = 1e-4;
+const cases = fixture.cases as ZooCase[];
+
+beforeAll(useCpu);
+
+/** Sets every weight of `model` from the PyTorch tensors of `c`, in tfjs layout. */
+function loadReferenceWeights(c: ZooCase, model: tfl.LayersModel): void {
+  const byName = new Map<string, tf.Tensor>();
+  tf.tidy(() => {
+    for (const spec of c.tensors) {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      let t = tf.tensor(hashValues(spec.seed, n, spec.lo, spec.hi), spec.shape);
+      if (spec.perm) t = tf.transpose(t, spec.perm);
+      expect(byName.has(spec.tfjs), `${spec.torch} maps onto ${spec.tfjs} twice`).toBe(false);
+      byName.set(spec.tfjs, tf.keep(tf.reshape(t, spec.tfjsShape)));
+    }
+  });
+  const values = model.weights.map((w) => {
+    const t = byName.get(w.originalName);
+    if (!t) throw new Error(`no PyTorch tensor for tfjs weight ${w.originalName}`);
+    byName.delete(w.originalName);
+    expect(t.shape, w.originalName).toEqual(w.shape);
+    return t;
+  });
+  // Every PyTorch tensor found its tfjs weight and vice versa.
+  expect([...byName.keys()]).toEqual([]);
+  model.setWeights(values);
+  tf.dispose(values);
+}
+
+function runCase(c: ZooCase): number {
+  const before = tf.memory().numTensors;
+  const model = buildZooFromReference(c.model, c.attention, c.numClasses, c.input.shape[2]!);
+  loadReferenceWeights(c, model);
+  const logits = tf.tidy(() => {
+    const n = c.input.shape.reduce((a, b) => a * b, 1);
+    const nchw = tf.tensor(hashValues(c.input.seed, n, c.input.lo, c.input.hi), c.input.shape);
+    return model.predict(tf.transpose(nchw, [0, 2, 3, 1])) as tf.Tensor;
+  });
+  const actual = logits.dataSync();
+  logits.dispose();
+  model.dispose();
+  expect(tf.memory().numTensors).toBe(before);
+  const err = relativeError(actual, c.logits.flat());
+  if (process.env.SEVAR_PRINT_PARITY)
+    console.log(`${c.model} ${c.attention}: ${err.toExponential(2)}`);
+  return err;
+}
+
+describe('torchvision forward parity (BN in eval mode, non-trivial running statistics)', () => {
+  it.each(
+    cases.map(
+      (c) =>
+        [
+          `${c.model} ${c.attention ?? 'no attention'}, input ${c.input.shape.join('x')}`,
+          c,
+        ] as const,
+    ),
+  )('%s: logits within 1e-4 relative', (_label, c) => {
+    expect(runCase(c)).toBeLessThan(TOLERANCE);
+  });
+
+  it('covers every new model, with and without attention, and the built-in SE where there is one', () => {
+    const byModel = new Map<string, (string | null)[]>();
+    for (const c of cases) {
+      const model = c.model.replace(/-(cifar|imagenet)$/, '');
+      byModel.set(model, [...(byModel.get(model) ?? []), c.attention]);
+    }
+    expect(Object.fromEntries(byModel)).toEqual({
+      resnet50: [null, 'se'],
+      mobilenet_v2: [null, 'se'],
+      mobilenet_v3_small: ['built-in', null, 'se'],
+      mobilenet_v3_large: ['built-in', 'se'],
+      efficientnet_b0: ['built-in', null, 'se'],
+    });
+  });
+});

@@ -1,10 +1,14 @@
 export { CNN3_ATTENTION_PLACEMENTS, cnn3 } from './cnn3.js';
 export { describeModel } from './describe.js';
 export {
+  AttentionSiteError,
   ModelConfigError,
+  ModelRewriteError,
   SevarModelsError,
   UnknownAttentionError,
+  UnknownLayerError,
   UnknownModelError,
+  UnsupportedGraphError,
 } from './errors.js';
 export { efficientnetB0 } from './efficientnet.js';
 export { SevarHardSwish } from './hard-swish.js';
@@ -28,6 +32,8 @@ export {
 } from './resnet.js';
 export { SevarSqueezeExcitation } from './squeeze-excitation.js';
 export { SevarStochasticDepth } from './stochastic-depth.js';
+export { ATTENTION_SITE_PRESETS } from './rewrite-graph.js';
+export { withAttention } from './with-attention.js';
 
 export type { ModelAttentionOptions } from './attention.js';
 export type { Cnn3AttentionPlacement, Cnn3Options } from './cnn3.js';
@@ -42,4 +48,6 @@ export type {
   SqueezeExcitationArgs,
 } from './squeeze-excitation.js';
 export type { StochasticDepthArgs } from './stochastic-depth.js';
+export type { AttentionSitePreset, AttentionSiteSelector } from './rewrite-graph.js';
+export type { WithAttentionOptions, WithAttentionSites } from './with-attention.js';
 export type { InputShape } from './validate.js';

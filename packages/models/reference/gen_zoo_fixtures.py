@@ -15,6 +15,7 @@ SPEC.md ("Beyond the paper: models") puts it. Writes into ../src/__fixtures__/:
 Run from the repository root: /usr/bin/python3 packages/models/reference/gen_zoo_fixtures.py
 """
 
+import importlib.util
 import json
 import os
 import sys
@@ -32,9 +33,36 @@ MODELS = ['resnet50', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large'
 BUILT_IN = {'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0'}
 
 
+PAPER_VARIANTS = {'se', 'slow-squeeze', 'slow-excite', 'slow-squeeze-slow-excite', 'bump'}
+ZOO_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'layers', 'reference', 'zoo')
+
+
+def zoo_reference(key):
+    """@sevar/layers' own PyTorch reference of zoo module `key` (layers/reference/zoo/<key>.py)."""
+    spec = importlib.util.spec_from_file_location(f'zoo_{key}', os.path.join(ZOO_DIR, f'{key}.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+class ZooAttention(nn.Module):
+    """A zoo module with its @sevar/layers weight order (the reference's sevar_weights)."""
+
+    def __init__(self, key, c):
+        super().__init__()
+        self.ref = zoo_reference(key)
+        self.inner = self.ref.build(c, {})
+
+    def forward(self, x):
+        return self.inner(x)
+
+    def sevar_weights(self):
+        return self.ref.sevar_weights(dict(self.inner.state_dict()))
+
+
 def make_attention(key, c):
     """The @sevar/layers module `key` for c channels (default options)."""
-    return Attention(key, c)
+    return Attention(key, c) if key in PAPER_VARIANTS else ZooAttention(key, c)
 
 
 # ---------------------------------------------------------------- models with their attention site
@@ -91,7 +119,7 @@ def mobile_block(names, prefix, items):
             cna(names, m, f'{prefix}_dw')
         elif isinstance(m, Conv2dNormActivation):
             cna(names, m, f'{prefix}_project' if seen_dw else f'{prefix}_expand')
-        elif isinstance(m, (SqueezeExcitation, Attention)):
+        elif isinstance(m, (SqueezeExcitation, Attention, ZooAttention)):
             names[m] = f'{prefix}_attention'
         elif isinstance(m, nn.Conv2d):
             names[m] = f'{prefix}_project_conv'
@@ -198,6 +226,8 @@ def parity_case(model, attention, batch, hw):
             if name.endswith('num_batches_tracked'):
                 continue
             module, rest = owner(net, names, name)
+            if isinstance(module, ZooAttention):
+                continue  # drawn below, stored in @sevar/layers order and layout
             layer = names[module]
             if isinstance(module, (SqueezeExcitation, Attention)):
                 target, perm, shape = attention_slot(module, layer, rest, list(t.shape))
@@ -208,6 +238,13 @@ def parity_case(model, attention, batch, hw):
             tensors.append({'torch': name, 'tfjs': target, 'shape': list(t.shape), 'perm': perm,
                             'tfjsShape': shape, 'seed': seed, 'lo': lo, 'hi': hi})
             seed += 1
+        g = torch.Generator().manual_seed(7)
+        for m in [m for m in net.modules() if isinstance(m, ZooAttention)]:
+            for p in m.inner.parameters():
+                p.copy_(torch.rand(p.shape, generator=g) - 0.5)
+            for i, w in enumerate(m.sevar_weights()):
+                tensors.append({'tfjs': f'{names[m]}#{i}', 'values': [float(v) for v in w.reshape(-1)],
+                                'tfjsShape': list(w.shape)})
         net.eval()
         x_shape = [batch, 3, hw, hw]
         x = torch.from_numpy(values(100000, batch * 3 * hw * hw, -1.0, 1.0).reshape(x_shape))
@@ -220,7 +257,7 @@ def parity_case(model, attention, batch, hw):
 def count_rows():
     rows = []
     for model in MODELS:
-        attentions = (['built-in'] if model in BUILT_IN else []) + [None, 'se']
+        attentions = (['built-in'] if model in BUILT_IN else []) + [None, 'se', 'eca']
         for attention in attentions:
             for k in [10, 100, 1000]:
                 net = build(model if model != 'resnet50' else 'resnet50-imagenet', attention, k)
@@ -247,6 +284,8 @@ PARITY = [
     ('efficientnet_b0', 'built-in', 2, 40),
     ('efficientnet_b0', None, 1, 32),
     ('efficientnet_b0', 'se', 1, 32),
+    ('mobilenet_v3_small', 'eca', 1, 32),
+    ('efficientnet_b0', 'eca', 1, 32),
 ]
 
 

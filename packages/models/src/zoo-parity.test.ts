@@ -5,7 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fixture from './__fixtures__/zoo_parity.json' with { type: 'json' };
 import { buildZooFromReference, hashValues, relativeError, useCpu } from './__tests__/helpers.js';
 
-interface TensorSpec {
+/** A tensor drawn from the hash in PyTorch layout, then permuted into tfjs's. */
+interface HashedSpec {
   torch: string;
   tfjs: string;
   shape: number[];
@@ -15,6 +16,15 @@ interface TensorSpec {
   lo: number;
   hi: number;
 }
+
+/** A zoo module's weight, stored in @sevar/layers order and layout: `tfjs` is `<layer>#<index>`. */
+interface StoredSpec {
+  tfjs: string;
+  values: number[];
+  tfjsShape: number[];
+}
+
+type TensorSpec = HashedSpec | StoredSpec;
 
 interface ZooCase {
   model: string;
@@ -60,11 +70,19 @@ function permute(data: Float32Array, shape: number[], perm: number[]): Float32Ar
 function loadReferenceWeights(c: ZooCase, model: tfl.LayersModel): void {
   const byName = new Map<string, tf.Tensor>();
   for (const spec of c.tensors) {
-    const n = spec.shape.reduce((a, b) => a * b, 1);
-    const torchValues = hashValues(spec.seed, n, spec.lo, spec.hi);
-    const data = spec.perm ? permute(torchValues, spec.shape, spec.perm) : torchValues;
-    expect(byName.has(spec.tfjs), `${spec.torch} maps onto ${spec.tfjs} twice`).toBe(false);
-    byName.set(spec.tfjs, tf.tensor(data, spec.tfjsShape));
+    let name = spec.tfjs;
+    let data: Float32Array;
+    if ('values' in spec) {
+      const [layer, index] = spec.tfjs.split('#') as [string, string];
+      name = model.getLayer(layer).weights[Number(index)]!.originalName;
+      data = Float32Array.from(spec.values);
+    } else {
+      const n = spec.shape.reduce((a, b) => a * b, 1);
+      const torchValues = hashValues(spec.seed, n, spec.lo, spec.hi);
+      data = spec.perm ? permute(torchValues, spec.shape, spec.perm) : torchValues;
+    }
+    expect(byName.has(name), `two tensors map onto ${name}`).toBe(false);
+    byName.set(name, tf.tensor(data, spec.tfjsShape));
   }
   const values = model.weights.map((w) => {
     const t = byName.get(w.originalName);
@@ -139,9 +157,9 @@ describe('torchvision forward parity (BN in eval mode, non-trivial running stati
     expect(Object.fromEntries(byModel)).toEqual({
       resnet50: [null, 'se'],
       mobilenet_v2: [null, 'se'],
-      mobilenet_v3_small: ['built-in', null, 'se'],
+      mobilenet_v3_small: ['built-in', null, 'se', 'eca'],
       mobilenet_v3_large: ['built-in', 'se'],
-      efficientnet_b0: ['built-in', null, 'se'],
+      efficientnet_b0: ['built-in', null, 'se', 'eca'],
     });
   });
 });

@@ -13,6 +13,7 @@ SPEC.md ("Beyond the paper: models") puts it. Writes into ../src/__fixtures__/:
   PyTorch layout into tfjs's. Only the expected logits are stored.
 
 Run from the repository root: /usr/bin/python3 packages/models/reference/gen_zoo_fixtures.py
+(`--counts-only` rewrites only zoo_param_counts.json).
 """
 
 import importlib.util
@@ -31,6 +32,7 @@ from gen_fixtures import OUT, Attention, macs_per_image, trainable, values  # no
 torch.set_num_threads(2)
 MODELS = ['resnet50', 'mobilenet_v2', 'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0']
 BUILT_IN = {'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0'}
+MAC_COMPARED = {None, 'built-in', 'se'}
 
 
 PAPER_VARIANTS = {'se', 'slow-squeeze', 'slow-excite', 'slow-squeeze-slow-excite', 'bump'}
@@ -257,7 +259,7 @@ def parity_case(model, attention, batch, hw):
 def count_rows():
     rows = []
     for model in MODELS:
-        attentions = (['built-in'] if model in BUILT_IN else []) + [None, 'se', 'eca']
+        attentions = (['built-in'] if model in BUILT_IN else []) + [None, 'se', 'eca', 'cbam']
         for attention in attentions:
             for k in [10, 100, 1000]:
                 net = build(model if model != 'resnet50' else 'resnet50-imagenet', attention, k)
@@ -265,7 +267,9 @@ def count_rows():
                              'trainableParams': trainable(net),
                              'bnStatistics': sum(b.numel() for n, b in net.named_buffers()
                                                  if n.endswith(('running_mean', 'running_var'))),
-                             'macsPerImage': macs_per_image(net, 224)})
+                             # describeModel counts the MACs of convs, dense layers and the SE
+                             # family's FCs; other modules' own products are not compared.
+                             'macsPerImage': macs_per_image(net, 224) if attention in MAC_COMPARED else None})
                 print(model, attention, k, rows[-1]['trainableParams'], rows[-1]['macsPerImage'])
     return rows
 
@@ -295,6 +299,8 @@ def main():
     with open(os.path.join(OUT, 'zoo_param_counts.json'), 'w') as f:
         json.dump({**meta, 'rows': count_rows()}, f, indent=1)
         f.write('\n')
+    if '--counts-only' in sys.argv:
+        return
     cases = [parity_case(*c) for c in PARITY]
     with open(os.path.join(OUT, 'zoo_parity.json'), 'w') as f:
         json.dump({**meta, 'cases': cases}, f)

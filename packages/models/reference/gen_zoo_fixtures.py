@@ -76,6 +76,8 @@ def build(model, attention, num_classes):
     stem = None
     if model.startswith('resnet50'):
         model, _, stem = model.partition('-')
+    if attention == 'built-in' and model not in BUILT_IN:
+        attention = None  # ResNet-50 and MobileNetV2 have no module of their own
     net = getattr(torchvision.models, model)(num_classes=num_classes)
     if model == 'resnet50':
         if stem == 'cifar':

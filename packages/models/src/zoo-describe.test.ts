@@ -41,7 +41,13 @@ describe('new models against torchvision 0.14 (reference/gen_zoo_fixtures.py)', 
 
   it('the fixture has every new model x attention x class count', () => {
     for (const model of NEW_MODELS) {
-      const attentions = [...(hasBuiltInAttention(model) ? ['built-in'] : []), null, 'se', 'eca', 'cbam'];
+      const attentions = [
+        ...(hasBuiltInAttention(model) ? ['built-in'] : []),
+        null,
+        'se',
+        'eca',
+        'cbam',
+      ];
       for (const a of attentions) {
         for (const k of [10, 100, 1000])
           expect(find(model, a, k), `${model} ${a} ${k}`).toBeDefined();

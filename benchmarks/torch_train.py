@@ -1,5 +1,7 @@
 """PyTorch CPU reference for `pnpm bench:train`: the same cnn3 / resnet18 (cifar stem) as
 @sevar/models, optional SE on the same placement, one SGD-momentum training step per batch.
+ResNet-50 (cifar stem), MobileNetV2/V3 and EfficientNet-B0 are torchvision's own modules with
+the attention site of @sevar/models (packages/models/reference/gen_zoo_fixtures.py).
 
 Usage: /usr/bin/python3 benchmarks/torch_train.py --model cnn3 --attention se --batch 64 \
            --warmup 2 --steps 10 --max-seconds 60 --threads 2
@@ -8,8 +10,10 @@ Prints one JSON line: images/s (median step), inference images/s, peak RSS.
 
 import argparse
 import json
+import os
 import resource
 import statistics
+import sys
 import time
 
 import torch
@@ -82,6 +86,17 @@ class ResNet18(nn.Module):
         return self.fc(x.mean(dim=(2, 3)))
 
 
+def build(name, attention):
+    if name in ('cnn3', 'resnet18'):
+        return (Cnn3 if name == 'cnn3' else ResNet18)(attention)
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path.insert(0, os.path.join(here, '..', 'packages', 'models', 'reference'))
+    from gen_zoo_fixtures import build as build_zoo  # noqa: E402 (needs torchvision)
+
+    torch_name = 'resnet50-cifar' if name == 'resnet50' else name
+    return build_zoo(torch_name, None if attention == 'none' else attention, 10)
+
+
 def timed(fn, warmup, steps, max_seconds):
     for _ in range(warmup):
         fn()
@@ -105,7 +120,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    model = (Cnn3 if a.model == 'cnn3' else ResNet18)(a.attention)
+    model = build(a.model, a.attention)
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     x = torch.randn(a.batch, 3, 32, 32)
     y = torch.randint(0, 10, (a.batch,))

@@ -11,6 +11,8 @@ import type { SevarOptimizer } from '@sevar/trainer';
 import type { Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
+import { benchModel } from './models.js';
+
 interface Result {
   framework: string;
   backend?: string;
@@ -51,8 +53,10 @@ const { values: args } = parseArgs({
 
 const USAGE = `pnpm bench:train [options]
   --backends <list>     tfjs backends to measure (default: every installed one)
-  --models <list>       default cnn3,resnet18
-  --attention <list>    default none,se
+  --models <list>       default cnn3,resnet18; also resnet34, resnet50, mobilenet_v2,
+                        mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0
+  --attention <list>    default none,se; any @sevar/layers key, or built-in (the SE of
+                        MobileNetV3 and EfficientNet)
   --batch <n>           default 64
   --steps <n>           timed steps per measurement (default 10)
   --warmup <n>          untimed steps first (default 2)
@@ -135,21 +139,10 @@ async function trainStepOf(
 async function child(): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
   const { useBackend, createOptimizer } = await import('@sevar/trainer');
-  const { createModel } = await import('@sevar/models');
   const backend = await useBackend(args.backend as 'cpu', { onWarning: () => {} });
   const [name, attention] = [args.models!, args.attention!];
   const batch = Number(args.batch);
-  const model =
-    name === 'cnn3'
-      ? createModel('cnn3', {
-          attention: attention === 'none' ? null : (attention as 'se'),
-          numClasses: 10,
-        })
-      : createModel('resnet18', {
-          attention: attention === 'none' ? null : (attention as 'se'),
-          numClasses: 10,
-          stem: 'cifar',
-        });
+  const model = await benchModel(name, attention);
   const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
   const xs = tf.randomNormal([batch, 32, 32, 3]);
   const ys = tf.tensor1d(
@@ -275,8 +268,8 @@ function measureTfjs(
 ): void {
   for (const backend of backends) {
     // tfjs-cpu takes minutes per ResNet-18 step: only when asked for by name.
-    if (backend === 'cpu' && model === 'resnet18' && !args.backends) {
-      const note = 'cpu skipped for resnet18 (minutes per step); pass --backends cpu to time it';
+    if (backend === 'cpu' && model !== 'cnn3' && !args.backends) {
+      const note = `cpu skipped for ${model} (minutes per step); pass --backends cpu to time it`;
       if (!found.notes.includes(note)) found.notes.push(note);
       continue;
     }

@@ -196,4 +196,30 @@ describe('sevar variants / models', () => {
     expect(rows[0]!.macsPerImage).toBe(convDense);
     expect(rows[1]!.macsPerImage).toBe(convDense + 64 * 4 + 4 * 64);
   });
+
+  it("models lists the built-in SE row of MobileNetV3 with torchvision's counts, at 32 and 224 px", async () => {
+    const r = await runCli([
+      'models',
+      '--model',
+      'mobilenet_v3_small',
+      '--attention',
+      'none,se',
+      '--json',
+    ]);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.stdout) as {
+      input: string;
+      attention: string;
+      trainableParams: number;
+    }[];
+    // torchvision 0.14, 10 classes (packages/models/reference/gen_zoo_fixtures.py).
+    expect(rows.map((x) => [x.input, x.attention, x.trainableParams])).toEqual([
+      ['32x32x3', 'built-in', 1_528_106],
+      ['32x32x3', 'none', 1_066_466],
+      ['32x32x3', 'se', 1_182_073],
+      ['224x224x3', 'built-in', 1_528_106],
+      ['224x224x3', 'none', 1_066_466],
+      ['224x224x3', 'se', 1_182_073],
+    ]);
+  });
 });

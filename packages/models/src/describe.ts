@@ -1,6 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { SqueezeExciteLayer } from '@sevar/layers';
 
+import { SevarSqueezeExcitation } from './squeeze-excitation.js';
+
 /** One layer of a {@link ModelDescription}. */
 export interface LayerDescription {
   name: string;
@@ -50,6 +52,10 @@ function layerMacs(layer: tfl.layers.Layer): number {
     let macs = 0;
     for (let i = 0; i + 1 < w.length; i++) macs += w[i]! * w[i + 1]!;
     return macs;
+  }
+  if (layer instanceof SevarSqueezeExcitation) {
+    const channels = out[2];
+    return typeof channels === 'number' ? layer.macs(channels) : 0;
   }
   const kernel = layer.weights[0];
   if (kernel === undefined || !['Conv2D', 'DepthwiseConv2D', 'Dense'].includes(cls)) return 0;

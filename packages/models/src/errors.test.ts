@@ -181,11 +181,12 @@ describe('bad arguments fail fast with typed errors', () => {
 
   it('createModel rejects unknown names listing the zoo', () => {
     const e = thrown(
-      () => createModel('resnet50' as never, { numClasses: 10 } as never),
+      () => createModel('resnet101' as never, { numClasses: 10 } as never),
       UnknownModelError,
     );
     expect(e.message).toBe(
-      `model: expected one of 'cnn3', 'resnet18', 'resnet34', received "resnet50"`,
+      `model: expected one of 'cnn3', 'resnet18', 'resnet34', 'resnet50', 'mobilenet_v2', ` +
+        `'mobilenet_v3_small', 'mobilenet_v3_large', 'efficientnet_b0', received "resnet101"`,
     );
     expect(e.validNames).toEqual(MODEL_NAMES);
   });

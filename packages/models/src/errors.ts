@@ -54,3 +54,62 @@ export class UnknownModelError extends SevarModelsError {
 export function quoteList(names: readonly string[]): string {
   return names.map((n) => `'${n}'`).join(', ');
 }
+
+/** Base class of the errors of `withAttention`: the model cannot be rewritten as asked. */
+export class ModelRewriteError extends SevarModelsError {
+  /** The layer involved, when there is one. */
+  readonly layer: string | undefined;
+
+  constructor(facts: SevarErrorFacts, layer?: string) {
+    super(facts);
+    this.layer = layer;
+  }
+}
+
+/** An `after` layer name that is not in the model. */
+export class UnknownLayerError extends ModelRewriteError {
+  /** The received name, as a string. */
+  override readonly received: string;
+
+  constructor(model: string, received: unknown, suggestion: string | undefined) {
+    super({
+      subject: `withAttention: option 'after' of model '${model}'`,
+      expected: 'names of layers of the model (model.layers[i].name)',
+      received,
+      hint: suggestion === undefined ? undefined : `Did you mean '${suggestion}'?`,
+    });
+    this.received = String(received);
+  }
+}
+
+/** A chosen layer whose output an attention module cannot take (not NHWC 4-D, no channels). */
+export class AttentionSiteError extends ModelRewriteError {
+  constructor(model: string, layer: string, received: unknown) {
+    super(
+      {
+        subject: `withAttention: layer '${layer}' of model '${model}'`,
+        expected: 'a rank-4 NHWC output [batch, height, width, channels] with known channels',
+        received,
+      },
+      layer,
+    );
+  }
+}
+
+/** A graph `withAttention` cannot rewrite: nested models, shared or multi-output layers, ... */
+export class UnsupportedGraphError extends ModelRewriteError {
+  constructor(model: string, expected: string, received: unknown, layer?: string, hint?: string) {
+    super(
+      {
+        subject:
+          layer === undefined
+            ? `withAttention: model '${model}'`
+            : `withAttention: layer '${layer}' of model '${model}'`,
+        expected,
+        received,
+        hint,
+      },
+      layer,
+    );
+  }
+}

@@ -56,6 +56,8 @@ export const RESNET_OPTION_NAMES = [
 ] as const;
 
 const WIDTHS = [64, 128, 256, 512] as const;
+const BOTTLENECK_EXPANSION = 4;
+type BlockKind = 'basic' | 'bottleneck';
 
 // PyTorch BatchNorm2d defaults: torch momentum 0.1 weighs the new batch, tfjs momentum weighs the old.
 const BN = { axis: -1, momentum: 0.9, epsilon: 1e-5 } as const;
@@ -68,6 +70,27 @@ const convInit = () =>
 export function buildResNet(
   arch: string,
   blocks: readonly [number, number, number, number],
+  options: ResNetOptions,
+): tfl.LayersModel {
+  return buildResNetOf(arch, blocks, 'basic', options);
+}
+
+/**
+ * A Bottleneck ResNet (torchvision's ResNet-50/101/152): `blocks[i]` blocks in stage i+1, widths
+ * 64/128/256/512 expanded 4x, the stride on the 3x3 conv.
+ */
+export function buildBottleneckResNet(
+  arch: string,
+  blocks: readonly [number, number, number, number],
+  options: ResNetOptions,
+): tfl.LayersModel {
+  return buildResNetOf(arch, blocks, 'bottleneck', options);
+}
+
+function buildResNetOf(
+  arch: string,
+  blocks: readonly [number, number, number, number],
+  kind: BlockKind,
   options: ResNetOptions,
 ): tfl.LayersModel {
   if (
@@ -124,7 +147,8 @@ export function buildResNet(
     for (let b = 0; b < blocks[s]!; b++) {
       const width = WIDTHS[s]!;
       const stride = s > 0 && b === 0 ? 2 : 1;
-      x = basicBlock(x, {
+      const block = kind === 'basic' ? basicBlock : bottleneckBlock;
+      x = block(x, {
         prefix: `stage${s + 1}_block${b + 1}`,
         inChannels: channels,
         width,
@@ -134,7 +158,7 @@ export function buildResNet(
         reduction,
         attentionOptions: options.attentionOptions,
       });
-      channels = width;
+      channels = kind === 'basic' ? width : width * BOTTLENECK_EXPANSION;
     }
   }
   x = tfl.layers.globalAveragePooling2d({ name: 'head_pool' }).apply(x) as tfl.SymbolicTensor;
@@ -162,18 +186,44 @@ function basicBlock(x: tfl.SymbolicTensor, a: BlockArgs): tfl.SymbolicTensor {
   let y = conv3x3(x, a.width, a.stride, `${p}_conv1`);
   y = relu(bn(y, `${p}_bn1`), `${p}_relu1`);
   y = bn(conv3x3(y, a.width, 1, `${p}_conv2`), `${p}_bn2`);
+  return closeBlock(x, y, a, a.width, 'relu2');
+}
+
+/**
+ * torchvision's Bottleneck: 1x1 conv (width) → BN → ReLU → 3x3 conv (width, the stride) → BN →
+ * ReLU → 1x1 conv (4 x width) → BN → [attention] → add shortcut → ReLU.
+ */
+function bottleneckBlock(x: tfl.SymbolicTensor, a: BlockArgs): tfl.SymbolicTensor {
+  const p = a.prefix;
+  let y = convLayer(x, a.width, 1, 1, 'valid', `${p}_conv1`);
+  y = relu(bn(y, `${p}_bn1`), `${p}_relu1`);
+  y = relu(bn(conv3x3(y, a.width, a.stride, `${p}_conv2`), `${p}_bn2`), `${p}_relu2`);
+  const out = a.width * BOTTLENECK_EXPANSION;
+  y = bn(convLayer(y, out, 1, 1, 'valid', `${p}_conv3`), `${p}_bn3`);
+  return closeBlock(x, y, a, out, 'relu3');
+}
+
+/** Attention (pre- or post-add), the shortcut where stride or width change, add, ReLU. */
+function closeBlock(
+  x: tfl.SymbolicTensor,
+  branch: tfl.SymbolicTensor,
+  a: BlockArgs,
+  outChannels: number,
+  reluName: string,
+): tfl.SymbolicTensor {
+  const p = a.prefix;
   const attend = (t: tfl.SymbolicTensor) =>
     a.attention === null
       ? t
       : applyAttention(t, a.attention, `${p}_attention`, a.reduction, a.attentionOptions);
-  if (a.placement === 'pre-add') y = attend(y);
+  let y = a.placement === 'pre-add' ? attend(branch) : branch;
   let shortcut = x;
-  if (a.stride !== 1 || a.inChannels !== a.width) {
-    shortcut = convLayer(x, a.width, 1, a.stride, 'valid', `${p}_shortcut_conv`);
+  if (a.stride !== 1 || a.inChannels !== outChannels) {
+    shortcut = convLayer(x, outChannels, 1, a.stride, 'valid', `${p}_shortcut_conv`);
     shortcut = bn(shortcut, `${p}_shortcut_bn`);
   }
   y = tfl.layers.add({ name: `${p}_add` }).apply([y, shortcut]) as tfl.SymbolicTensor;
-  y = relu(y, `${p}_relu2`);
+  y = relu(y, `${p}_${reluName}`);
   if (a.placement === 'post-add') y = attend(y);
   return y;
 }
@@ -242,4 +292,9 @@ export function resnet18(options: ResNetOptions): tfl.LayersModel {
 /** ResNet-34: BasicBlock [3, 4, 6, 3]. */
 export function resnet34(options: ResNetOptions): tfl.LayersModel {
   return buildResNet('resnet34', [3, 4, 6, 3], options);
+}
+
+/** ResNet-50: Bottleneck [3, 4, 6, 3] (SE-ResNet-50 with `attention: 'se'`). */
+export function resnet50(options: ResNetOptions): tfl.LayersModel {
+  return buildBottleneckResNet('resnet50', [3, 4, 6, 3], options);
 }

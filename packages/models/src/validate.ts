@@ -41,6 +41,14 @@ export function checkAttention(model: string, attention: unknown): AttentionKey 
   return attention;
 }
 
+/** The attention of a model with a built-in module: absent keeps the built-in one. */
+export type AttentionSite = AttentionKey | null | 'built-in';
+
+/** As {@link checkAttention}, but `undefined` (absent) means the model's built-in module. */
+export function checkAttentionOrBuiltIn(model: string, attention: unknown): AttentionSite {
+  return attention === undefined ? 'built-in' : checkAttention(model, attention);
+}
+
 export function checkNumClasses(model: string, numClasses: unknown): number {
   if (typeof numClasses !== 'number' || !Number.isInteger(numClasses) || numClasses < 2) {
     throw new ModelConfigError(model, 'numClasses', 'an integer >= 2', numClasses);

@@ -35,9 +35,13 @@ import {
 } from './run-files.js';
 import type { RunResult, RunSpec } from './run-files.js';
 
+/**
+ * The model of `recipe` with `attention`; `undefined` builds the model's own default (the
+ * built-in SE of MobileNetV3 and EfficientNet, no module elsewhere).
+ */
 export function buildModel(
   recipe: Recipe,
-  attention: AttentionName,
+  attention: AttentionName | undefined,
   seed: number,
   numClasses = DATASETS[recipe.dataset].numClasses,
 ): tfl.LayersModel {

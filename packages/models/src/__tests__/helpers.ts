@@ -3,8 +3,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 import { cnn3 } from '../cnn3.js';
+import { createModel, type ModelName } from '../registry.js';
 import { resnet18, resnet34 } from '../resnet.js';
-import type { VariantName } from '@sevar/layers';
+import type { AttentionName, VariantName } from '@sevar/layers';
 
 /** Switches to the pure-JS cpu backend (the reference backend for every test here). */
 export async function useCpu(): Promise<void> {
@@ -135,4 +136,22 @@ export function fillDeterministic(model: tfl.LayersModel, seed: number): void {
   });
   model.setWeights(values);
   tf.dispose(values);
+}
+
+/**
+ * Builds the model a torchvision reference row names: `resnet50-cifar` → resnet50 with the cifar
+ * stem; attention `'built-in'` → the option left absent (torchvision's own SE), null → none.
+ */
+export function buildZooFromReference(
+  model: string,
+  attention: string | null,
+  numClasses: number,
+  inputSize?: number,
+): tfl.LayersModel {
+  const [name, stem] = model.split('-') as [ModelName, string | undefined];
+  const options: Record<string, unknown> = { numClasses };
+  if (name === 'resnet50') options.stem = stem ?? 'imagenet';
+  if (inputSize !== undefined) options.inputShape = [inputSize, inputSize, 3];
+  if (attention !== 'built-in') options.attention = attention as AttentionName | null;
+  return createModel(name, options as never);
 }

@@ -1,6 +1,6 @@
 import { attentionNames } from '@sevar/layers';
 import type { AttentionName } from '@sevar/layers';
-import { describeModel, MODEL_NAMES } from '@sevar/models';
+import { describeModel, hasBuiltInAttention, MODEL_NAMES } from '@sevar/models';
 import type { ModelName } from '@sevar/models';
 import { setBackend } from '../../backend.js';
 import type { Context } from '../../context.js';
@@ -16,11 +16,14 @@ export interface ModelsOptions {
   json: boolean;
 }
 
+/** The row of a model's own attention (torchvision's SE in MobileNetV3 and EfficientNet). */
+export const BUILT_IN_ROW = 'built-in';
+
 export interface ModelRow {
   model: ModelName;
   stem: string | null;
   input: string;
-  attention: AttentionName;
+  attention: AttentionName | typeof BUILT_IN_ROW;
   trainableParams: number;
   nonTrainableParams: number;
   macsPerImage: number;
@@ -28,7 +31,9 @@ export interface ModelRow {
 
 function configs(model: ModelName): Recipe[] {
   const base = defaultRecipe(model, 'cifar10', model === 'cnn3' ? 'paper' : 'cifar-standard');
-  if (!hasStem(model)) return [base];
+  if (model === 'cnn3') return [base];
+  // The mobile networks: 32x32 (CIFAR) and torchvision's 224x224.
+  if (!hasStem(model)) return [base, { ...base, imageSize: 224 }];
   // Both stems: 32x32 (CIFAR recipe) and 224x224 (the paper's protocol).
   return [base, { ...base, stem: 'imagenet', imageSize: 224 }];
 }
@@ -39,8 +44,14 @@ export async function modelsCommand(o: ModelsOptions, ctx: Context): Promise<Mod
   const rows: ModelRow[] = [];
   for (const name of o.models) {
     for (const recipe of configs(name)) {
-      for (const attention of o.attentions) {
-        const model = buildModel(recipe, attention, 1, o.classes);
+      const attentions = hasBuiltInAttention(name) ? [BUILT_IN_ROW, ...o.attentions] : o.attentions;
+      for (const attention of attentions) {
+        const model = buildModel(
+          recipe,
+          attention === BUILT_IN_ROW ? undefined : attention,
+          1,
+          o.classes,
+        );
         const d = describeModel(model);
         model.dispose();
         rows.push({
@@ -76,7 +87,8 @@ export async function modelsCommand(o: ModelsOptions, ctx: Context): Promise<Mod
   );
   ctx.stdout.write(
     `\n${o.classes} classes; params are trainable (BN moving statistics excluded); ` +
-      `models: ${MODEL_NAMES.join(', ')}; attentions: ${attentionNames().join(', ')}\n`,
+      `models: ${MODEL_NAMES.join(', ')}; attentions: ${attentionNames().join(', ')}; ` +
+      `${BUILT_IN_ROW}: the model's own SE (torchvision's MobileNetV3 and EfficientNet)\n`,
   );
   return rows;
 }

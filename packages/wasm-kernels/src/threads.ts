@@ -128,6 +128,14 @@ async function initOnce(wasm: WasmModule, threads: number): Promise<boolean> {
   }
 }
 
+/**
+ * Whether tfjs has initialised wasm. Not `tf.findBackend`: that starts the initialisation
+ * itself, with the flags of the moment.
+ */
+function initialised(): boolean {
+  return 'wasm' in (tf.engine() as unknown as { registry: Record<string, unknown> }).registry;
+}
+
 /** tfjs remembers a failed initialisation; a fresh registration of the factory forgets it. */
 function reRegister(): void {
   const factory = tf.findBackendFactory('wasm');
@@ -166,7 +174,7 @@ export async function initWasmBackend(
   }
   const wasm = (await import('@tensorflow/tfjs-backend-wasm')) as unknown as WasmModule;
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
-  if (tf.findBackend('wasm') !== null) {
+  if (initialised()) {
     await tf.setBackend('wasm');
     return { threads: wasm.getThreadsCount() };
   }
@@ -174,7 +182,7 @@ export async function initWasmBackend(
   if (threads > 1) {
     try {
       if (await initOnce(wasm, threads)) {
-        letProcessExit(tf.findBackend('wasm'));
+        letProcessExit(tf.engine().findBackend('wasm'));
         return { threads: wasm.getThreadsCount() };
       }
       fallbackReason = 'the threaded build did not initialise';

@@ -40,6 +40,7 @@ async function trainStepOf(
   const tf = await import('@tensorflow/tfjs-core');
   const {
     createDataParallelStep,
+    foldBatchNormInference,
     fuseBatchNormTraining,
     lowMemoryVariableGrads,
     sparseSoftmaxCrossEntropy,
@@ -57,6 +58,7 @@ async function trainStepOf(
       : null;
   // As train() does (the workers do it themselves).
   fuseBatchNormTraining(model);
+  foldBatchNormInference(model);
   const variables = model.trainableWeights.map((w) => w.read() as Variable);
   const step = async () => {
     if (parallel) {
@@ -127,6 +129,10 @@ export async function child(): Promise<void> {
     args.profile && workers === 1 ? await profiled(tf.getBackend(), trainStep.step) : undefined;
   await trainStep.close();
   const infer = await timed(inferStep);
+  // The same inference with tfjs-layers' batch norms (train() folds them into the convolutions).
+  const { foldBatchNormInference } = await import('@sevar/trainer');
+  foldBatchNormInference(model, false);
+  const unfolded = await timed(inferStep);
   const result: Result = {
     framework: 'tfjs',
     backend:
@@ -138,6 +144,7 @@ export async function child(): Promise<void> {
     trainImagesPerSec: batch / train.median,
     trainSteps: train.n,
     inferImagesPerSec: batch / infer.median,
+    inferUnfoldedImagesPerSec: batch / unfolded.median,
     // Worker threads share the process, so this covers them too.
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     workers,

@@ -11,6 +11,8 @@ export interface Result {
   trainImagesPerSec: number;
   trainSteps: number;
   inferImagesPerSec: number;
+  /** tfjs: inference without `foldBatchNormInference` (tfjs-layers' own batch norms). */
+  inferUnfoldedImagesPerSec?: number;
   peakRssMiB: number;
   blas?: string;
   /** tfjs: data-parallel worker threads of the training step (1: the main thread alone). */

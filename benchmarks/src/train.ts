@@ -185,6 +185,7 @@ function printTable(rows: Row[]): void {
     'x PyTorch',
     'infer img/s',
     'infer x PyTorch',
+    'unfolded BN infer img/s',
     'steps',
     'peak RSS MiB',
   ];
@@ -196,6 +197,7 @@ function printTable(rows: Row[]): void {
     r.ratio !== undefined ? r.ratio.toFixed(3) : r.backend ? '-' : '1',
     r.inferImagesPerSec.toFixed(1),
     r.inferRatio !== undefined ? r.inferRatio.toFixed(3) : r.backend ? '-' : '1',
+    r.inferUnfoldedImagesPerSec?.toFixed(1) ?? '-',
     String(r.trainSteps),
     r.peakRssMiB.toFixed(0),
   ]);

@@ -1,3 +1,4 @@
+import type { initWasmBackend } from '@sevar/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BackendInitError,
@@ -294,14 +295,14 @@ async function initWasmThreads(
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     throw new InvalidOptionError('useBackend: wasmThreads', 'an integer >= 1', threads);
   }
-  let kernels: typeof import('@sevar/wasm-kernels');
+  let init: typeof initWasmBackend;
   try {
-    kernels = await import('@sevar/wasm-kernels');
+    ({ initWasmBackend: init } = await import('@sevar/wasm-kernels'));
   } catch {
     return undefined;
   }
   try {
-    const started = await kernels.initWasmBackend(threads === undefined ? {} : { threads });
+    const started = await init(threads === undefined ? {} : { threads });
     if (started.fallbackReason !== undefined) {
       opts.onWarning(
         `@sevar/trainer: wasm runs on one thread: the threaded build did not start (${started.fallbackReason})`,

@@ -68,8 +68,9 @@ export interface UseBackendOptions {
   webgpu?: WebGpuOptions;
   /**
    * `wasm` only: threads of XNNPACK's pool, in Node through tfjs-backend-wasm's threaded-SIMD
-   * build (started by `initWasmBackend` of `@sevar/wasm-kernels`). Default: every logical core;
-   * 1 selects the single-threaded build. Applies when this call initialises the backend.
+   * build (started by `initWasmBackend` of `@sevar/wasm-kernels`). Default: every logical core
+   * (1 in a worker thread); 1 selects the single-threaded build. Applies when this call
+   * initialises the backend.
    */
   wasmThreads?: number;
 }

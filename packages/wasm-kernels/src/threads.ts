@@ -4,8 +4,8 @@ import { BackendNotLoadedError } from './errors.js';
 export interface InitWasmBackendOptions {
   /**
    * Threads of XNNPACK's pool (the calling thread included). Default: every logical core (tfjs
-   * alone takes half of them, so a 2-core machine would get one). 1 selects the single-threaded
-   * build.
+   * alone takes half of them, so a 2-core machine would get one); 1 in a Node worker thread.
+   * 1 selects the single-threaded build.
    */
   threads?: number;
 }
@@ -145,6 +145,9 @@ function reRegister(): void {
 }
 
 function defaultThreads(): number {
+  // A Node worker thread: the app already spreads its work over threads (data parallelism, a
+  // pool of runs); a pool per worker over every core would oversubscribe them.
+  if (builtin<{ isMainThread: boolean }>('node:worker_threads')?.isMainThread === false) return 1;
   const os = builtin<NodeOs>('node:os');
   const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
   return Math.max(

@@ -4,177 +4,20 @@
 // and allocators do not share state. Ratios, not absolute numbers, are what to compare.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import type { SevarOptimizer } from '@sevar/trainer';
-import type { Tensor, Tensor1D, Variable } from '@tensorflow/tfjs-core';
-import type { LayersModel } from '@tensorflow/tfjs-layers';
-
-import { benchModel } from './models.js';
-
-interface Result {
-  framework: string;
-  backend?: string;
-  model: string;
-  attention: string;
-  batch: number;
-  trainImagesPerSec: number;
-  trainSteps: number;
-  inferImagesPerSec: number;
-  peakRssMiB: number;
-  blas?: string;
-  /** tfjs: data-parallel worker threads of the training step (1: the main thread alone). */
-  workers?: number;
-}
+import { child } from './child.js';
+import { args, USAGE } from './options.js';
+import type { Result } from './options.js';
+import { formatProfile } from './profile.js';
 
 const PYTHON = '/usr/bin/python3';
 const OPENBLAS_DIR = '/usr/lib/x86_64-linux-gnu/openblas-pthread';
 const here = fileURLToPath(new URL('.', import.meta.url));
 
-const { values: args } = parseArgs({
-  options: {
-    child: { type: 'boolean', default: false },
-    backend: { type: 'string' },
-    backends: { type: 'string' },
-    models: { type: 'string', default: 'cnn3,resnet18' },
-    attention: { type: 'string', default: 'none,se' },
-    batch: { type: 'string', default: '64' },
-    steps: { type: 'string', default: '10' },
-    warmup: { type: 'string', default: '2' },
-    'max-seconds': { type: 'string', default: '60' },
-    json: { type: 'string' },
-    // Comma-separated worker counts for the tfjs training step (child: one count). Above 1 the
-    // step runs through @sevar/trainer's createDataParallelStep, one backend per worker thread.
-    workers: { type: 'string', default: '1' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
-
-const USAGE = `pnpm bench:train [options]
-  --backends <list>     tfjs backends to measure (default: every installed one)
-  --models <list>       default cnn3,resnet18; also resnet34, resnet50, mobilenet_v2,
-                        mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0
-  --attention <list>    default none,se; any @sevar/layers key, or built-in (the SE of
-                        MobileNetV3 and EfficientNet)
-  --batch <n>           default 64
-  --steps <n>           timed steps per measurement (default 10)
-  --warmup <n>          untimed steps first (default 2)
-  --max-seconds <n>     stop a measurement past this once it has two steps (default 60)
-  --workers <list>      worker-thread counts for the tfjs training step (default 1)
-  --json <file>         also write the rows as JSON`;
-
 if (args.help) {
   console.log(USAGE);
   process.exit(0);
-}
-
-/**
- * Median seconds of `fn` over up to --steps runs after --warmup; past --max-seconds it stops
- * once it has two.
- */
-async function timed(fn: () => Promise<void>): Promise<{ median: number; n: number }> {
-  for (let i = 0; i < Number(args.warmup); i++) await fn();
-  const times: number[] = [];
-  const start = performance.now();
-  const budget = Number(args['max-seconds']) * 1000;
-  while (
-    times.length < Number(args.steps) &&
-    (times.length < 2 || performance.now() - start < budget)
-  ) {
-    const t = performance.now();
-    await fn();
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)]! / 1000, n: times.length };
-}
-
-/** One training step on (xs, ys): in --workers threads, or on this thread as train() runs it. */
-async function trainStepOf(
-  model: LayersModel,
-  optimizer: SevarOptimizer,
-  xs: Tensor,
-  ys: Tensor1D,
-  workers: number,
-): Promise<{ step: () => Promise<void>; close: () => Promise<void> }> {
-  const tf = await import('@tensorflow/tfjs-core');
-  const {
-    createDataParallelStep,
-    fuseBatchNormTraining,
-    lowMemoryVariableGrads,
-    sparseSoftmaxCrossEntropy,
-  } = await import('@sevar/trainer');
-  // @sevar/models imports @sevar/layers, which registers the custom layers in each worker.
-  const parallel =
-    workers > 1
-      ? await createDataParallelStep({
-          model,
-          workers,
-          backend: args.backend as 'cpu',
-          imports: [import.meta.resolve('@sevar/models')],
-        })
-      : null;
-  // As train() does (the workers do it themselves).
-  fuseBatchNormTraining(model);
-  const variables = model.trainableWeights.map((w) => w.read() as Variable);
-  const step = async () => {
-    if (parallel) {
-      await parallel.step(xs, ys, optimizer);
-      return;
-    }
-    // The gradient path of @sevar/trainer's train(): tape memory freed during the backward pass.
-    const { value, grads } = lowMemoryVariableGrads(
-      () => sparseSoftmaxCrossEntropy(model.apply(xs, { training: true }) as never, ys),
-      variables,
-    );
-    optimizer.applyGradients(grads);
-    tf.dispose(grads);
-    await value.data();
-    value.dispose();
-  };
-  return { step, close: async () => await parallel?.close() };
-}
-
-async function child(): Promise<void> {
-  const tf = await import('@tensorflow/tfjs-core');
-  const { useBackend, createOptimizer } = await import('@sevar/trainer');
-  const backend = await useBackend(args.backend as 'cpu', { onWarning: () => {} });
-  const [name, attention] = [args.models!, args.attention!];
-  const batch = Number(args.batch);
-  const model = await benchModel(name, attention);
-  const optimizer = createOptimizer({ name: 'sgd', lr: 0.01, momentum: 0.9 });
-  const xs = tf.randomNormal([batch, 32, 32, 3]);
-  const ys = tf.tensor1d(
-    Array.from({ length: batch }, (_, i) => i % 10),
-    'int32',
-  );
-  const workers = Number(args.workers);
-  const trainStep = await trainStepOf(model, optimizer, xs, ys, workers);
-  const inferStep = async () => {
-    const y = model.predict(xs) as Tensor;
-    await y.data();
-    y.dispose();
-  };
-  const train = await timed(trainStep.step);
-  await trainStep.close();
-  const infer = await timed(inferStep);
-  const result: Result = {
-    framework: 'tfjs',
-    backend:
-      `${backend.name}${backend.simd ? '+simd' : ''}` +
-      (backend.adapter ? ` (${backend.adapter.description || backend.adapter.device})` : ''),
-    model: name,
-    attention,
-    batch,
-    trainImagesPerSec: batch / train.median,
-    trainSteps: train.n,
-    inferImagesPerSec: batch / infer.median,
-    // Worker threads share the process, so this covers them too.
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    workers,
-  };
-  console.log(JSON.stringify(result));
 }
 
 function installedBackends(): string[] {
@@ -224,7 +67,7 @@ function hasTorch(): boolean {
   }
 }
 
-type Row = Result & { ratio?: number };
+type Row = Result & { ratio?: number; inferRatio?: number };
 
 /** What a run gathers: table rows, failed measurements and notes to print under the table. */
 interface Findings {
@@ -273,7 +116,7 @@ function measureTfjs(
       if (!found.notes.includes(note)) found.notes.push(note);
       continue;
     }
-    for (const workers of args.workers!.split(',')) {
+    for (const [workers, threads] of configurations(backend)) {
       const r = runJson(process.execPath, [
         fileURLToPath(import.meta.url),
         '--child',
@@ -284,7 +127,9 @@ function measureTfjs(
         '--attention',
         attention,
         '--workers',
-        workers,
+        String(workers),
+        ...(threads === undefined ? [] : ['--threads', String(threads)]),
+        ...(args.profile ? ['--profile'] : []),
         ...common,
       ]);
       if (typeof r === 'string')
@@ -292,10 +137,43 @@ function measureTfjs(
       else
         found.rows.push({
           ...r,
-          ...(reference ? { ratio: r.trainImagesPerSec / reference.trainImagesPerSec } : {}),
+          ...(reference
+            ? {
+                ratio: r.trainImagesPerSec / reference.trainImagesPerSec,
+                inferRatio: r.inferImagesPerSec / reference.inferImagesPerSec,
+              }
+            : {}),
         });
     }
   }
+}
+
+/**
+ * The (workers, wasm threads per worker) pairs to measure: --workers times --threads for wasm,
+ * 'all' being every core shared out among the workers; other backends get no thread count.
+ */
+function configurations(backend: string): Array<[number, number | undefined]> {
+  const cores = availableParallelism();
+  const pairs = new Map<string, [number, number | undefined]>();
+  for (const w of args.workers!.split(',').map(Number)) {
+    if (backend !== 'wasm') {
+      pairs.set(`${w}`, [w, undefined]);
+      continue;
+    }
+    for (const t of args.threads!.split(',')) {
+      const threads = t === 'all' ? Math.max(1, Math.floor(cores / w)) : Number(t);
+      pairs.set(`${w}/${threads}`, [w, threads]);
+    }
+  }
+  return [...pairs.values()];
+}
+
+/** How a row's tfjs configuration reads in the table. */
+function configLabel(r: Row): string {
+  if (!r.backend) return r.framework;
+  const workers = (r.workers ?? 1) > 1 ? ` x${r.workers} workers` : '';
+  const threads = r.threads !== undefined ? ` ${r.threads} thr` : '';
+  return `tfjs ${r.backend}${threads}${workers}`;
 }
 
 function printTable(rows: Row[]): void {
@@ -306,18 +184,20 @@ function printTable(rows: Row[]): void {
     'train img/s',
     'x PyTorch',
     'infer img/s',
+    'infer x PyTorch',
+    'unfolded BN infer img/s',
     'steps',
     'peak RSS MiB',
   ];
   const table = rows.map((r) => [
     r.model,
     r.attention,
-    r.backend
-      ? `tfjs ${r.backend}${(r.workers ?? 1) > 1 ? ` x${r.workers} workers` : ''}`
-      : r.framework,
+    configLabel(r),
     r.trainImagesPerSec.toFixed(1),
     r.ratio !== undefined ? r.ratio.toFixed(3) : r.backend ? '-' : '1',
     r.inferImagesPerSec.toFixed(1),
+    r.inferRatio !== undefined ? r.inferRatio.toFixed(3) : r.backend ? '-' : '1',
+    r.inferUnfoldedImagesPerSec?.toFixed(1) ?? '-',
     String(r.trainSteps),
     r.peakRssMiB.toFixed(0),
   ]);
@@ -368,6 +248,11 @@ async function main(): Promise<void> {
     console.log(
       `note: no PyTorch at ${PYTHON} (apt-get install python3-torch): no reference column.`,
     );
+  for (const r of found.rows.filter((row) => row.profile)) {
+    const label = `${configLabel(r)} ${r.model} ${r.attention}`;
+    for (const line of formatProfile(label, r.profile!.stepMs, r.profile!.kernels))
+      console.log(line);
+  }
   for (const n of found.notes) console.log(`note: ${n}`);
   for (const f of found.failures) console.log(`failed: ${f}`);
   const { rows, failures } = found;

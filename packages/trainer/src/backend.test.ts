@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
@@ -28,14 +29,17 @@ describe('useBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
-  it("'wasm' sets wasm with SIMD reported, no threads under Node, and the training kernels", async () => {
+  it("'wasm' sets wasm with SIMD, threads over every core and the training kernels", async () => {
+    await expect(useBackend('wasm', { wasmThreads: 0 })).rejects.toThrow(InvalidOptionError);
     const info = await useBackend('wasm');
     expect(tf.getBackend()).toBe('wasm');
+    // Node: tfjs-backend-wasm's threaded build, which tfjs alone leaves off there.
     expect(info).toMatchObject({
       name: 'wasm',
       tfName: 'wasm',
       version: '4.22.0',
-      threads: false,
+      threads: availableParallelism() > 1,
+      threadCount: availableParallelism(),
       trainingKernels: true,
     });
     expect(info.simd).toBe(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));

@@ -1,3 +1,4 @@
+import type { initWasmBackend } from '@sevar/wasm-kernels';
 import * as tf from '@tensorflow/tfjs-core';
 import {
   BackendInitError,
@@ -36,8 +37,10 @@ export interface BackendInfo {
   version: string;
   /** wasm only: SIMD in use. */
   simd?: boolean;
-  /** wasm only: multithreading in use (off under Node: tfjs disables its threaded build there). */
+  /** wasm only: tfjs-backend-wasm's threaded build in use (XNNPACK's pool over several cores). */
   threads?: boolean;
+  /** wasm only: threads of XNNPACK's pool (1: the single-threaded build). */
+  threadCount?: number;
   /**
    * wasm: whether `@sevar/wasm-kernels` gradient kernels are registered (conv nets train);
    * cpu: whether its faster convolution gradient kernels replace the stock ones.
@@ -63,7 +66,18 @@ export interface UseBackendOptions {
   fastCpuKernels?: boolean;
   /** `webgpu` only: power preference and (Node) Dawn's backend, adapter name and flags. */
   webgpu?: WebGpuOptions;
+  /**
+   * `wasm` only: threads of XNNPACK's pool, in Node through tfjs-backend-wasm's threaded-SIMD
+   * build (started by `initWasmBackend` of `@sevar/wasm-kernels`). Default: every logical core
+   * (1 in a worker thread); 1 selects the single-threaded build. Applies when this call
+   * initialises the backend.
+   */
+  wasmThreads?: number;
 }
+
+/** The options with their defaults (wasmThreads has none: initWasmBackend decides). */
+type ResolvedOptions = Required<Omit<UseBackendOptions, 'wasmThreads'>> &
+  Pick<UseBackendOptions, 'wasmThreads'>;
 
 interface Candidate {
   name: ConcreteBackendName;
@@ -172,7 +186,7 @@ function versionOf(mod: Record<string, unknown>, key: string): string {
 
 async function activate(
   candidate: Candidate,
-  opts: Required<UseBackendOptions>,
+  opts: ResolvedOptions,
   hardwareOnly = false,
 ): Promise<BackendInfo> {
   const { name, tfName, pkg } = candidate;
@@ -210,7 +224,11 @@ async function activate(
     );
   }
   let trainingKernels: boolean | undefined;
-  if (name === 'wasm') trainingKernels = await registerKernels('registerWasmTrainingKernels', opts);
+  let threadCount: number | undefined;
+  if (name === 'wasm') {
+    trainingKernels = await registerKernels('registerWasmTrainingKernels', opts);
+    threadCount = await initWasmThreads(name, opts);
+  }
   if (name === 'cpu' && opts.fastCpuKernels) {
     trainingKernels = await registerKernels('registerCpuTrainingKernels', opts);
   } else if (name === 'cpu') {
@@ -245,6 +263,7 @@ async function activate(
   if (name === 'wasm') {
     info.simd = Boolean(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
     info.threads = Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT'));
+    info.threadCount = threadCount ?? 1;
     info.trainingKernels = trainingKernels ?? false;
   }
   return info;
@@ -252,7 +271,7 @@ async function activate(
 
 async function registerKernels(
   exportName: 'registerWasmTrainingKernels' | 'registerCpuTrainingKernels',
-  opts: Required<UseBackendOptions>,
+  opts: ResolvedOptions,
 ): Promise<boolean> {
   try {
     // A literal specifier, so that bundlers include this (regular) dependency.
@@ -265,6 +284,34 @@ async function registerKernels(
         'convolution gradient kernels not registered',
     );
     return false;
+  }
+}
+
+/** Starts wasm with `opts.wasmThreads` threads; a threaded build that cannot start is a warning. */
+async function initWasmThreads(
+  name: ConcreteBackendName,
+  opts: ResolvedOptions,
+): Promise<number | undefined> {
+  const threads = opts.wasmThreads;
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
+    throw new InvalidOptionError('useBackend: wasmThreads', 'an integer >= 1', threads);
+  }
+  let init: typeof initWasmBackend;
+  try {
+    ({ initWasmBackend: init } = await import('@sevar/wasm-kernels'));
+  } catch {
+    return undefined;
+  }
+  try {
+    const started = await init(threads === undefined ? {} : { threads });
+    if (started.fallbackReason !== undefined) {
+      opts.onWarning(
+        `@sevar/trainer: wasm runs on one thread: the threaded build did not start (${started.fallbackReason})`,
+      );
+    }
+    return started.threads;
+  } catch (error) {
+    throw new BackendInitError(name, `initialisation failed: ${String(error)}`, { cause: error });
   }
 }
 
@@ -281,11 +328,12 @@ export async function useBackend(
   name: BackendName,
   options: UseBackendOptions = {},
 ): Promise<BackendInfo> {
-  const opts: Required<UseBackendOptions> = {
+  const opts: ResolvedOptions = {
     importModule: options.importModule ?? defaultImporter,
     onWarning: options.onWarning ?? ((m) => console.warn(m)),
     fastCpuKernels: options.fastCpuKernels ?? true,
     webgpu: options.webgpu ?? {},
+    ...(options.wasmThreads === undefined ? {} : { wasmThreads: options.wasmThreads }),
   };
   if (name !== 'auto') {
     const candidate = CANDIDATES[name as ConcreteBackendName] as Candidate | undefined;

@@ -13,6 +13,7 @@ export type {
 export { train, evaluate } from './train.js';
 export { lowMemoryVariableGrads } from './grads.js';
 export { fuseBatchNormTraining } from './batch-norm.js';
+export { foldBatchNormInference } from './fold-batch-norm.js';
 export type { ResumeInfo, StepInfo, TrainOptions, TrainResult } from './train.js';
 export {
   createOptimizer,

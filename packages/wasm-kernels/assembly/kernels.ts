@@ -85,6 +85,16 @@ function scatterAdd(dx: usize, at: i32, value: f32): void {
   }
 }
 
+/**
+ * a * b + c, lane-wise: one fused multiply-add where the module is built with relaxed SIMD
+ * (`--enable relaxed-simd`), else a multiply then an add. The compiler inlines it and drops the
+ * branch not taken (a compile-time constant).
+ */
+function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /** floor(a / b) for b > 0. */
 function floorDiv(a: i32, b: i32): i32 {
   const q = a / b;
@@ -217,14 +227,14 @@ function tile2x16(x: usize, dy: usize, out0: usize, r0: i32, r1: i32, c: i32, o:
       const d1 = v128.load(dyp, 16);
       const d2 = v128.load(dyp, 32);
       const d3 = v128.load(dyp, 48);
-      a0 = f32x4.add(a0, f32x4.mul(u, d0));
-      a1 = f32x4.add(a1, f32x4.mul(u, d1));
-      a2 = f32x4.add(a2, f32x4.mul(u, d2));
-      a3 = f32x4.add(a3, f32x4.mul(u, d3));
-      b0 = f32x4.add(b0, f32x4.mul(v, d0));
-      b1 = f32x4.add(b1, f32x4.mul(v, d1));
-      b2 = f32x4.add(b2, f32x4.mul(v, d2));
-      b3 = f32x4.add(b3, f32x4.mul(v, d3));
+      a0 = madd(u, d0, a0);
+      a1 = madd(u, d1, a1);
+      a2 = madd(u, d2, a2);
+      a3 = madd(u, d3, a3);
+      b0 = madd(v, d0, b0);
+      b1 = madd(v, d1, b1);
+      b2 = madd(v, d2, b2);
+      b3 = madd(v, d3, b3);
       xp += xStep;
       dyp += dyStep;
     }
@@ -252,10 +262,10 @@ function tile1x16(x: usize, dy: usize, out0: usize, r0: i32, r1: i32, c: i32, o:
     let dyp = dyRow(dy, row, o);
     for (let i = 0; i < gCount; i++) {
       const u = v128.load32_splat(xp);
-      a0 = f32x4.add(a0, f32x4.mul(u, v128.load(dyp)));
-      a1 = f32x4.add(a1, f32x4.mul(u, v128.load(dyp, 16)));
-      a2 = f32x4.add(a2, f32x4.mul(u, v128.load(dyp, 32)));
-      a3 = f32x4.add(a3, f32x4.mul(u, v128.load(dyp, 48)));
+      a0 = madd(u, v128.load(dyp), a0);
+      a1 = madd(u, v128.load(dyp, 16), a1);
+      a2 = madd(u, v128.load(dyp, 32), a2);
+      a3 = madd(u, v128.load(dyp, 48), a3);
       xp += xStep;
       dyp += dyStep;
     }
@@ -275,7 +285,7 @@ function tile1x4(x: usize, dy: usize, out0: usize, r0: i32, r1: i32, c: i32, o: 
     if (xp == 0) continue;
     let dyp = dyRow(dy, row, o);
     for (let i = 0; i < gCount; i++) {
-      a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(xp), v128.load(dyp)));
+      a0 = madd(v128.load32_splat(xp), v128.load(dyp), a0);
       xp += xStep;
       dyp += dyStep;
     }

@@ -1,22 +1,49 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { KERNELS_WASM_BASE64 } from './generated/kernels-wasm.js';
+import * as generated from './generated/kernels-wasm.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const bytes = Buffer.from(KERNELS_WASM_BASE64, 'base64');
+const builds = Object.entries(generated).map(
+  ([name, base64]) => [name, Buffer.from(base64, 'base64')] as const,
+);
 // The project's lib settings carry no WebAssembly types (they come with the DOM lib).
 const wasm = (
   globalThis as unknown as {
     WebAssembly: {
       Module: {
         new (bytes: Uint8Array): object;
-        imports(module: object): unknown[];
+        imports(module: object): Array<{ module: string; name: string; kind: string }>;
         exports(module: object): Array<{ name: string }>;
       };
+      validate(bytes: Uint8Array): boolean;
     };
   }
 ).WebAssembly;
+
+/** The section ids of a wasm binary, in order. */
+function sectionIds(bytes: Uint8Array): number[] {
+  let at = 8;
+  const sections: number[] = [];
+  while (at < bytes.length) {
+    const id = bytes[at++]!;
+    let size = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[at++]!;
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+      if (b < 0x80) break;
+    }
+    sections.push(id);
+    at += size;
+  }
+  return sections;
+}
+
+// Node 20 validates only the builds without relaxed SIMD (unless flagged); those are checked
+// wherever the runtime can compile them, and by bytes everywhere.
+const compilable = builds.filter(([, b]) => wasm.validate(b));
 
 describe('the generated SIMD module', () => {
   it('is what assembly/kernels.ts compiles to today (run `pnpm build:wasm` if not)', () => {
@@ -26,7 +53,18 @@ describe('the generated SIMD module', () => {
     });
   });
 
-  it('imports only the tfjs heap and has no data of its own', () => {
+  it('has four builds: plain and shared memory, each with and without relaxed SIMD', () => {
+    expect(builds.map(([name]) => name).sort()).toEqual([
+      'KERNELS_WASM_BASE64',
+      'KERNELS_WASM_RELAXED_BASE64',
+      'KERNELS_WASM_SHARED_BASE64',
+      'KERNELS_WASM_SHARED_RELAXED_BASE64',
+    ]);
+    expect(compilable.map(([name]) => name)).toContain('KERNELS_WASM_BASE64');
+    expect(compilable.map(([name]) => name)).toContain('KERNELS_WASM_SHARED_BASE64');
+  });
+
+  it.each(compilable)('%s imports only the tfjs heap and exports the kernels', (_name, bytes) => {
     const module = new wasm.Module(bytes);
     expect(wasm.Module.imports(module)).toEqual([
       { module: 'env', name: 'memory', kind: 'memory' },
@@ -36,26 +74,17 @@ describe('the generated SIMD module', () => {
         .map((e) => e.name)
         .sort(),
     ).toEqual(['conv2dBackpropFilter', 'maxPoolGrad', 'memory']);
-    // Section id 11 is the data section: a data segment would overwrite the tfjs heap.
-    let at = 8;
-    const sections: number[] = [];
-    while (at < bytes.length) {
-      const id = bytes[at++]!;
-      let size = 0;
-      let shift = 0;
-      for (;;) {
-        const b = bytes[at++]!;
-        size |= (b & 0x7f) << shift;
-        shift += 7;
-        if (b < 0x80) break;
-      }
-      sections.push(id);
-      at += size;
-    }
-    expect(sections).not.toContain(11);
   });
 
-  it('stays small enough for a synchronous compile on a browser main thread (4 KB)', () => {
-    expect(bytes.length).toBeLessThan(4096);
+  it.each(builds)('%s has no data of its own', (_name, bytes) => {
+    // Section id 11 is the data section: a data segment would overwrite the tfjs heap.
+    expect(sectionIds(bytes)).not.toContain(11);
   });
+
+  it.each(builds)(
+    '%s stays small enough for a synchronous compile on a browser main thread (4 KB)',
+    (_name, bytes) => {
+      expect(bytes.length).toBeLessThan(4096);
+    },
+  );
 });

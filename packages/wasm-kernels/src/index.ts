@@ -7,4 +7,10 @@ export {
   cpuTrainingKernelNames,
 } from './register.js';
 export { WasmKernelsError, TrainingKernelError, BackendNotLoadedError } from './errors.js';
-export { setSimdKernelsEnabled } from './kernels/simd.js';
+export {
+  setSimdKernelsEnabled,
+  setRelaxedSimdEnabled,
+  relaxedSimdSupported,
+} from './kernels/simd.js';
+export { initWasmBackend } from './threads.js';
+export type { InitWasmBackendOptions, WasmBackendThreads } from './threads.js';

@@ -1,31 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backendBuffers, maxRelativeError, seeded } from './__tests__/helpers.js';
-import { buildSmallNet, fixedWeights, trainStep } from './__tests__/small_net.js';
+import { buildSmallNet, oneStep, trainStep } from './__tests__/small_net.js';
 import { registerWasmTrainingKernels } from './index.js';
-
-interface StepResult {
-  loss: number;
-  weights: Float32Array[];
-  /** weights after minus weights before the step (the part the gradients decide). */
-  deltas: Float32Array[];
-}
-
-async function oneStep(backend: 'cpu' | 'wasm', optimizer: 'sgd' | 'adam'): Promise<StepResult> {
-  await tf.setBackend(backend);
-  const model = buildSmallNet();
-  const init = fixedWeights(model);
-  model.setWeights(init);
-  const before = init.map((w) => w.dataSync() as Float32Array);
-  tf.dispose(init);
-  const opt = optimizer === 'sgd' ? tf.train.sgd(0.1) : tf.train.adam(0.01);
-  const loss = trainStep(model, opt);
-  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
-  const deltas = weights.map((w, i) => w.map((v, j) => v - (before[i]![j] as number)));
-  opt.dispose();
-  model.dispose();
-  return { loss, weights, deltas };
-}
 
 describe('a small SE conv net trains on wasm like on cpu', () => {
   beforeAll(() => {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -25,6 +26,11 @@ export interface DataParallelOptions {
   labelSmoothing?: number;
   /** Workers train batch norms through `fuseBatchNormTraining`. Default true. */
   fusedBatchNorm?: boolean;
+  /**
+   * `wasm`: threads of each worker's XNNPACK pool (see `useBackend`'s `wasmThreads`). Default:
+   * the logical cores shared out among the workers (at least 1 each).
+   */
+  wasmThreads?: number;
 }
 
 /** What one data-parallel step measured on its batch (before the update). */
@@ -199,6 +205,7 @@ export async function createDataParallelStep(
       topology,
       labelSmoothing: options.labelSmoothing ?? 0,
       fusedBatchNorm: options.fusedBatchNorm ?? true,
+      wasmThreads: options.wasmThreads ?? Math.max(1, Math.floor(availableParallelism() / count)),
       weights: weightsBuffer,
       results: resultBuffers[h.index]!,
     });

@@ -10,6 +10,8 @@ export interface InitMessage {
   topology: unknown;
   labelSmoothing: number;
   fusedBatchNorm: boolean;
+  /** wasm: threads of the worker's XNNPACK pool. */
+  wasmThreads: number;
   /**
    * Written by the main thread before each step: the trainable weights, then the non-trainable
    * ones, each flattened, in model order (float32).

@@ -23,7 +23,7 @@ function send(message: FromWorker, transfer: ArrayBuffer[] = []): void {
 }
 
 async function init(m: InitMessage): Promise<void> {
-  await useBackend(m.backend, { onWarning: () => {} });
+  await useBackend(m.backend, { onWarning: () => {}, wasmThreads: m.wasmThreads });
   for (const specifier of m.imports) await import(specifier);
   model = await tfl.models.modelFromJSON({
     modelTopology: m.topology as tf.io.ModelJSON['modelTopology'],

@@ -64,3 +64,30 @@ export function trainStep(model: tfl.LayersModel, optimizer: tf.Optimizer): numb
   loss.dispose();
   return value;
 }
+
+export interface StepResult {
+  loss: number;
+  weights: Float32Array[];
+  /** weights after minus weights before the step (the part the gradients decide). */
+  deltas: Float32Array[];
+}
+
+/** One step of the net from fixed weights on `backend`: loss, weights after, updates. */
+export async function oneStep(
+  backend: 'cpu' | 'wasm',
+  optimizer: 'sgd' | 'adam',
+): Promise<StepResult> {
+  await tf.setBackend(backend);
+  const model = buildSmallNet();
+  const init = fixedWeights(model);
+  model.setWeights(init);
+  const before = init.map((w) => w.dataSync() as Float32Array);
+  tf.dispose(init);
+  const opt = optimizer === 'sgd' ? tf.train.sgd(0.1) : tf.train.adam(0.01);
+  const loss = trainStep(model, opt);
+  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  const deltas = weights.map((w, i) => w.map((v, j) => v - (before[i]![j] as number)));
+  opt.dispose();
+  model.dispose();
+  return { loss, weights, deltas };
+}

@@ -1,5 +1,10 @@
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { KERNELS_WASM_BASE64 } from '../generated/kernels-wasm.js';
+import {
+  KERNELS_WASM_BASE64,
+  KERNELS_WASM_RELAXED_BASE64,
+  KERNELS_WASM_SHARED_BASE64,
+  KERNELS_WASM_SHARED_RELAXED_BASE64,
+} from '../generated/kernels-wasm.js';
 import type { HeapBackend } from './heap.js';
 
 /** The exports of assembly/kernels.ts; pointers are byte offsets into the tfjs wasm heap. */
@@ -55,8 +60,8 @@ interface WasmApi {
 }
 const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
-let compiled: WasmModule | null | undefined;
 let enabled = true;
+let relaxedEnabled = true;
 
 /**
  * Switches the SIMD module off (or back on) for every kernel that uses it: the kernels then run
@@ -66,38 +71,78 @@ let enabled = true;
 export function setSimdKernelsEnabled(on: boolean): void {
   enabled = on;
 }
-const instances = new WeakMap<object, SimdKernels | null>();
 
-function kernelModule(): WasmModule | null {
-  if (compiled === undefined) {
-    const bytes = Uint8Array.from(atob(KERNELS_WASM_BASE64), (ch) => ch.charCodeAt(0));
-    // A runtime without wasm SIMD rejects the module; the kernels then use their JS loops.
-    compiled = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+/**
+ * Switches the relaxed-SIMD build of the module (fused multiply-add) off or back on. It is used
+ * where the runtime validates it (Node 22 and later, recent browsers) and on by default; off,
+ * the kernels use the plain 128-bit SIMD build, as on runtimes without relaxed SIMD.
+ */
+export function setRelaxedSimdEnabled(on: boolean): void {
+  relaxedEnabled = on;
+}
+
+/** The module's four builds: plain or shared memory, with or without relaxed SIMD. */
+const SOURCES = {
+  plain: KERNELS_WASM_BASE64,
+  shared: KERNELS_WASM_SHARED_BASE64,
+  relaxed: KERNELS_WASM_RELAXED_BASE64,
+  sharedRelaxed: KERNELS_WASM_SHARED_RELAXED_BASE64,
+};
+type Build = keyof typeof SOURCES;
+const compiled = new Map<Build, WasmModule | null>();
+
+function kernelModule(build: Build): WasmModule | null {
+  let module = compiled.get(build);
+  if (module === undefined) {
+    const bytes = Uint8Array.from(atob(SOURCES[build]), (ch) => ch.charCodeAt(0));
+    // A runtime without wasm SIMD (or relaxed SIMD) rejects the build; callers then fall back.
+    module = wasmApi.validate(bytes) ? new wasmApi.Module(bytes) : null;
+    compiled.set(build, module);
   }
-  return compiled;
+  return module;
+}
+
+/** Whether this runtime runs the relaxed-SIMD (fused multiply-add) build of the module. */
+export function relaxedSimdSupported(): boolean {
+  return kernelModule('relaxed') !== null;
+}
+
+/** The backend's heap: the single-threaded build exports it, the threaded one imports it. */
+function backendMemory(backend: KernelBackend): object | null {
+  const wasm = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  return memory instanceof wasmApi.Memory ? memory : null;
+}
+
+const instances = new WeakMap<object, Map<Build, SimdKernels | null>>();
+
+function instantiate(build: Build, memory: object): SimdKernels | null {
+  const module = kernelModule(build);
+  if (module === null) return null;
+  try {
+    return new wasmApi.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+  } catch {
+    return null;
+  }
 }
 
 /**
- * The SIMD kernels instantiated on this wasm backend's own memory, or null where that is not
- * possible (no SIMD, a shared-memory threaded build, another backend): callers then fall back.
+ * The SIMD kernels instantiated on this wasm backend's own memory (shared or not), or null
+ * where that is not possible (no SIMD, another backend, switched off): callers then fall back.
  */
 export function simdKernels(backend: KernelBackend): SimdKernels | null {
-  const memory = (backend as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
-  if (!enabled || !(memory instanceof wasmApi.Memory)) return null;
-  let kernels = instances.get(memory);
-  if (kernels === undefined) {
-    const module = kernelModule();
-    try {
-      kernels =
-        module === null
-          ? null
-          : (new wasmApi.Instance(module, { env: { memory } }).exports as unknown as SimdKernels);
-    } catch {
-      kernels = null;
-    }
-    instances.set(memory, kernels);
+  const memory = enabled ? backendMemory(backend) : null;
+  if (memory === null) return null;
+  const shared = (memory as { buffer: unknown }).buffer instanceof SharedArrayBuffer;
+  const builds: Build[] = shared ? ['sharedRelaxed', 'shared'] : ['relaxed', 'plain'];
+  let perBuild = instances.get(memory);
+  if (perBuild === undefined) instances.set(memory, (perBuild = new Map()));
+  for (const build of relaxedEnabled ? builds : builds.slice(1)) {
+    let kernels = perBuild.get(build);
+    if (kernels === undefined) perBuild.set(build, (kernels = instantiate(build, memory)));
+    if (kernels !== null) return kernels;
   }
-  return kernels;
+  return null;
 }
 
 /** Byte offset of a tensor's data on the wasm heap (the heap view's own offset). */

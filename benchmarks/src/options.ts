@@ -1,0 +1,63 @@
+// Command-line options of `pnpm bench:train`, shared by the parent and its child processes.
+import { parseArgs } from 'node:util';
+import type { KernelShare } from './profile.js';
+
+export interface Result {
+  framework: string;
+  backend?: string;
+  model: string;
+  attention: string;
+  batch: number;
+  trainImagesPerSec: number;
+  trainSteps: number;
+  inferImagesPerSec: number;
+  /** tfjs: inference without `foldBatchNormInference` (tfjs-layers' own batch norms). */
+  inferUnfoldedImagesPerSec?: number;
+  peakRssMiB: number;
+  blas?: string;
+  /** tfjs: data-parallel worker threads of the training step (1: the main thread alone). */
+  workers?: number;
+  /** tfjs wasm: threads of XNNPACK's pool in each worker (1: the single-threaded build). */
+  threads?: number;
+  /** --profile: where one training step's time goes, by top-level kernel. */
+  profile?: { stepMs: number; kernels: KernelShare[] };
+}
+
+export const { values: args } = parseArgs({
+  options: {
+    child: { type: 'boolean', default: false },
+    backend: { type: 'string' },
+    backends: { type: 'string' },
+    models: { type: 'string', default: 'cnn3,resnet18' },
+    attention: { type: 'string', default: 'none,se' },
+    batch: { type: 'string', default: '64' },
+    steps: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    'max-seconds': { type: 'string', default: '60' },
+    json: { type: 'string' },
+    // Comma-separated worker counts for the tfjs training step (child: one count). Above 1 the
+    // step runs through @sevar/trainer's createDataParallelStep, one backend per worker thread.
+    workers: { type: 'string', default: '1' },
+    // Comma-separated XNNPACK thread counts for wasm (child: one count); 'all' is every core.
+    threads: { type: 'string', default: '1,all' },
+    profile: { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+
+export const USAGE = `pnpm bench:train [options]
+  --backends <list>     tfjs backends to measure (default: every installed one)
+  --models <list>       default cnn3,resnet18; also resnet34, resnet50, mobilenet_v2,
+                        mobilenet_v3_small, mobilenet_v3_large, efficientnet_b0
+  --attention <list>    default none,se; any @sevar/layers key, or built-in (the SE of
+                        MobileNetV3 and EfficientNet)
+  --batch <n>           default 64
+  --steps <n>           timed steps per measurement (default 10)
+  --warmup <n>          untimed steps first (default 2)
+  --max-seconds <n>     stop a measurement past this once it has two steps (default 60)
+  --workers <list>      worker-thread counts for the tfjs training step (default 1)
+  --threads <list>      wasm: XNNPACK threads per model, 'all' for every core (default 1,all);
+                        with --workers above 1, the cores are shared out among the workers
+  --profile             also time every kernel of one training step (one worker only) and
+                        print where the step's time goes
+  --json <file>         also write the rows as JSON`;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
 import { embeddedCifarBytes } from '@sevar/datasets';
+import { attentionNames, getAttention } from '@sevar/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BIN, runCli, tempDir } from '../../__tests__/helpers.js';
 import type * as ContextModule from '../../context.js';
@@ -284,5 +285,23 @@ describe('compare on worker threads, run repeatedly in one process', () => {
     }
     expect(ctx.stderr.text.match(/on 2 worker threads/g)).toHaveLength(3);
     expect(counts).toEqual([0, 0, 0]);
+  });
+});
+
+describe('sevar compare --attention zoo (embedded, tiny)', () => {
+  it('trains none and every registered module, one table row each, params from the registry', async () => {
+    const out = join(await tempDir('zoo'), 'results');
+    const args = ['compare', '--attention', 'zoo', '--epochs', '1', '--limit-train', '32'];
+    args.push('--limit-test', '16', '--jobs', '1', '--backend', 'wasm', '--out', out);
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    const res = await readResults(out);
+    expect(res.summary.map((s) => s.attention)).toEqual(attentionNames());
+    // cnn3's module sits after conv2 (64 channels) with the module's default options.
+    for (const s of res.summary) {
+      const extra = s.attention === 'none' ? 0 : getAttention(s.attention).parameterCount(64);
+      expect([s.attention, s.trainableParams]).toEqual([s.attention, 122_570 + extra]);
+      expect(r.stdout).toMatch(new RegExp(`^${s.attention}\\s`, 'm'));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import type { AttentionName } from '@sevar/layers';
+import type { VariantName } from '@sevar/layers';
 import type { ModelName } from '@sevar/models';
 import type { DatasetName } from '@sevar/datasets';
 
@@ -22,8 +22,8 @@ export interface PaperTable {
   model: ModelName;
   dataset: DatasetName;
   caption: string;
-  /** Keyed by attention: `none` or a variant registry key. */
-  rows: Record<AttentionName, PaperRow>;
+  /** Keyed by attention: `none` or one of the paper's five (the paper reports nothing else). */
+  rows: Record<'none' | VariantName, PaperRow>;
 }
 
 // "Variations of Squeeze and Excitation networks" (arXiv 2304.06502), as transcribed in SPEC.

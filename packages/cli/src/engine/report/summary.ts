@@ -62,7 +62,7 @@ export function summarize(
         trainImagesPerSecond: stat(rs.map((r) => r.trainImagesPerSecond)).mean,
         evalImagesPerSecond: stat(rs.map((r) => r.evalImagesPerSecond)).mean,
         seeds: rs.map((r) => r.seed),
-        paper: paper?.rows[attention] ?? null,
+        paper: (paper?.rows as Partial<Record<string, PaperRow>> | undefined)?.[attention] ?? null,
       },
     ];
   });

@@ -133,7 +133,10 @@ function instantiate(build: Build, memory: object): SimdKernels | null {
 export function simdKernels(backend: KernelBackend): SimdKernels | null {
   const memory = enabled ? backendMemory(backend) : null;
   if (memory === null) return null;
-  const shared = (memory as { buffer: unknown }).buffer instanceof SharedArrayBuffer;
+  // A page that is not cross-origin isolated has no SharedArrayBuffer at all (and no threads).
+  const shared =
+    typeof SharedArrayBuffer !== 'undefined' &&
+    (memory as { buffer: unknown }).buffer instanceof SharedArrayBuffer;
   const builds: Build[] = shared ? ['sharedRelaxed', 'shared'] : ['relaxed', 'plain'];
   let perBuild = instances.get(memory);
   if (perBuild === undefined) instances.set(memory, (perBuild = new Map()));

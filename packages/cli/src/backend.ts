@@ -16,10 +16,15 @@ export function parseBackendName(value: string): BackendName {
 }
 
 /** Sets the tfjs backend; warnings go to stderr. */
-export async function setBackend(name: BackendName, ctx: Context): Promise<BackendInfo> {
+export async function setBackend(
+  name: BackendName,
+  ctx: Context,
+  options: { wasmThreads?: number } = {},
+): Promise<BackendInfo> {
   return useBackend(name, {
     importModule: importFromCli,
     onWarning: (m) => ctx.stderr.write(`warning: ${m}\n`),
+    ...options,
   });
 }
 

@@ -85,7 +85,9 @@ async function train(job: SandboxedJob, signal: AbortSignal | undefined): Promis
   // The worker's `--import` modules (user attention modules) first, once per child: the job's
   // attention is checked against the registry they extend.
   backend ??= importModules(config.imports ?? []).then(async () =>
-    describeBackend(await setBackend(config.backend, ctx)),
+    // One run per process and `--concurrency` processes per machine: one wasm thread each, as
+    // compare's worker threads do (more would oversubscribe the cores).
+    describeBackend(await setBackend(config.backend, ctx, { wasmThreads: 1 })),
   );
   const backendName = await backend;
   const spec = checkRunJob(String(job.id), job.data);

@@ -5,14 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompareResults } from './commands/compare/index.js';
 import type { RunResult } from './engine/run-files.js';
-import {
-  BIN,
-  expectOneLineError,
-  readJson,
-  runCli,
-  spawnCli,
-  tempDir,
-} from './__tests__/helpers.js';
+import { BIN, expectOneLineError, readJson, spawnCli, tempDir } from './__tests__/helpers.js';
 
 const TRAIN = [
   'train',
@@ -113,32 +106,41 @@ describe('sevar binary', () => {
     expect(ev.stdout).toContain(`loss ${rb.test.loss.toFixed(4)}`);
   });
 
-  it('compare on two worker threads gives the same numbers as in-process sequential runs', async () => {
-    const root = await tempDir('jobs');
-    const args = [
-      'compare',
-      '--variants',
-      'bump',
-      '--epochs',
-      '1',
-      '--limit-train',
-      '128',
-      '--limit-test',
-      '40',
-      '--backend',
-      'wasm',
-    ];
-    const pooled = await spawnCli([...args, '--jobs', '2', '--out', join(root, 'pooled')]);
-    expect(pooled.code, pooled.stderr).toBe(0);
-    expect(pooled.stderr).toContain('on 2 worker threads');
-    const sequential = await runCli([...args, '--jobs', '1', '--out', join(root, 'seq')]);
-    expect(sequential.code, sequential.stderr).toBe(0);
-    const p = await readJson<CompareResults>(join(root, 'pooled', 'results.json'));
-    const s = await readJson<CompareResults>(join(root, 'seq', 'results.json'));
-    expect(p.jobs).toBe(2);
-    expect(s.jobs).toBe(1);
-    expect(p.runs.map((r) => r.test)).toEqual(s.runs.map((r) => r.test));
-  });
+  // Both runs are child processes, each with a watchdog: a run that hangs fails with its output.
+  it(
+    'compare on two worker threads gives the same numbers as in-process sequential runs',
+    { retry: 1 },
+    async () => {
+      const root = await tempDir('jobs');
+      const args = [
+        'compare',
+        '--variants',
+        'bump',
+        '--epochs',
+        '1',
+        '--limit-train',
+        '128',
+        '--limit-test',
+        '40',
+        '--backend',
+        'wasm',
+      ];
+      const limit = { timeoutMs: 120_000 };
+      const pooled = await spawnCli([...args, '--jobs', '2', '--out', join(root, 'pooled')], limit);
+      expect(pooled.code, pooled.stderr).toBe(0);
+      expect(pooled.stderr).toContain('on 2 worker threads');
+      const sequential = await spawnCli(
+        [...args, '--jobs', '1', '--out', join(root, 'seq')],
+        limit,
+      );
+      expect(sequential.code, sequential.stderr).toBe(0);
+      const p = await readJson<CompareResults>(join(root, 'pooled', 'results.json'));
+      const s = await readJson<CompareResults>(join(root, 'seq', 'results.json'));
+      expect(p.jobs).toBe(2);
+      expect(s.jobs).toBe(1);
+      expect(p.runs.map((r) => r.test)).toEqual(s.runs.map((r) => r.test));
+    },
+  );
 
   it('Ctrl-C stops every worker of compare --jobs 2 after a checkpoint; the same command finishes', async () => {
     const out = join(await tempDir('pool-sigint'), 'out');

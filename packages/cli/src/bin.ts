@@ -16,3 +16,6 @@ process.on('SIGINT', () => {
   );
 });
 process.exitCode = await main(process.argv.slice(2), ctx);
+// Nothing of sevar's runs after main: a handle a dependency leaves open (a backend's thread
+// pool, a socket) must not keep the finished command alive. Unref'd: a clean exit is not delayed.
+setTimeout(() => process.exit(), 5_000).unref();

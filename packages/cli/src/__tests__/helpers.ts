@@ -30,6 +30,8 @@ export function spawnCli(
   options: {
     cwd?: string;
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+    /** Kills a child still running after this long and fails with what it printed so far. */
+    timeoutMs?: number;
   } = {},
 ): Promise<CliRun> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (npx tsc -b packages/cli)`);
@@ -46,8 +48,23 @@ export function spawnCli(
       stderr += d.toString();
       options.onStderr?.(stderr, child);
     });
-    child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    const timeoutMs = options.timeoutMs ?? 240_000;
+    const watchdog = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(
+        new Error(
+          `sevar ${args.join(' ')} still ran after ${timeoutMs / 1000} s; its stderr so far:\n${stderr}`,
+        ),
+      );
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(watchdog);
+      reject(error);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(watchdog);
+      resolve({ code, signal, stdout, stderr });
+    });
   });
 }
 

@@ -31,7 +31,10 @@ export async function setBackend(
 export function describeBackend(info: BackendInfo): string {
   const extras: string[] = [];
   if (info.simd !== undefined) extras.push(info.simd ? 'SIMD' : 'no SIMD');
-  if (info.threads !== undefined) extras.push(info.threads ? 'threads' : 'single thread');
+  if (info.threads !== undefined) {
+    const count = info.threadCount ?? 1;
+    extras.push(info.threads && count > 1 ? `${count} threads` : '1 thread');
+  }
   if (info.adapter !== undefined) {
     const { vendor, device, description, software } = info.adapter;
     extras.push(`${[vendor, description || device].filter((s) => s !== '').join(' ')}`);

@@ -121,9 +121,14 @@ async function initOnce(wasm: WasmModule, threads: number): Promise<boolean> {
   if (isNode() || threads === 1) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
   wasm.setThreadsCount(threads);
   const undo = threads > 1 && isNode() ? patchForNodeThreads(threads) : () => {};
+  // Emscripten unrefs each pool worker once it has loaded, while the start-up still waits for
+  // their messages: a script whose only pending work is this initialisation could otherwise see
+  // Node's event loop run empty and exit (code 13, an unsettled top-level await).
+  const keepAlive = threads > 1 && isNode() ? setInterval(() => {}, 1_000) : undefined;
   try {
     return await tf.setBackend('wasm');
   } finally {
+    clearInterval(keepAlive);
     undo();
   }
 }

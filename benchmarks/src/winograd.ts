@@ -110,7 +110,16 @@ function report(threads: number, rows: Row[]): void {
   const fmt = (ms: number) => ms.toFixed(1).padStart(8);
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`.padStart(7);
   console.log(`\nwasm, ${threads} thread(s), batch ${args.batch} (ms per layer, median)`);
-  console.log('layer              direct  F2 gemm  F2 xform  F2 ceil  F4 gemm  F4 xform  F4 ceil');
+  const cols: [string, number][] = [
+    ['direct', 8],
+    ['F2 gemm', 8],
+    ['F2 xform', 9],
+    ['F2 ceil', 7],
+    ['F4 gemm', 8],
+    ['F4 xform', 9],
+    ['F4 ceil', 7],
+  ];
+  console.log(`${'layer'.padEnd(17)}${cols.map(([t, w]) => t.padStart(w)).join('')}  gemm via`);
   const total = { direct: 0, f2: 0, f4: 0 };
   for (const r of rows) {
     const f2 = r.f2.gemm + r.f2.transform;

@@ -197,6 +197,30 @@ describe('createDataParallelStep (2 wasm workers)', () => {
     tf.dispose([xs, ys]);
   });
 
+  // Each worker opens its own WebGPU device (Dawn; lavapipe where there is no GPU).
+  it('workers on the webgpu backend give the same step as one process on wasm', async () => {
+    const [ref, par] = twins(false);
+    const { xs, ys } = batch(10);
+    const optRef = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
+    const optPar = createOptimizer({ name: 'sgd', lr: 0.1, momentum: 0.9 });
+    const dp = await createDataParallelStep({ model: par, workers: 2, backend: 'webgpu' });
+    try {
+      expect(dp.backend).toBe('webgpu');
+      for (let i = 0; i < 3; i++) {
+        singleStep(ref, xs, ys, optRef);
+        await dp.step(xs, ys, optPar);
+      }
+    } finally {
+      await dp.close();
+    }
+    const error = worstRelative(par, ref, (m) => m.trainableWeights);
+    console.log(
+      `data-parallel on webgpu vs one process on wasm, 3 steps: ${error.toExponential(2)}`,
+    );
+    expect(error).toBeLessThan(1e-5);
+    tf.dispose([xs, ys]);
+  });
+
   it('averages BN moving statistics: the moving mean equals the full-batch one', async () => {
     const [ref, par] = twins(true);
     const { xs, ys } = batch(8);

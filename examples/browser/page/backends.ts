@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';
+// Registers the webgpu backend where the browser has `navigator.gpu`.
+import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { registerCpuTrainingKernels, registerWasmTrainingKernels } from '@sevar/wasm-kernels';
 // Vite copies the .wasm binaries into the build and gives their URLs.
@@ -8,7 +10,9 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
-export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+import { describeWebGpu, probeWebGpu } from './webgpu.js';
+
+export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
 // The threaded build starts its workers from the source text of a bundled function, which a
@@ -24,9 +28,13 @@ const withKernels = new Set<Backend>();
 
 /** Switches tfjs to `name`; on wasm and cpu adds the conv gradient kernels that make training work (wasm) and fast (cpu). */
 export async function selectBackend(name: Backend): Promise<string> {
+  if (name === 'webgpu') {
+    const gpu = await probeWebGpu();
+    if (!gpu.available) throw new Error(`backend 'webgpu' is ${describeWebGpu(gpu)}`);
+  }
   if (!(await tf.setBackend(name))) throw new Error(`backend '${name}' failed to initialise`);
   await tf.ready();
-  if (name !== 'webgl' && !withKernels.has(name)) {
+  if ((name === 'wasm' || name === 'cpu') && !withKernels.has(name)) {
     if (name === 'wasm') registerWasmTrainingKernels();
     else registerCpuTrainingKernels();
     withKernels.add(name);
@@ -36,5 +44,6 @@ export async function selectBackend(name: Backend): Promise<string> {
     const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
     return `wasm (simd ${String(simd)}, threads ${String(threads)})`;
   }
+  if (name === 'webgpu') return `webgpu (${describeWebGpu(await probeWebGpu())})`;
   return name;
 }

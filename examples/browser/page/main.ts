@@ -3,6 +3,7 @@ import { ATTENTION_NAMES, parseAttentionName } from '@sevar/layers';
 import { BACKENDS, selectBackend } from './backends.js';
 import type { Backend } from './backends.js';
 import { trainBriefly } from './train.js';
+import { describeWebGpu, probeWebGpu } from './webgpu.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const form = $<HTMLFormElement>('controls');
@@ -51,6 +52,15 @@ function setStatus(state: string, text: string, data: Record<string, string> = {
   for (const [k, v] of Object.entries(data)) status.dataset[k] = v;
   status.textContent = text;
 }
+
+// The webgpu option names the browser's adapter, or says why there is none.
+const webgpuOption = [...backendSelect.options].find((o) => o.value === 'webgpu')!;
+void probeWebGpu().then((gpu) => {
+  webgpuOption.textContent = `webgpu (${describeWebGpu(gpu)})`;
+  webgpuOption.dataset['available'] = String(gpu.available);
+  // webgpu is the default only on a hardware adapter (a software one is slower than wasm).
+  if (gpu.available && !gpu.software && !params.has('backend')) backendSelect.value = 'webgpu';
+});
 
 try {
   applyQuery();

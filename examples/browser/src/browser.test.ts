@@ -1,6 +1,6 @@
 // Builds the page with Vite, serves the build on localhost and trains in a real headless
-// Chromium (driven by playwright-core; see chromium.ts for which one) on the wasm, cpu and webgl
-// backends.
+// Chromium (driven by playwright-core; see chromium.ts for which one) on the wasm, cpu, webgl and
+// webgpu backends (WebGPU on SwiftShader, Chromium's software adapter).
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -54,6 +54,12 @@ describe.each([
   { backend: 'cpu', attention: 'bump', steps: 2, describes: /^backend: cpu;/ },
   // Software WebGL is slow (shader compilation dominates): one step shows it trains.
   { backend: 'webgl', attention: 'se', steps: 1, describes: /^backend: webgl;/ },
+  {
+    backend: 'webgpu',
+    attention: 'se',
+    steps: 2,
+    describes: /^backend: webgpu \(.*swiftshader.*, software adapter\);/i,
+  },
 ])('the page on $backend', ({ backend, attention, steps, describes }) => {
   it(`trains cnn3 + ${attention} for ${steps} steps and reports a finite loss and accuracy`, async () => {
     const page = await browser.newPage();
@@ -104,4 +110,43 @@ it('reports an unknown attention name from the address with the valid names and 
   } finally {
     await page.close();
   }
+});
+
+describe('the backend list', () => {
+  it('names the WebGPU adapter and keeps webgl the default on a software one', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.goto(url);
+      const option = page.locator('#backend option[value="webgpu"][data-available]');
+      await option.waitFor({ state: 'attached', timeout: 30_000 });
+      expect(await option.getAttribute('data-available')).toBe('true');
+      expect(await option.textContent()).toMatch(/^webgpu \(.*swiftshader.*, software adapter\)$/i);
+      expect(await page.locator('#backend').inputValue()).toBe('webgl');
+    } finally {
+      await page.close();
+    }
+  });
+
+  it('says why webgpu is unavailable in a browser without WebGPU and does not train on it', async () => {
+    const page = await browser.newPage();
+    try {
+      await page.addInitScript(() => {
+        Object.defineProperty(Navigator.prototype, 'gpu', { get: () => undefined });
+      });
+      await page.goto(`${url}?backend=webgpu&steps=1&batch=8`);
+      const option = page.locator('#backend option[value="webgpu"][data-available]');
+      await option.waitFor({ state: 'attached', timeout: 30_000 });
+      expect(await option.getAttribute('data-available')).toBe('false');
+      expect(await option.textContent()).toBe(
+        'webgpu (unavailable: this browser has no WebGPU (navigator.gpu is absent))',
+      );
+      await page.click('#train');
+      await page.locator('#status[data-state="error"]').waitFor({ timeout: 30_000 });
+      expect(await page.locator('#status').textContent()).toBe(
+        "backend 'webgpu' is unavailable: this browser has no WebGPU (navigator.gpu is absent)",
+      );
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -57,6 +57,8 @@ export async function findChromium(env = process.env): Promise<ChromiumChoice> {
 /**
  * Flags for a headless Chromium on a machine without network or GPU: nothing phones home, and
  * WebGL runs on SwiftShader (ANGLE's software Vulkan device), Chromium's software renderer.
+ * WebGPU on Linux is behind `--enable-unsafe-webgpu` (without it `requestAdapter()` gives no
+ * adapter); with it, and no GPU, Chromium offers SwiftShader as a fallback adapter.
  */
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -67,6 +69,7 @@ export const CHROMIUM_FLAGS = [
   '--disable-quic',
   '--use-angle=swiftshader',
   '--enable-unsafe-swiftshader',
+  '--enable-unsafe-webgpu',
 ] as const;
 
 export interface LaunchedChromium {

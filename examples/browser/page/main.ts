@@ -11,6 +11,7 @@ const attentionSelect = $<HTMLSelectElement>('attention');
 const backendSelect = $<HTMLSelectElement>('backend');
 const stepsInput = $<HTMLInputElement>('steps');
 const batchInput = $<HTMLInputElement>('batch');
+const testInput = $<HTMLInputElement>('test');
 const button = $<HTMLButtonElement>('train');
 const status = $<HTMLOutputElement>('status');
 const logBox = $<HTMLPreElement>('log');
@@ -18,7 +19,7 @@ const logBox = $<HTMLPreElement>('log');
 for (const name of ATTENTION_NAMES) attentionSelect.add(new Option(name, name));
 attentionSelect.value = 'se';
 
-// Settings can come from the address: ?attention=bump&backend=wasm&steps=5&batch=16
+// Settings can come from the address: ?attention=bump&backend=wasm&steps=5&batch=16&test=100
 // (`variant=` is read too, the name earlier versions used).
 const params = new URLSearchParams(location.search);
 const fromQuery: [HTMLInputElement | HTMLSelectElement, string][] = [
@@ -27,6 +28,7 @@ const fromQuery: [HTMLInputElement | HTMLSelectElement, string][] = [
   [backendSelect, 'backend'],
   [stepsInput, 'steps'],
   [batchInput, 'batch'],
+  [testInput, 'test'],
 ];
 /** Applies the address's settings; a value a control cannot take is an error, not ignored. */
 function applyQuery(): void {
@@ -80,6 +82,7 @@ async function run(): Promise<void> {
   const backend = backendSelect.value as Backend;
   const steps = Number(stepsInput.value);
   const batchSize = Number(batchInput.value);
+  const testImages = Number(testInput.value);
   try {
     if (!BACKENDS.includes(backend)) throw new Error(`unknown backend '${backend}'`);
     const attention = parseAttentionName(attentionSelect.value);
@@ -87,7 +90,7 @@ async function run(): Promise<void> {
     const described = await selectBackend(backend);
     log(`backend: ${described}; cnn3 with attention ${attention}`);
     const tensorsBefore = tf.memory().numTensors;
-    const r = await trainBriefly({ attention, steps, batchSize, log });
+    const r = await trainBriefly({ attention, steps, batchSize, testImages, log });
     const leaked = tf.memory().numTensors - tensorsBefore;
     log(
       `${r.params} params, ${r.stepsPerSecond.toFixed(2)} steps/s, test top-1 ${(100 * r.accuracy).toFixed(1)}%`,

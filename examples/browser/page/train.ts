@@ -8,6 +8,8 @@ export interface TrainSettings {
   attention: AttentionName;
   steps: number;
   batchSize: number;
+  /** Held-out images evaluated after training (the first ones of the embedded test split). */
+  testImages: number;
   log: (line: string) => void;
 }
 
@@ -44,7 +46,7 @@ function firstSteps(source: BatchSource, steps: number, batchSize: number): Batc
  */
 export async function trainBriefly(s: TrainSettings): Promise<TrainOutcome> {
   const trainSet = await loadEmbedded({ split: 'train', count: 1024 });
-  const testSet = await loadEmbedded({ split: 'test', count: 200 });
+  const testSet = await loadEmbedded({ split: 'test', count: s.testImages });
   const model = cnn3({ attention: s.attention, numClasses: trainSet.classNames.length });
   const optimizer = createOptimizer({ name: 'adam', lr: 0.003 });
   const batches = createBatches(trainSet, { batchSize: s.batchSize, augment: 'flip', seed: 1 });
@@ -58,7 +60,10 @@ export async function trainBriefly(s: TrainSettings): Promise<TrainOutcome> {
       progress: false,
       data: {
         train: firstSteps(batches, s.steps, s.batchSize),
-        test: createBatches(testSet, { batchSize: 100, shuffle: false }),
+        test: createBatches(testSet, {
+          batchSize: Math.min(100, s.testImages),
+          shuffle: false,
+        }),
       },
       onStepEnd: (info) => {
         loss = info.loss;

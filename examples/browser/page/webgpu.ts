@@ -4,8 +4,7 @@
 
 /** The browser's WebGPU adapter, or why it has none. */
 export type WebGpuProbe =
-  | { available: true; adapter: string; software: boolean }
-  | { available: false; reason: string };
+  { available: true; adapter: string; software: boolean } | { available: false; reason: string };
 
 // The subset of the WebGPU API read here (TypeScript's DOM library has no WebGPU types).
 interface AdapterLike {

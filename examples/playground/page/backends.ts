@@ -1,6 +1,7 @@
-// Backend choice: the preferred backend first, then the ones after it in webgl → wasm → cpu,
-// each set up by `useBackend` from `@sevar/trainer` (which registers the wasm backend's
-// convolution gradients and checks the backend with a probe op).
+// Backend choice: the preferred backend first, then the ones after it in webgpu → webgl → wasm →
+// cpu, each set up by `useBackend` from `@sevar/trainer` (which registers the wasm backend's
+// convolution gradients and checks the backend with a probe op). `auto` starts at webgpu only on
+// a hardware adapter, as `useBackend('auto')` does: a software one is slower than wasm.
 import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { BackendInitError, useBackend } from '@sevar/trainer';
@@ -9,8 +10,10 @@ import type { BackendInfo, ModuleImporter } from '@sevar/trainer';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { BACKENDS } from './settings.js';
-import type { Backend } from './settings.js';
+import { describeWebGpu, probeWebGpu } from '@sevar/example-browser/webgpu';
+import type { WebGpuProbe } from '@sevar/example-browser/webgpu';
+import { BACKEND_ORDER } from './settings.js';
+import type { Backend, ConcreteBackend } from './settings.js';
 
 // The threaded build starts its workers from the source text of a bundled function, which a
 // bundler has renamed ("e is not defined" in the worker): use the single-threaded SIMD build.
@@ -23,6 +26,7 @@ setWasmPaths({
 
 // A bundle cannot follow `import(variable)`: hand useBackend the modules by name.
 const BACKEND_MODULES: Record<string, () => Promise<unknown>> = {
+  '@tensorflow/tfjs-backend-webgpu': () => import('@tensorflow/tfjs-backend-webgpu'),
   '@tensorflow/tfjs-backend-webgl': () => import('@tensorflow/tfjs-backend-webgl'),
   '@tensorflow/tfjs-backend-wasm': () => import('@tensorflow/tfjs-backend-wasm'),
   '@tensorflow/tfjs-backend-cpu': () => import('@tensorflow/tfjs-backend-cpu'),
@@ -36,7 +40,7 @@ const importModule: ModuleImporter = async (specifier) => {
 export interface BackendChoice {
   info: BackendInfo;
   /** Backends tried before it, with why each failed. */
-  skipped: { name: Backend; reason: string }[];
+  skipped: { name: ConcreteBackend; reason: string }[];
   /** One line for the page, e.g. "wasm (SIMD) — webgl unavailable: …". */
   described: string;
 }
@@ -57,24 +61,58 @@ function describe(info: BackendInfo): string {
     const renderer = webglRenderer();
     return renderer === null ? 'webgl' : `webgl (${renderer})`;
   }
+  if (info.name === 'webgpu' && info.adapter !== undefined) {
+    const { vendor, architecture, device, description, software } = info.adapter;
+    const parts = [vendor, architecture, device, description].filter((p) => p !== '');
+    const adapter = [...new Set(parts)].join(' ') || 'unnamed adapter';
+    return `webgpu (${adapter}, ${software ? 'software' : 'hardware'} adapter)`;
+  }
   return info.name;
+}
+
+/** The backends to try for `preferred`, and why `auto` passed over webgpu (null if it did not). */
+function backendsFor(
+  preferred: Backend,
+  gpu: WebGpuProbe,
+): { names: ConcreteBackend[]; passed: string | null } {
+  if (preferred !== 'auto') {
+    return { names: BACKEND_ORDER.slice(BACKEND_ORDER.indexOf(preferred)), passed: null };
+  }
+  if (gpu.available && !gpu.software) return { names: [...BACKEND_ORDER], passed: null };
+  const passed = gpu.available
+    ? `webgpu not picked: ${describeWebGpu(gpu)}, slower than wasm (choose webgpu to use it)`
+    : `webgpu ${describeWebGpu(gpu)}`;
+  return { names: BACKEND_ORDER.filter((n) => n !== 'webgpu'), passed };
 }
 
 /** Sets up `preferred`, or the first backend after it that works; throws when none does. */
 export async function selectBackend(preferred: Backend): Promise<BackendChoice> {
   const skipped: BackendChoice['skipped'] = [];
-  for (const name of BACKENDS.slice(BACKENDS.indexOf(preferred))) {
+  const { names, passed } = backendsFor(preferred, await probeWebGpu());
+  for (const name of names) {
     try {
       const info = await useBackend(name, { importModule, onWarning: (m) => console.warn(m) });
-      const fallback = skipped.map((s) => `${s.name} unavailable: ${s.reason}`).join('; ');
-      const described = describe(info) + (fallback === '' ? '' : ` — ${fallback}`);
+      const notes = skipped.map((s) => `${s.name} unavailable: ${s.reason}`);
+      if (passed !== null) notes.unshift(passed);
+      const described = describe(info) + (notes.length === 0 ? '' : ` — ${notes.join('; ')}`);
       return { info, skipped, described };
     } catch (error) {
       skipped.push({ name, reason: error instanceof Error ? error.message : String(error) });
     }
   }
   throw new BackendInitError(
-    BACKENDS.slice(BACKENDS.indexOf(preferred)).join(' → '),
+    names.join(' → '),
     `none could be set up (${skipped.map((s) => s.reason).join('; ')})`,
   );
+}
+
+/** Names the browser's WebGPU adapter (or why there is none) in the backend list's options. */
+export async function labelBackendOptions(select: HTMLSelectElement): Promise<void> {
+  const gpu = await probeWebGpu();
+  for (const option of select.options) {
+    if (option.value === 'webgpu') {
+      option.textContent = `webgpu (${describeWebGpu(gpu)})`;
+      option.dataset['available'] = String(gpu.available);
+    }
+  }
 }

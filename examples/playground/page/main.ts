@@ -1,6 +1,6 @@
 import './style.css';
 import * as tf from '@tensorflow/tfjs-core';
-import { selectBackend } from './backends.js';
+import { labelBackendOptions, selectBackend } from './backends.js';
 import { colourScale, createCurves } from './charts.js';
 import type { Curves, CurveRow } from './charts.js';
 import { buildControls, els, readControls, writeControls } from './controls.js';
@@ -145,6 +145,7 @@ function fail(error: unknown): void {
 }
 
 buildControls();
+labelBackendOptions(els.form.elements.namedItem('backend') as HTMLSelectElement).catch(fail);
 try {
   writeControls(parseSettings(new URLSearchParams(location.search)));
 } catch (error) {

@@ -3,13 +3,19 @@
 import { SevarError } from '@sevar/core';
 import { DEFAULT_MODULES, MODULES } from './modules.js';
 
-export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
+/** The order backends are tried in, from the one chosen on; `auto` starts at webgpu only on a GPU. */
+export const BACKEND_ORDER = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', ...BACKEND_ORDER] as const;
 export type Backend = (typeof BACKENDS)[number];
+export type ConcreteBackend = (typeof BACKEND_ORDER)[number];
 
 export interface Settings {
   /** Attention modules trained side by side (`none` is the plain cnn3). */
   modules: string[];
-  /** Backend tried first; the page falls back along webgl → wasm → cpu. */
+  /**
+   * Backend tried first; the page falls back along webgpu → webgl → wasm → cpu. `auto`: webgpu on
+   * a hardware adapter, else webgl (a software WebGPU adapter is slower than wasm).
+   */
   backend: Backend;
   /** Training steps per module. */
   steps: number;
@@ -30,7 +36,7 @@ export interface Settings {
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = {
   modules: [...DEFAULT_MODULES],
-  backend: 'webgl',
+  backend: 'auto',
   steps: 300,
   batch: 32,
   lr: 0.003,

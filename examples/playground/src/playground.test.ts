@@ -1,6 +1,7 @@
 // Builds the playground with Vite, serves the build on localhost and drives it in a headless
 // Chromium (Debian's, through playwright-core; see @sevar/example-browser/chromium): three
-// modules train for a few steps on webgl (SwiftShader) and, with WebGL taken away, on wasm.
+// modules train for a few steps on webgl (SwiftShader; `auto` passes over Chromium's software
+// WebGPU adapter) and, with WebGL taken away, on wasm; one trains a step on webgpu (SwiftShader).
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '@sevar/example-browser/chromium';
 import type { LaunchedChromium } from '@sevar/example-browser/chromium';
@@ -19,7 +20,13 @@ const PARAMS = { none: 122_570, se: 123_150, bump: 123_170, cbam: 123_250 };
 const WEBGL = {
   modules: ['none', 'se', 'bump'],
   steps: 2,
-  query: `?modules=none,se,bump&steps=2&every=1&batch=8&train=64&test=20&image=3&backend=webgl`,
+  query: `?modules=none,se,bump&steps=2&every=1&batch=8&train=64&test=20&image=3&backend=auto`,
+};
+// WebGPU on SwiftShader compiles each kernel's shader on first use: one module, one step.
+const WEBGPU = {
+  modules: ['se'],
+  steps: 1,
+  query: `?modules=se&steps=1&every=1&batch=8&train=16&test=8&image=3&backend=webgpu`,
 };
 // wasm trains a little longer. With PLAYGROUND_SCREENSHOT=1 it trains long enough for the curves
 // to leave chance (minutes) and writes the README's screenshot; otherwise the screenshot goes to
@@ -137,9 +144,10 @@ async function expectResults(page: Page, modules: string[], steps: number): Prom
 
 /** Every gated module shows 64 channel gates in [0, 1] that moved since step 0. */
 async function expectGates(page: Page, modules: string[], steps: number): Promise<void> {
-  expect(
-    await page.locator('#gate-cards .gate-card[data-module="none"]').getAttribute('data-channels'),
-  ).toBeNull();
+  if (modules.includes('none')) {
+    const none = page.locator('#gate-cards .gate-card[data-module="none"]');
+    expect(await none.getAttribute('data-channels')).toBeNull();
+  }
   for (const m of modules.filter((m) => m !== 'none')) {
     const card = page.locator(`#gate-cards .gate-card[data-module="${m}"]`);
     expect(await card.getAttribute('data-step')).toBe(String(steps));
@@ -195,8 +203,9 @@ describe('the playground on webgl', () => {
       await waitForEnd(page, 'done');
       expect(await steps(page, WEBGL.modules)).toEqual({ none: STEPS, se: STEPS, bump: STEPS });
       expect(await page.locator('#status').getAttribute('data-backend')).toBe('webgl');
+      // `auto` passes over a software WebGPU adapter (slower than wasm), and says so.
       expect(await page.locator('#backend-line').textContent()).toMatch(
-        /^Backend: webgl \(.*SwiftShader/,
+        /^Backend: webgl \(.*SwiftShader.*\) — webgpu not picked: .*swiftshader.*, software adapter, slower than wasm/i,
       );
       await expectResults(page, WEBGL.modules, STEPS);
       await expectGates(page, WEBGL.modules, STEPS);
@@ -206,6 +215,29 @@ describe('the playground on webgl', () => {
         expect(address.get(key), key).toBe(value);
       }
       expect(address.get('lr')).toBe('0.003');
+      expect(errors).toEqual([]);
+    } finally {
+      await page.close();
+    }
+  });
+});
+
+describe('the playground on webgpu', () => {
+  it('lists webgpu with its adapter and trains on it', async () => {
+    const { page, errors } = await openPage(WEBGPU.query);
+    try {
+      const option = page.locator('select[name="backend"] option[value="webgpu"][data-available]');
+      await option.waitFor({ state: 'attached', timeout: 30_000 });
+      expect(await option.getAttribute('data-available')).toBe('true');
+      expect(await option.textContent()).toMatch(/^webgpu \(.*swiftshader.*, software adapter\)$/i);
+      await page.click('#start');
+      await waitForEnd(page, 'done');
+      expect(await page.locator('#status').getAttribute('data-backend')).toBe('webgpu');
+      expect(await page.locator('#backend-line').textContent()).toMatch(
+        /^Backend: webgpu \(.*swiftshader.*, software adapter\)$/i,
+      );
+      await expectResults(page, WEBGPU.modules, WEBGPU.steps);
+      await expectGates(page, WEBGPU.modules, WEBGPU.steps);
       expect(errors).toEqual([]);
     } finally {
       await page.close();

@@ -107,6 +107,30 @@ describe('useBackend', () => {
     );
   });
 
+  it('a backend that fails to initialise is named, and the one active before stays active', async () => {
+    await useBackend('cpu');
+    // What tfjs-backend-webgl registers in a browser without WebGL: a factory that throws.
+    tf.registerBackend('webgl', () => {
+      throw new Error('WebGL is not supported on this device');
+    });
+    const add = tf.getKernel('Add', 'cpu')!;
+    tf.registerKernel({ ...add, backendName: 'webgl' });
+    try {
+      const error = await useBackend('webgl', {
+        importModule: async () => ({ version_webgl: '4.22.0' }),
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(BackendInitError);
+      expect((error as Error).message).toBe(
+        "backend 'webgl': initialisation failed: tf.setBackend('webgl') returned false (tfjs " +
+          "printed the reason as a warning); the active backend is still 'cpu'",
+      );
+      expect(tf.getBackend()).toBe('cpu');
+    } finally {
+      tf.removeBackend('webgl');
+      tf.unregisterKernel('Add', 'webgl');
+    }
+  });
+
   it('rejects unknown names listing the valid ones', async () => {
     await expect(useBackend('webnn' as 'cpu')).rejects.toThrow(InvalidOptionError);
     await expect(useBackend('webnn' as 'cpu')).rejects.toThrow(

@@ -213,8 +213,11 @@ export async function prepareWebGpu(
   if (adapter === null) {
     throw new BackendInitError(
       'webgpu',
-      'no WebGPU adapter: expected a GPU driver with Vulkan, Metal or D3D12 ' +
-        '(Linux without a GPU: Mesa 24+ lavapipe, `mesa-vulkan-drivers`)',
+      isNode()
+        ? 'no WebGPU adapter: expected a GPU driver with Vulkan, Metal or D3D12 ' +
+            '(Linux without a GPU: Mesa 24+ lavapipe, `mesa-vulkan-drivers`)'
+        : 'the browser offers no WebGPU adapter (no usable GPU, or WebGPU blocked or turned ' +
+            'off in the browser)',
     );
   }
   const info = describeAdapter(adapter);

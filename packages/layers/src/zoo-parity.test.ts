@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { useBackend } from './__tests__/helpers.js';
+import { PARITY_BACKENDS, useBackend } from './__tests__/helpers.js';
 import {
   loadZooCases,
   scaledError,
@@ -13,8 +13,9 @@ import { createAttention } from './registry.js';
 
 // Every module with a fixture (reference/gen_zoo.py) against PyTorch in float64: the output,
 // the input and weight gradients of sum(y * upstream), and the BN statistics after a training
-// pass, on every backend a user may pick.
-// Outputs and statistics to 1e-5; gradients, which sum over N·H·W float32 terms, to 1e-4.
+// pass, on every backend a user may pick: cpu, wasm and, where an adapter exists, webgpu.
+// Outputs and statistics to 1e-5; gradients, which sum over N·H·W float32 terms, to 1e-4 (webgpu
+// meets the same bounds: its worst gradient error is of the same order as cpu's).
 const TOLERANCE = 1e-5;
 const GRADIENT_TOLERANCE = 1e-4;
 const keys = zooFixtureKeys();
@@ -54,28 +55,36 @@ function gradientError(actual: Float32Array, expected: number[], c: ZooCase): nu
   return peakOf(actual) / casePeak;
 }
 
-/** One forward pass (training or not) and its gradients, all from the same pass. */
-function run(layer: AttentionLayer, c: ZooCase): Outcome {
+/**
+ * One forward pass (training or not) and its gradients, all from the same pass, read
+ * asynchronously (webgpu has no synchronous read in Node).
+ */
+async function run(layer: AttentionLayer, c: ZooCase): Promise<Outcome> {
   const x = tf.tidy(() => tf.variable(tf.tensor4d(c.input, c.inputShape), true));
   const upstream = tf.tensor4d(c.upstream, c.inputShape);
   const vars = layer.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
-  let output: Float32Array = new Float32Array();
+  let y: tf.Tensor | null = null;
   const { grads, value } = tf.variableGrads(() => {
-    const y = layer.apply(x, { training: c.training }) as tf.Tensor;
-    output = y.dataSync() as Float32Array;
+    y = tf.keep(layer.apply(x, { training: c.training }) as tf.Tensor);
     return tf.sum(tf.mul(y, upstream));
   }, [x, ...vars]);
-  const out: Outcome = {
-    output,
-    gradInput: grads[x.name]!.dataSync() as Float32Array,
-    gradWeights: vars.map((v) => grads[v.name]!.dataSync() as Float32Array),
-    statistics: layer.nonTrainableWeights.map((w) => w.read().dataSync() as Float32Array),
+  const read = async (t: tf.Tensor) => (await t.data()) as Float32Array;
+  const [output, gradInput, ...rest] = await Promise.all([
+    read(y!),
+    read(grads[x.name]!),
+    ...vars.map((v) => read(grads[v.name]!)),
+    ...layer.nonTrainableWeights.map((w) => read(w.read())),
+  ]);
+  tf.dispose([x, upstream, value, y!, ...Object.values(grads)]);
+  return {
+    output: output!,
+    gradInput: gradInput!,
+    gradWeights: rest.slice(0, vars.length),
+    statistics: rest.slice(vars.length),
   };
-  tf.dispose([x, upstream, value, ...Object.values(grads)]);
-  return out;
 }
 
-describe.each(['cpu', 'wasm'] as const)('zoo parity with PyTorch on %s', (backend) => {
+describe.each(PARITY_BACKENDS)('zoo parity with PyTorch on %s', (backend) => {
   const worst = new Map<string, number>();
   const worstGradient = new Map<string, number>();
   beforeAll(async () => useBackend(backend));
@@ -99,9 +108,9 @@ describe.each(['cpu', 'wasm'] as const)('zoo parity with PyTorch on %s', (backen
             c,
           ] as const,
       ),
-    )('%s', (_label, c) => {
+    )('%s', async (_label, c) => {
       const layer = setUp(c);
-      const got = run(layer, c);
+      const got = await run(layer, c);
       const values = [
         scaledError(got.output, c.output),
         ...(c.statisticsAfter ?? []).map((s, i) => scaledError(got.statistics[i]!, s)),
@@ -132,12 +141,12 @@ describe.each(['cpu', 'wasm'] as const)('zoo parity with PyTorch on %s', (backen
       expect(gradientSeen.length).toBe(cases[0]!.gradWeights.length);
     });
 
-    it('leaks no tensor over repeated forward + backward passes', () => {
+    it('leaks no tensor over repeated forward + backward passes', async () => {
       const c = cases.find((k) => k.training) ?? cases[0]!;
       const layer = setUp(c);
-      run(layer, c);
+      await run(layer, c);
       const before = tf.memory().numTensors;
-      for (let i = 0; i < 3; i++) run(layer, c);
+      for (let i = 0; i < 3; i++) await run(layer, c);
       expect(tf.memory().numTensors).toBe(before);
       for (const w of layer.weights) w.dispose();
     });

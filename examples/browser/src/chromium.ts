@@ -58,7 +58,8 @@ export async function findChromium(env = process.env): Promise<ChromiumChoice> {
  * Flags for a headless Chromium on a machine without network or GPU: nothing phones home, and
  * WebGL runs on SwiftShader (ANGLE's software Vulkan device), Chromium's software renderer.
  * WebGPU on Linux is behind `--enable-unsafe-webgpu` (without it `requestAdapter()` gives no
- * adapter); with it, and no GPU, Chromium offers SwiftShader as a fallback adapter.
+ * adapter); with it, and no GPU, Chromium offers SwiftShader as a fallback adapter (Debian's
+ * Chromium, whose `chromium-common` ships SwiftShader's Vulkan driver, and `@sparticuz/chromium`).
  */
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',

@@ -1,4 +1,5 @@
-import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
@@ -29,17 +30,17 @@ describe('useBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
-  it("'wasm' sets wasm with SIMD, threads over every core and the training kernels", async () => {
+  it("'wasm' sets wasm with SIMD, one thread by default, and the training kernels", async () => {
     await expect(useBackend('wasm', { wasmThreads: 0 })).rejects.toThrow(InvalidOptionError);
     const info = await useBackend('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    // Node: tfjs-backend-wasm's threaded build, which tfjs alone leaves off there.
+    // The single-threaded build unless threads are asked for (wasmThreads, SEVAR_WASM_THREADS).
     expect(info).toMatchObject({
       name: 'wasm',
       tfName: 'wasm',
       version: '4.22.0',
-      threads: availableParallelism() > 1,
-      threadCount: availableParallelism(),
+      threads: false,
+      threadCount: 1,
       trainingKernels: true,
     });
     expect(info.simd).toBe(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
@@ -136,5 +137,43 @@ describe('useBackend', () => {
     await expect(useBackend('webnn' as 'cpu')).rejects.toThrow(
       "'auto', 'tensorflow-gpu', 'tensorflow', 'webgpu', 'wasm', 'webgl', 'cpu'",
     );
+  });
+});
+
+describe('wasm threads from SEVAR_WASM_THREADS (a fresh process each: threads are set at init)', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const run = (value: string) =>
+    spawnSync(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        [
+          "import { useBackend } from './dist/index.js';",
+          "const info = await useBackend('wasm', { onWarning: () => {} });",
+          'console.log(JSON.stringify({ threads: info.threads, threadCount: info.threadCount }));',
+        ].join('\n'),
+      ],
+      {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 120_000,
+        env: { ...process.env, SEVAR_WASM_THREADS: value },
+      },
+    );
+
+  it('a number starts the threaded build with that many threads', () => {
+    const r = run('2');
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({
+      threads: true,
+      threadCount: 2,
+    });
+  });
+
+  it('anything else is an InvalidOptionError naming the variable', () => {
+    const r = run('many');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/SEVAR_WASM_THREADS \(environment\).*an integer >= 1.*many/s);
   });
 });

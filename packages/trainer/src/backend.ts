@@ -69,14 +69,16 @@ export interface UseBackendOptions {
   webgpu?: WebGpuOptions;
   /**
    * `wasm` only: threads of XNNPACK's pool, in Node through tfjs-backend-wasm's threaded-SIMD
-   * build (started by `initWasmBackend` of `@sevar/wasm-kernels`). Default: every logical core
-   * (1 in a worker thread); 1 selects the single-threaded build. Applies when this call
-   * initialises the backend.
+   * build (started by `initWasmBackend` of `@sevar/wasm-kernels`). Default 1, the
+   * single-threaded build: the threaded one is faster but has been seen to stall a process now
+   * and then on a loaded machine, so it is asked for by number (the `SEVAR_WASM_THREADS`
+   * environment variable gives the default in Node). Applies when this call initialises the
+   * backend.
    */
   wasmThreads?: number;
 }
 
-/** The options with their defaults (wasmThreads has none: initWasmBackend decides). */
+/** The options with their defaults (wasmThreads: see `initWasmThreads`). */
 type ResolvedOptions = Required<Omit<UseBackendOptions, 'wasmThreads'>> &
   Pick<UseBackendOptions, 'wasmThreads'>;
 
@@ -277,14 +279,25 @@ async function registerKernels(
   }
 }
 
+const THREADS_ENV = 'SEVAR_WASM_THREADS';
+
+/** `SEVAR_WASM_THREADS` where the environment sets it (Node), else undefined: one thread. */
+function threadsFromEnv(): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const value = proc?.env?.[THREADS_ENV];
+  return value === undefined || value === '' ? undefined : value;
+}
+
 /** Starts wasm with `opts.wasmThreads` threads; a threaded build that cannot start is a warning. */
 async function initWasmThreads(
   name: ConcreteBackendName,
   opts: ResolvedOptions,
 ): Promise<number | undefined> {
-  const threads = opts.wasmThreads;
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
-    throw new InvalidOptionError('useBackend: wasmThreads', 'an integer >= 1', threads);
+  const fromEnv = opts.wasmThreads === undefined ? threadsFromEnv() : undefined;
+  const threads = opts.wasmThreads ?? (fromEnv === undefined ? 1 : Number(fromEnv));
+  if (!Number.isInteger(threads) || threads < 1) {
+    const option = fromEnv === undefined ? 'wasmThreads' : `${THREADS_ENV} (environment)`;
+    throw new InvalidOptionError(`useBackend: ${option}`, 'an integer >= 1', fromEnv ?? threads);
   }
   let init: typeof initWasmBackend;
   try {
@@ -293,7 +306,7 @@ async function initWasmThreads(
     return undefined;
   }
   try {
-    const started = await init(threads === undefined ? {} : { threads });
+    const started = await init({ threads });
     if (started.fallbackReason !== undefined) {
       opts.onWarning(
         `@sevar/trainer: wasm runs on one thread: the threaded build did not start (${started.fallbackReason})`,

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
@@ -27,8 +26,8 @@ export interface DataParallelOptions {
   /** Workers train batch norms through `fuseBatchNormTraining`. Default true. */
   fusedBatchNorm?: boolean;
   /**
-   * `wasm`: threads of each worker's XNNPACK pool (see `useBackend`'s `wasmThreads`). Default:
-   * the logical cores shared out among the workers (at least 1 each).
+   * `wasm`: threads of each worker's XNNPACK pool (see `useBackend`'s `wasmThreads`). Default
+   * 1 (the workers themselves spread the work over the cores); more takes the threaded build.
    */
   wasmThreads?: number;
 }
@@ -205,7 +204,7 @@ export async function createDataParallelStep(
       topology,
       labelSmoothing: options.labelSmoothing ?? 0,
       fusedBatchNorm: options.fusedBatchNorm ?? true,
-      wasmThreads: options.wasmThreads ?? Math.max(1, Math.floor(availableParallelism() / count)),
+      wasmThreads: options.wasmThreads ?? 1,
       weights: weightsBuffer,
       results: resultBuffers[h.index]!,
     });

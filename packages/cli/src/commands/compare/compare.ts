@@ -28,11 +28,14 @@ export interface CompareOptions extends TrainingSettings, ExperimentSettings {
   title?: string;
 }
 
-/** wasm and cpu run on one thread under Node: one worker per core trains runs side by side. */
+/**
+ * wasm (unless SEVAR_WASM_THREADS gave it threads) and cpu run on one thread under Node: one
+ * worker per core trains runs side by side.
+ */
 function jobCount(options: CompareOptions, info: BackendInfo, total: number): number {
+  const oneThread = info.name === 'cpu' || (info.name === 'wasm' && (info.threadCount ?? 1) === 1);
   // Not for 224-px ResNets, whose activations would need several GB per worker.
-  const singleThreaded =
-    (info.name === 'wasm' || info.name === 'cpu') && options.recipe.imageSize <= 64;
+  const singleThreaded = oneThread && options.recipe.imageSize <= 64;
   const wanted =
     options.jobs === 'auto' ? (singleThreaded ? availableParallelism() : 1) : options.jobs;
   return Math.min(total, wanted);

@@ -114,10 +114,10 @@ function report(threads: number, rows: Row[]): void {
     ['direct', 8],
     ['F2 gemm', 8],
     ['F2 xform', 9],
-    ['F2 ceil', 7],
+    ['F2 ceil', 8],
     ['F4 gemm', 8],
     ['F4 xform', 9],
-    ['F4 ceil', 7],
+    ['F4 ceil', 8],
   ];
   console.log(`${'layer'.padEnd(17)}${cols.map(([t, w]) => t.padStart(w)).join('')}  gemm via`);
   const total = { direct: 0, f2: 0, f4: 0 };

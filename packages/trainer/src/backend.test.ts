@@ -142,25 +142,18 @@ describe('useBackend', () => {
 
 describe('wasm threads from SEVAR_WASM_THREADS (a fresh process each: threads are set at init)', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  const run = (value: string) =>
-    spawnSync(
-      process.execPath,
-      [
-        '--input-type=module',
-        '-e',
-        [
-          "import { useBackend } from './dist/index.js';",
-          "const info = await useBackend('wasm', { onWarning: () => {} });",
-          'console.log(JSON.stringify({ threads: info.threads, threadCount: info.threadCount }));',
-        ].join('\n'),
-      ],
-      {
-        cwd: root,
-        encoding: 'utf8',
-        timeout: 120_000,
-        env: { ...process.env, SEVAR_WASM_THREADS: value },
-      },
-    );
+  const MAIN = [
+    "import { useBackend } from './dist/index.js';",
+    "const info = await useBackend('wasm', { onWarning: () => {} });",
+    'console.log(JSON.stringify({ threads: info.threads, threadCount: info.threadCount }));',
+  ].join('\n');
+  const run = (value: string, script = MAIN) =>
+    spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, SEVAR_WASM_THREADS: value },
+    });
 
   it('a number starts the threaded build with that many threads', () => {
     const r = run('2');
@@ -169,6 +162,27 @@ describe('wasm threads from SEVAR_WASM_THREADS (a fresh process each: threads ar
       threads: true,
       threadCount: 2,
     });
+  });
+
+  it("a worker thread keeps one thread (it shares the environment, not the main thread's pool)", () => {
+    const inWorker = [
+      "import { useBackend } from './dist/index.js';",
+      "import { parentPort } from 'node:worker_threads';",
+      "const info = await useBackend('wasm', { onWarning: () => {} });",
+      'parentPort.postMessage(info.threadCount);',
+    ].join(' ');
+    const script = [
+      "import { Worker } from 'node:worker_threads';",
+      "import { pathToFileURL } from 'node:url';",
+      "const dist = pathToFileURL('./dist/index.js').href;",
+      `const code = ${JSON.stringify(inWorker)}.replace('./dist/index.js', dist);`,
+      "const w = new Worker(new URL('data:text/javascript,' + encodeURIComponent(code)));",
+      "w.once('error', (e) => { console.error(e); process.exit(1); });",
+      "w.once('message', (n) => { console.log(JSON.stringify({ worker: n })); void w.terminate(); });",
+    ].join('\n');
+    const r = run('2', script);
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toEqual({ worker: 1 });
   });
 
   it('anything else is an InvalidOptionError naming the variable', () => {

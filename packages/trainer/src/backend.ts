@@ -72,8 +72,8 @@ export interface UseBackendOptions {
    * build (started by `initWasmBackend` of `@sevar/wasm-kernels`). Default 1, the
    * single-threaded build: the threaded one is faster but has been seen to stall a process now
    * and then on a loaded machine, so it is asked for by number (the `SEVAR_WASM_THREADS`
-   * environment variable gives the default in Node). Applies when this call initialises the
-   * backend.
+   * environment variable gives the default in Node's main thread). Applies when this call
+   * initialises the backend.
    */
   wasmThreads?: number;
 }
@@ -281,9 +281,21 @@ async function registerKernels(
 
 const THREADS_ENV = 'SEVAR_WASM_THREADS';
 
-/** `SEVAR_WASM_THREADS` where the environment sets it (Node), else undefined: one thread. */
+interface NodeProcess {
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/**
+ * `SEVAR_WASM_THREADS` where the environment sets it (Node's main thread), else undefined: one
+ * thread. Worker threads share the environment but already spread the work (compare's pool,
+ * data parallelism): there it would put a pool of threads in every worker.
+ */
 function threadsFromEnv(): string | undefined {
-  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const threads = proc?.getBuiltinModule?.('node:worker_threads') as
+    { isMainThread: boolean } | undefined;
+  if (threads?.isMainThread === false) return undefined;
   const value = proc?.env?.[THREADS_ENV];
   return value === undefined || value === '' ? undefined : value;
 }

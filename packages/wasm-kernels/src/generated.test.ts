@@ -46,25 +46,33 @@ function sectionIds(bytes: Uint8Array): number[] {
 const compilable = builds.filter(([, b]) => wasm.validate(b));
 
 describe('the generated SIMD module', () => {
-  it('is what assembly/kernels.ts compiles to today (run `pnpm build:wasm` if not)', () => {
+  it('is what assembly/*.ts compiles to today (run `pnpm build:wasm` if not)', () => {
     execFileSync(process.execPath, ['scripts/build-wasm.mjs', '--check'], {
       cwd: root,
       stdio: 'pipe',
     });
   });
 
-  it('has four builds: plain and shared memory, each with and without relaxed SIMD', () => {
+  it('has the kernels in four builds (plain and shared memory, each with and without relaxed SIMD) and the Winograd transforms in two', () => {
     expect(builds.map(([name]) => name).sort()).toEqual([
       'KERNELS_WASM_BASE64',
       'KERNELS_WASM_RELAXED_BASE64',
       'KERNELS_WASM_SHARED_BASE64',
       'KERNELS_WASM_SHARED_RELAXED_BASE64',
+      'WINOGRAD_WASM_BASE64',
+      'WINOGRAD_WASM_SHARED_BASE64',
     ]);
-    expect(compilable.map(([name]) => name)).toContain('KERNELS_WASM_BASE64');
-    expect(compilable.map(([name]) => name)).toContain('KERNELS_WASM_SHARED_BASE64');
+    for (const name of [
+      'KERNELS_WASM_BASE64',
+      'KERNELS_WASM_SHARED_BASE64',
+      'WINOGRAD_WASM_BASE64',
+      'WINOGRAD_WASM_SHARED_BASE64',
+    ]) {
+      expect(compilable.map(([build]) => build)).toContain(name);
+    }
   });
 
-  it.each(compilable)('%s imports only the tfjs heap and exports the kernels', (_name, bytes) => {
+  it.each(compilable)('%s imports only the tfjs heap and exports the kernels', (name, bytes) => {
     const module = new wasm.Module(bytes);
     expect(wasm.Module.imports(module)).toEqual([
       { module: 'env', name: 'memory', kind: 'memory' },
@@ -73,7 +81,11 @@ describe('the generated SIMD module', () => {
       wasm.Module.exports(module)
         .map((e) => e.name)
         .sort(),
-    ).toEqual(['conv2dBackpropFilter', 'maxPoolGrad', 'memory']);
+    ).toEqual(
+      name.startsWith('WINOGRAD')
+        ? ['memory', 'winogradFilter', 'winogradInput', 'winogradOutput']
+        : ['conv2dBackpropFilter', 'maxPoolGrad', 'memory'],
+    );
   });
 
   it.each(builds)('%s has no data of its own', (_name, bytes) => {

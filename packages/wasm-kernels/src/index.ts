@@ -12,5 +12,6 @@ export {
   setRelaxedSimdEnabled,
   relaxedSimdSupported,
 } from './kernels/simd.js';
+export { setWinogradEnabled, winogradEnabled } from './kernels/winograd.js';
 export { initWasmBackend } from './threads.js';
 export type { InitWasmBackendOptions, WasmBackendThreads } from './threads.js';

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { BackendNotLoadedError } from './errors.js';
 import { batchMatMulVia } from './kernels/batch_mat_mul.js';
+import { conv2DVia, fusedConv2DVia } from './kernels/conv2d.js';
 import { conv2DBackpropFilter } from './kernels/conv2d_backprop_filter.js';
 import { conv2DBackpropInput } from './kernels/conv2d_backprop_input.js';
 import { depthwiseConv2dNativeBackpropFilter } from './kernels/depthwise_backprop_filter.js';
@@ -45,6 +46,8 @@ const factories: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   [tf.Tile, wrapping(tf.Tile, tileVia)],
   [tf.Identity, wrapping(tf.Identity, identityVia)],
   [tf.Cast, wrapping(tf.Cast, castVia)],
+  [tf.Conv2D, wrapping(tf.Conv2D, conv2DVia)],
+  [tf.FusedConv2D, wrapping(tf.FusedConv2D, fusedConv2DVia)],
 ]);
 
 /** Kernel names `registerWasmTrainingKernels` registers for the 'wasm' backend. */

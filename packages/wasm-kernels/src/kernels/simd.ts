@@ -4,6 +4,8 @@ import {
   KERNELS_WASM_RELAXED_BASE64,
   KERNELS_WASM_SHARED_BASE64,
   KERNELS_WASM_SHARED_RELAXED_BASE64,
+  WINOGRAD_WASM_BASE64,
+  WINOGRAD_WASM_SHARED_BASE64,
 } from '../generated/kernels-wasm.js';
 import type { HeapBackend } from './heap.js';
 
@@ -48,6 +50,39 @@ export interface SimdKernels {
   ): void;
 }
 
+/** The exports of assembly/winograd.ts (F(4x4,3x3) transforms; see there). */
+export interface WinogradTransforms {
+  winogradFilter(g: number, table: number, ci: number, co: number): void;
+  winogradInput(
+    x: number,
+    table: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    tilesH: number,
+    tilesW: number,
+    t0: number,
+    tc: number,
+    padTop: number,
+    padLeft: number,
+  ): void;
+  winogradOutput(
+    table: number,
+    y: number,
+    bias: number,
+    relu: boolean,
+    n: number,
+    oh: number,
+    ow: number,
+    co: number,
+    tilesH: number,
+    tilesW: number,
+    t0: number,
+    tc: number,
+  ): void;
+}
+
 // The part of the WebAssembly JS API used here (the project's lib settings carry no DOM types).
 interface WasmModule {
   readonly kind?: never;
@@ -81,12 +116,17 @@ export function setRelaxedSimdEnabled(on: boolean): void {
   relaxedEnabled = on;
 }
 
-/** The module's four builds: plain or shared memory, with or without relaxed SIMD. */
+/**
+ * The kernel module's four builds (plain or shared memory, with or without relaxed SIMD) and
+ * the Winograd module's two.
+ */
 const SOURCES = {
   plain: KERNELS_WASM_BASE64,
   shared: KERNELS_WASM_SHARED_BASE64,
   relaxed: KERNELS_WASM_RELAXED_BASE64,
   sharedRelaxed: KERNELS_WASM_SHARED_RELAXED_BASE64,
+  winograd: WINOGRAD_WASM_BASE64,
+  winogradShared: WINOGRAD_WASM_SHARED_BASE64,
 };
 type Build = keyof typeof SOURCES;
 const compiled = new Map<Build, WasmModule | null>();
@@ -114,16 +154,37 @@ function backendMemory(backend: KernelBackend): object | null {
   return memory instanceof wasmApi.Memory ? memory : null;
 }
 
-const instances = new WeakMap<object, Map<Build, SimdKernels | null>>();
+const instances = new WeakMap<object, Map<Build, object | null>>();
 
-function instantiate(build: Build, memory: object): SimdKernels | null {
+function instantiate(build: Build, memory: object): object | null {
   const module = kernelModule(build);
   if (module === null) return null;
   try {
-    return new wasmApi.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
+    return new wasmApi.Instance(module, { env: { memory } }).exports as object;
   } catch {
     return null;
   }
+}
+
+/** Whether a wasm memory is shared (the threaded build's heap). */
+function isShared(memory: object): boolean {
+  // A page that is not cross-origin isolated has no SharedArrayBuffer at all (and no threads).
+  return (
+    typeof SharedArrayBuffer !== 'undefined' &&
+    (memory as { buffer: unknown }).buffer instanceof SharedArrayBuffer
+  );
+}
+
+/** The first of `builds` that instantiates on `memory` (cached per memory), or null. */
+function firstInstance(memory: object, builds: Build[]): object | null {
+  let perBuild = instances.get(memory);
+  if (perBuild === undefined) instances.set(memory, (perBuild = new Map()));
+  for (const build of builds) {
+    let exports = perBuild.get(build);
+    if (exports === undefined) perBuild.set(build, (exports = instantiate(build, memory)));
+    if (exports !== null) return exports;
+  }
+  return null;
 }
 
 /**
@@ -133,19 +194,19 @@ function instantiate(build: Build, memory: object): SimdKernels | null {
 export function simdKernels(backend: KernelBackend): SimdKernels | null {
   const memory = enabled ? backendMemory(backend) : null;
   if (memory === null) return null;
-  // A page that is not cross-origin isolated has no SharedArrayBuffer at all (and no threads).
-  const shared =
-    typeof SharedArrayBuffer !== 'undefined' &&
-    (memory as { buffer: unknown }).buffer instanceof SharedArrayBuffer;
-  const builds: Build[] = shared ? ['sharedRelaxed', 'shared'] : ['relaxed', 'plain'];
-  let perBuild = instances.get(memory);
-  if (perBuild === undefined) instances.set(memory, (perBuild = new Map()));
-  for (const build of relaxedEnabled ? builds : builds.slice(1)) {
-    let kernels = perBuild.get(build);
-    if (kernels === undefined) perBuild.set(build, (kernels = instantiate(build, memory)));
-    if (kernels !== null) return kernels;
-  }
-  return null;
+  const builds: Build[] = isShared(memory) ? ['sharedRelaxed', 'shared'] : ['relaxed', 'plain'];
+  return firstInstance(memory, relaxedEnabled ? builds : builds.slice(1)) as SimdKernels | null;
+}
+
+/**
+ * The Winograd transforms on this wasm backend's memory, or null where the SIMD modules
+ * cannot run there or are switched off (`setSimdKernelsEnabled(false)`).
+ */
+export function winogradTransforms(backend: KernelBackend): WinogradTransforms | null {
+  const memory = enabled ? backendMemory(backend) : null;
+  if (memory === null) return null;
+  const build: Build = isShared(memory) ? 'winogradShared' : 'winograd';
+  return firstInstance(memory, [build]) as WinogradTransforms | null;
 }
 
 /** Byte offset of a tensor's data on the wasm heap (the heap view's own offset). */

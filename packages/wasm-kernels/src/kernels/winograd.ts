@@ -1,0 +1,220 @@
+import { backend_util, util } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelOps } from './call.js';
+import { asHeapBackend } from './heap.js';
+import type { HeapBackend } from './heap.js';
+import { heapAddress, winogradTransforms } from './simd.js';
+import type { WinogradTransforms } from './simd.js';
+
+let enabled = true;
+
+/**
+ * Switches Winograd F(4x4,3x3) convolution off (or back on). Off, every 3x3 stride-1
+ * convolution runs XNNPACK's direct convolution, as stock tfjs-backend-wasm does. On by default.
+ */
+export function setWinogradEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/** Whether 3x3 stride-1 convolutions go through Winograd F(4x4,3x3) where they qualify. */
+export function winogradEnabled(): boolean {
+  return enabled;
+}
+
+/** Fewest tiles (GEMM rows) per chunk, whatever the chunk size in bytes. */
+const MIN_CHUNK_TILES = 64;
+
+/** Bytes one chunk of transformed input tiles may take (36 planes); bounds the extra memory. */
+const DEFAULT_CHUNK_BYTES = 4 << 20;
+let chunkBytes = DEFAULT_CHUNK_BYTES;
+
+/**
+ * Sets how many bytes of transformed tiles one chunk may hold (the transformed input and the
+ * GEMM products each take about that much at a time); `undefined` restores the default (4 MiB).
+ * For tests and benchmarks.
+ */
+export function setWinogradChunkBytes(bytes: number | undefined): void {
+  chunkBytes = bytes ?? DEFAULT_CHUNK_BYTES;
+}
+
+/**
+ * Fewest input channels worth a Winograd layer: below this the 36 GEMMs are too thin for
+ * XNNPACK and the transforms dominate (measured with `pnpm bench:winograd`).
+ */
+export const WINOGRAD_MIN_CHANNELS = 16;
+
+/** The geometry of a convolution Winograd computes. */
+export interface WinogradPlan {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  co: number;
+  oh: number;
+  ow: number;
+  padTop: number;
+  padLeft: number;
+  tilesH: number;
+  tilesW: number;
+}
+
+type PadAttr = Parameters<typeof backend_util.computeConv2DInfo>[4];
+type RoundingAttr = Parameters<typeof backend_util.computeConv2DInfo>[5];
+
+/** The attributes of Conv2D (and FusedConv2D) a plan reads. */
+export interface ConvAttrs {
+  strides: number | [number, number];
+  pad: PadAttr;
+  dataFormat?: string;
+  dilations?: number | [number, number];
+  dimRoundingMode?: RoundingAttr;
+}
+
+/**
+ * The plan for a convolution Winograd can take: float32 NHWC, a 3x3 filter, stride and
+ * dilation 1, at least WINOGRAD_MIN_CHANNELS input channels, both channel counts multiples
+ * of 4. Null for anything else (the caller runs the direct convolution, which also reports
+ * malformed inputs in its own words).
+ */
+export function winogradPlan(
+  x: TensorInfo,
+  filter: TensorInfo,
+  attrs: ConvAttrs,
+): WinogradPlan | null {
+  if (!enabled || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return null;
+  if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
+  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  if (kh !== 3 || kw !== 3 || ci % 4 !== 0 || co % 4 !== 0 || ci < WINOGRAD_MIN_CHANNELS) {
+    return null;
+  }
+  if (x.shape[3] !== ci) return null;
+  let info: backend_util.Conv2DInfo;
+  try {
+    info = backend_util.computeConv2DInfo(
+      x.shape as [number, number, number, number],
+      filter.shape as [number, number, number, number],
+      attrs.strides,
+      attrs.dilations ?? 1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+      false,
+      'channelsLast',
+    );
+  } catch {
+    return null;
+  }
+  const unit = [info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth];
+  if (unit.some((v) => v !== 1) || info.outHeight <= 0 || info.outWidth <= 0) return null;
+  return {
+    n: info.batchSize,
+    h: info.inHeight,
+    w: info.inWidth,
+    ci,
+    co,
+    oh: info.outHeight,
+    ow: info.outWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
+    tilesH: Math.ceil(info.outHeight / 4),
+    tilesW: Math.ceil(info.outWidth / 4),
+  };
+}
+
+/** The transforms for this backend, or null where the Winograd module cannot run there. */
+export function winogradFor(ops: KernelOps): WinogradTransforms | null {
+  return enabled ? winogradTransforms(ops.backend) : null;
+}
+
+/** 36 [1, rows, cols] float32 planes and the int32 table of their heap addresses. */
+function planes(heap: HeapBackend, rows: number, cols: number): TensorInfo[] {
+  return Array.from({ length: 36 }, () => heap.makeOutput([1, rows, cols], 'float32'));
+}
+
+function tableOf(heap: HeapBackend, infos: TensorInfo[]): TensorInfo {
+  const table = heap.makeOutput([36], 'int32');
+  fillTable(heap, table, infos);
+  return table;
+}
+
+function fillTable(heap: HeapBackend, table: TensorInfo, infos: TensorInfo[]): void {
+  // Addresses are heap offsets: they stay valid when the heap grows (views do not).
+  const addresses = infos.map((info) => heapAddress(heap, info));
+  (heap.typedArrayFromHeap(table) as Int32Array).set(addresses);
+}
+
+/**
+ * y = conv2d(x, filter) (+ bias, then max(0, ·) if `relu`) by Winograd F(4x4,3x3): the filter
+ * and each chunk of input tiles are transformed in the SIMD module, multiplied by 36 XNNPACK
+ * GEMMs (tfjs's BatchMatMul: [tiles, ci] x [ci, co] each, threaded where the backend is), and
+ * transformed back with bias and ReLU fused.
+ */
+export function winogradConv2D(
+  ops: KernelOps,
+  transforms: WinogradTransforms,
+  x: TensorInfo,
+  filter: TensorInfo,
+  plan: WinogradPlan,
+  bias: TensorInfo | null,
+  relu: boolean,
+): TensorInfo {
+  const heap = asHeapBackend(ops.backend, 'Conv2D');
+  const { n, h, w, ci, co, oh, ow, tilesH, tilesW } = plan;
+  const tiles = n * tilesH * tilesW;
+  // Chunks of equal size (a last chunk of a few tiles would cost a whole chunk's GEMMs), each
+  // at least MIN_CHUNK_TILES rows: thinner GEMMs leave XNNPACK's tiles half empty.
+  const perTile = 36 * 4 * Math.max(ci, co);
+  const most = Math.max(MIN_CHUNK_TILES, Math.floor(chunkBytes / perTile));
+  const tc = Math.ceil(tiles / Math.ceil(tiles / most));
+  const y = heap.makeOutput([n, oh, ow, co], 'float32');
+  const u = planes(heap, ci, co);
+  const v = planes(heap, tc, ci);
+  const uTable = tableOf(heap, u);
+  const vTable = tableOf(heap, v);
+  const mTable = heap.makeOutput([36], 'int32');
+  const at = (info: TensorInfo): number => heapAddress(heap, info);
+  transforms.winogradFilter(at(filter), at(uTable), ci, co);
+  const biasAt = bias === null ? 0 : at(bias);
+  for (let t0 = 0; t0 < tiles; t0 += tc) {
+    transforms.winogradInput(
+      at(x),
+      at(vTable),
+      n,
+      h,
+      w,
+      ci,
+      tilesH,
+      tilesW,
+      t0,
+      tc,
+      plan.padTop,
+      plan.padLeft,
+    );
+    const m = v.map((a, k) =>
+      ops.call('BatchMatMul', { a, b: u[k]! }, { transposeA: false, transposeB: false }),
+    );
+    fillTable(heap, mTable, m);
+    transforms.winogradOutput(
+      at(mTable),
+      at(y),
+      biasAt,
+      relu,
+      n,
+      oh,
+      ow,
+      co,
+      tilesH,
+      tilesW,
+      t0,
+      tc,
+    );
+    ops.release(...m);
+  }
+  ops.release(...u, ...v, uTable, vTable, mTable);
+  return y;
+}
+
+/** Whether a FusedConv2D bias is one value per output channel (what the transform adds). */
+export function perChannelBias(bias: TensorInfo | undefined, co: number): boolean {
+  return bias === undefined || (bias.dtype === 'float32' && util.sizeFromShape(bias.shape) === co);
+}

@@ -95,6 +95,9 @@ export async function child(): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
   const { useBackend, createOptimizer } = await import('@sevar/trainer');
   const workers = Number(args.workers);
+  // Winograd off: set in the environment too, which data-parallel workers inherit.
+  const winograd = args.backend === 'wasm' ? args.winograd !== 'off' : undefined;
+  if (winograd === false) process.env.SEVAR_WINOGRAD = '0';
   // One thread count per child; unset for backends other than wasm.
   const threads = args.backend === 'wasm' ? Number(args.threads) : undefined;
   // Data-parallel: the main thread's backend only holds the batch; the workers get the threads.
@@ -142,6 +145,7 @@ export async function child(): Promise<void> {
     peakRssMiB: process.resourceUsage().maxRSS / 1024,
     workers,
     ...(threads === undefined ? {} : { threads }),
+    ...(winograd === undefined ? {} : { winograd }),
     ...(profile ? { profile } : {}),
   };
   console.log(JSON.stringify(result));

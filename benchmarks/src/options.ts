@@ -19,6 +19,8 @@ export interface Result {
   workers?: number;
   /** tfjs wasm: threads of XNNPACK's pool in each worker (1: the single-threaded build). */
   threads?: number;
+  /** tfjs wasm: whether 3x3 stride-1 convolutions ran through Winograd F(4x4,3x3). */
+  winograd?: boolean;
   /** --profile: where one training step's time goes, by top-level kernel. */
   profile?: { stepMs: number; kernels: KernelShare[] };
 }
@@ -40,6 +42,8 @@ export const { values: args } = parseArgs({
     workers: { type: 'string', default: '1' },
     // Comma-separated XNNPACK thread counts for wasm (child: one count); 'all' is every core.
     threads: { type: 'string', default: '1,all' },
+    // wasm: Winograd F(4x4,3x3) on, off, or both (on,off) for a before/after in one run.
+    winograd: { type: 'string', default: 'on' },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -58,6 +62,7 @@ export const USAGE = `pnpm bench:train [options]
   --workers <list>      worker-thread counts for the tfjs training step (default 1)
   --threads <list>      wasm: XNNPACK threads per model, 'all' for every core (default 1,all);
                         with --workers above 1, the cores are shared out among the workers
+  --winograd <list>     wasm: Winograd 3x3 convolutions on, off or on,off (default on)
   --profile             also time every kernel of one training step (one worker only) and
                         print where the step's time goes
   --json <file>         also write the rows as JSON`;

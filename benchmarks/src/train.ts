@@ -116,7 +116,7 @@ function measureTfjs(
       if (!found.notes.includes(note)) found.notes.push(note);
       continue;
     }
-    for (const [workers, threads] of configurations(backend)) {
+    for (const [workers, threads, winograd] of configurations(backend)) {
       const r = runJson(process.execPath, [
         fileURLToPath(import.meta.url),
         '--child',
@@ -129,6 +129,7 @@ function measureTfjs(
         '--workers',
         String(workers),
         ...(threads === undefined ? [] : ['--threads', String(threads)]),
+        ...(winograd === undefined ? [] : ['--winograd', winograd]),
         ...(args.profile ? ['--profile'] : []),
         ...common,
       ]);
@@ -149,20 +150,26 @@ function measureTfjs(
 }
 
 /**
- * The (workers, wasm threads per worker) pairs to measure: --workers times --threads for wasm,
- * 'all' being every core shared out among the workers; other backends get no thread count.
+ * The (workers, wasm threads per worker, Winograd) configurations to measure: --workers times
+ * --threads times --winograd for wasm, 'all' being every core shared out among the workers;
+ * other backends get neither a thread count nor a Winograd setting.
  */
-function configurations(backend: string): Array<[number, number | undefined]> {
+function configurations(backend: string): Array<[number, number | undefined, string | undefined]> {
   const cores = availableParallelism();
-  const pairs = new Map<string, [number, number | undefined]>();
+  const pairs = new Map<string, [number, number | undefined, string | undefined]>();
   for (const w of args.workers!.split(',').map(Number)) {
     if (backend !== 'wasm') {
-      pairs.set(`${w}`, [w, undefined]);
+      pairs.set(`${w}`, [w, undefined, undefined]);
       continue;
     }
     for (const t of args.threads!.split(',')) {
       const threads = t === 'all' ? Math.max(1, Math.floor(cores / w)) : Number(t);
-      pairs.set(`${w}/${threads}`, [w, threads]);
+      for (const winograd of args.winograd!.split(',')) {
+        if (winograd !== 'on' && winograd !== 'off') {
+          throw new Error(`--winograd: expected on, off or on,off, received '${args.winograd}'`);
+        }
+        pairs.set(`${w}/${threads}/${winograd}`, [w, threads, winograd]);
+      }
     }
   }
   return [...pairs.values()];
@@ -173,7 +180,8 @@ function configLabel(r: Row): string {
   if (!r.backend) return r.framework;
   const workers = (r.workers ?? 1) > 1 ? ` x${r.workers} workers` : '';
   const threads = r.threads !== undefined ? ` ${r.threads} thr` : '';
-  return `tfjs ${r.backend}${threads}${workers}`;
+  const winograd = r.winograd === false ? ' no-wino' : '';
+  return `tfjs ${r.backend}${threads}${workers}${winograd}`;
 }
 
 function printTable(rows: Row[]): void {

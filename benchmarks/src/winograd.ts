@@ -5,13 +5,15 @@
 // (fewer multiplies: 9 m^2 / (m+2)^2 per output) plus an input and an output transform. The
 // GEMMs can run on XNNPACK (tf.matMul, threaded); the transforms are new kernels that read and
 // write every transformed element once. This script times, in one process per thread count:
-//   direct     tf.conv2d (XNNPACK), the path used today;
+//   direct     tf.conv2d (XNNPACK) with the package's Winograd switched off;
 //   gemm       the batched GEMM [T, tiles, Ci] x [T, Ci, Co] of F(2x2) (T = 16) and F(4x4) (36);
 //   transform  the memory traffic of the two transforms, as one tf.add over the transformed input
 //              and one over the transformed output (a fused SIMD transform kernel can hardly be
 //              faster than that: it reads and writes the same elements, with more arithmetic).
 // The estimate gemm + transform is therefore a lower bound of a Winograd layer's time on this
 // backend, and direct / estimate an upper bound of its speed-up.
+//   kernel     tf.conv2d with @sevar/wasm-kernels' Winograd F(4x4,3x3) on (the default), and
+//              the float32 error of both paths against a float64 convolution.
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +33,9 @@ const { values: args } = parseArgs({
 const USAGE = `pnpm bench:winograd [--threads 1,all] [--batch 64] [--reps 7]
   Times tf.conv2d against the GEMMs and transform traffic of Winograd F(2x2,3x3) and F(4x4,3x3)
   on ResNet-18's 3x3 stride-1 layers (wasm backend); prints the speed-up ceiling per layer and
-  for the network's 3x3 stride-1 convolutions together.`;
+  for the network's 3x3 stride-1 convolutions together, then the package's F(4x4,3x3) kernel:
+  its time, its speed-up over the direct convolution, and the float32 error of both against a
+  float64 convolution (first two images).`;
 
 /** ResNet-18 (CIFAR) 3x3 stride-1 layers: spatial size, channels, how many of them. */
 const LAYERS = [
@@ -55,11 +59,59 @@ interface Row {
   direct: number;
   f2: Estimate;
   f4: Estimate;
+  /** The package's Winograd F(4x4,3x3) kernel, as tf.conv2d runs it. */
+  kernel: number;
+  /** max |y - y64| / max |y64| against a float64 convolution, Winograd and direct. */
+  errKernel: number;
+  errDirect: number;
+}
+
+/** The defining sum in float64 for the first `images` images ('same' padding, 3x3). */
+function reference64(
+  x: Float32Array,
+  g: Float32Array,
+  images: number,
+  hw: number,
+  c: number,
+): Float64Array {
+  const y = new Float64Array(images * hw * hw * c);
+  for (let b = 0; b < images; b++) {
+    for (let r = 0; r < hw; r++) {
+      for (let q = 0; q < hw; q++) {
+        const out = ((b * hw + r) * hw + q) * c;
+        for (let i = 0; i < 3; i++) {
+          for (let j = 0; j < 3; j++) {
+            const row = r + i - 1;
+            const col = q + j - 1;
+            if (row < 0 || row >= hw || col < 0 || col >= hw) continue;
+            const xAt = ((b * hw + row) * hw + col) * c;
+            for (let ch = 0; ch < c; ch++) {
+              const xv = x[xAt + ch]!;
+              const gAt = ((i * 3 + j) * c + ch) * c;
+              for (let o = 0; o < c; o++) y[out + o]! += xv * g[gAt + o]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function relativeError(got: Float32Array, ref: Float64Array): number {
+  let diff = 0;
+  let scale = 0;
+  for (let i = 0; i < ref.length; i++) {
+    diff = Math.max(diff, Math.abs(got[i]! - ref[i]!));
+    scale = Math.max(scale, Math.abs(ref[i]!));
+  }
+  return diff / scale;
 }
 
 async function child(threads: number): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
   const { useBackend } = await import('@sevar/trainer');
+  const { setWinogradEnabled } = await import('@sevar/wasm-kernels');
   await useBackend('wasm', { wasmThreads: threads, onWarning: () => {} });
   const n = Number(args.batch);
   const reps = Number(args.reps);
@@ -99,9 +151,27 @@ async function child(threads: number): Promise<void> {
   for (const { hw, c, count } of LAYERS) {
     const x = tf.randomNormal([n, hw, hw, c]) as Tensor4D;
     const w = tf.randomNormal([3, 3, c, c]) as Tensor4D;
+    setWinogradEnabled(false);
     const direct = await median(() => tf.conv2d(x, w, 1, 'same'));
-    tf.dispose([x, w]);
-    rows.push({ hw, c, count, direct, f2: await winograd(hw, c, 2), f4: await winograd(hw, c, 4) });
+    const yDirect = tf.conv2d(x, w, 1, 'same');
+    setWinogradEnabled(true);
+    const kernel = await median(() => tf.conv2d(x, w, 1, 'same'));
+    const yKernel = tf.conv2d(x, w, 1, 'same');
+    // Errors on the first two images (the float64 sum in JavaScript is slow).
+    const images = 2;
+    const ref = reference64(
+      x.dataSync() as Float32Array,
+      w.dataSync() as Float32Array,
+      images,
+      hw,
+      c,
+    );
+    const head = (y: Tensor) => (y.dataSync() as Float32Array).subarray(0, ref.length);
+    const errKernel = relativeError(head(yKernel), ref);
+    const errDirect = relativeError(head(yDirect), ref);
+    tf.dispose([x, w, yDirect, yKernel]);
+    const [f2, f4] = [await winograd(hw, c, 2), await winograd(hw, c, 4)];
+    rows.push({ hw, c, count, direct, f2, f4, kernel, errKernel, errDirect });
   }
   process.stdout.write(`${JSON.stringify(rows)}\n`);
 }
@@ -118,24 +188,33 @@ function report(threads: number, rows: Row[]): void {
     ['F4 gemm', 8],
     ['F4 xform', 9],
     ['F4 ceil', 8],
+    ['F4 kernel', 10],
+    ['speed-up', 9],
+    ['err F4', 9],
+    ['err direct', 11],
   ];
   console.log(`${'layer'.padEnd(17)}${cols.map(([t, w]) => t.padStart(w)).join('')}  gemm via`);
-  const total = { direct: 0, f2: 0, f4: 0 };
+  const total = { direct: 0, f2: 0, f4: 0, kernel: 0 };
+  const err = (e: number) => e.toExponential(1).padStart(9);
   for (const r of rows) {
     const f2 = r.f2.gemm + r.f2.transform;
     const f4 = r.f4.gemm + r.f4.transform;
     total.direct += r.count * r.direct;
     total.f2 += r.count * f2;
     total.f4 += r.count * f4;
+    total.kernel += r.count * r.kernel;
     const name = `${r.hw}x${r.hw}x${r.c} (x${r.count})`.padEnd(17);
     console.log(
       `${name}${fmt(r.direct)}${fmt(r.f2.gemm)} ${fmt(r.f2.transform)} ${ratio(r.direct, f2)}` +
-        `${fmt(r.f4.gemm)} ${fmt(r.f4.transform)} ${ratio(r.direct, f4)}  ${r.f2.route}/${r.f4.route}`,
+        `${fmt(r.f4.gemm)} ${fmt(r.f4.transform)} ${ratio(r.direct, f4)}` +
+        `  ${fmt(r.kernel)} ${ratio(r.direct, r.kernel)}  ${err(r.errKernel)}  ${err(r.errDirect)}` +
+        `  ${r.f2.route}/${r.f4.route}`,
     );
   }
   console.log(
     `all 13 layers    ${fmt(total.direct)}${fmt(total.f2)}  (F2 ceiling ${ratio(total.direct, total.f2).trim()})` +
-      `${fmt(total.f4)}  (F4 ceiling ${ratio(total.direct, total.f4).trim()})`,
+      `${fmt(total.f4)}  (F4 ceiling ${ratio(total.direct, total.f4).trim()})` +
+      `${fmt(total.kernel)}  (F4 kernel ${ratio(total.direct, total.kernel).trim()})`,
   );
 }
 

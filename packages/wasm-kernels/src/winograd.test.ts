@@ -114,7 +114,7 @@ describe('Winograd F(4x4,3x3) convolution on wasm', () => {
     await tf.setBackend('wasm');
   });
   afterEach(() => {
-    setWinogradEnabled(true);
+    setWinogradEnabled(undefined);
     setWinogradChunkBytes(undefined);
     setSimdKernelsEnabled(true);
   });
@@ -252,5 +252,28 @@ describe('Winograd F(4x4,3x3) convolution on wasm', () => {
     setSimdKernelsEnabled(true);
     setWinogradEnabled(false);
     expect(Array.from(noModule.y)).toEqual(Array.from(convOnWasm(c).y));
+  });
+
+  it('follows SEVAR_WINOGRAD until switched in code, and names a malformed value', () => {
+    const c = cases[0]!;
+    const on = convOnWasm(c);
+    setWinogradEnabled(false);
+    const off = convOnWasm(c);
+    setWinogradEnabled(undefined);
+    const saved = process.env.SEVAR_WINOGRAD;
+    try {
+      process.env.SEVAR_WINOGRAD = '0';
+      expect(Array.from(convOnWasm(c).y)).toEqual(Array.from(off.y));
+      setWinogradEnabled(true);
+      expect(Array.from(convOnWasm(c).y)).toEqual(Array.from(on.y));
+      setWinogradEnabled(undefined);
+      process.env.SEVAR_WINOGRAD = 'sometimes';
+      expect(() => convOnWasm(c)).toThrow(
+        /SEVAR_WINOGRAD: expected '1', 'on' or 'true'.*received "sometimes"/,
+      );
+    } finally {
+      if (saved === undefined) delete process.env.SEVAR_WINOGRAD;
+      else process.env.SEVAR_WINOGRAD = saved;
+    }
   });
 });

@@ -1,24 +1,39 @@
 import { backend_util, util } from '@tensorflow/tfjs-core';
 import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { TrainingKernelError } from '../errors.js';
 import type { KernelOps } from './call.js';
 import { asHeapBackend } from './heap.js';
 import type { HeapBackend } from './heap.js';
 import { heapAddress, winogradTransforms } from './simd.js';
 import type { WinogradTransforms } from './simd.js';
 
-let enabled = true;
+/** Set by `setWinogradEnabled`; until then the environment decides (on unless SEVAR_WINOGRAD). */
+let chosen: boolean | undefined;
 
 /**
  * Switches Winograd F(4x4,3x3) convolution off (or back on). Off, every 3x3 stride-1
- * convolution runs XNNPACK's direct convolution, as stock tfjs-backend-wasm does. On by default.
+ * convolution runs XNNPACK's direct convolution, as stock tfjs-backend-wasm does. On by
+ * default; in Node, `SEVAR_WINOGRAD=0` turns it off in every thread of the process (data-parallel
+ * workers included). `undefined` goes back to what the environment says.
  */
-export function setWinogradEnabled(on: boolean): void {
-  enabled = on;
+export function setWinogradEnabled(on: boolean | undefined): void {
+  chosen = on;
 }
+
+const ENV = 'SEVAR_WINOGRAD';
 
 /** Whether 3x3 stride-1 convolutions go through Winograd F(4x4,3x3) where they qualify. */
 export function winogradEnabled(): boolean {
-  return enabled;
+  if (chosen !== undefined) return chosen;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env?.[ENV];
+  if (env === undefined || env === '' || ['1', 'on', 'true'].includes(env)) return true;
+  if (['0', 'off', 'false'].includes(env)) return false;
+  throw new TrainingKernelError({
+    subject: `@sevar/wasm-kernels: the environment variable ${ENV}`,
+    expected: "'1', 'on' or 'true' (Winograd on), or '0', 'off' or 'false' (off)",
+    received: env,
+  });
 }
 
 /** Fewest tiles (GEMM rows) per chunk, whatever the chunk size in bytes. */
@@ -81,7 +96,7 @@ export function winogradPlan(
   filter: TensorInfo,
   attrs: ConvAttrs,
 ): WinogradPlan | null {
-  if (!enabled || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (!winogradEnabled() || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return null;
   if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
   const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
@@ -123,7 +138,7 @@ export function winogradPlan(
 
 /** The transforms for this backend, or null where the Winograd module cannot run there. */
 export function winogradFor(ops: KernelOps): WinogradTransforms | null {
-  return enabled ? winogradTransforms(ops.backend) : null;
+  return winogradEnabled() ? winogradTransforms(ops.backend) : null;
 }
 
 /** 36 [1, rows, cols] float32 planes and the int32 table of their heap addresses. */

@@ -1,5 +1,5 @@
-// Compiles the AssemblyScript modules (assembly/kernels.ts: four builds; assembly/winograd.ts:
-// two) and writes them, base64-encoded, to src/generated/kernels-wasm.ts, so the package loads them without fetching
+// Compiles the AssemblyScript modules (assembly/kernels.ts: four builds; assembly/winograd.ts
+// and assembly/winograd-grad.ts: two each) and writes them, base64-encoded, to src/generated/kernels-wasm.ts, so the package loads them without fetching
 // a file in any environment. `--check` compiles without writing and fails if the committed
 // modules are stale.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -30,9 +30,9 @@ const SHARED = ['--sharedMemory', '--maximumMemory', '65536', '--enable', 'threa
 const RELAXED = ['--enable', 'relaxed-simd'];
 
 /**
- * Export name, source and extra compiler flags of each build. The Winograd transforms are a
- * module of their own so that each stays under 4 KB (see `render`); they do no multiply-add
- * chains, so they have no relaxed-SIMD builds.
+ * Export name, source and extra compiler flags of each build. The Winograd transforms are two
+ * modules of their own so that each stays under 4 KB; they do no multiply-add chains, so they
+ * have no relaxed-SIMD builds.
  */
 export const VARIANTS = [
   ['KERNELS_WASM_BASE64', 'assembly/kernels.ts', []],
@@ -41,6 +41,8 @@ export const VARIANTS = [
   ['KERNELS_WASM_SHARED_RELAXED_BASE64', 'assembly/kernels.ts', [...SHARED, ...RELAXED]],
   ['WINOGRAD_WASM_BASE64', 'assembly/winograd.ts', []],
   ['WINOGRAD_WASM_SHARED_BASE64', 'assembly/winograd.ts', SHARED],
+  ['WINOGRAD_GRAD_WASM_BASE64', 'assembly/winograd-grad.ts', []],
+  ['WINOGRAD_GRAD_WASM_SHARED_BASE64', 'assembly/winograd-grad.ts', SHARED],
 ];
 
 export async function compile(source, extra = []) {
@@ -74,6 +76,8 @@ const WHAT = {
   KERNELS_WASM_SHARED_RELAXED_BASE64: 'with relaxed SIMD, on a shared memory',
   WINOGRAD_WASM_BASE64: 'Winograd F(4x4,3x3) transforms, 128-bit SIMD',
   WINOGRAD_WASM_SHARED_BASE64: 'Winograd F(4x4,3x3) transforms on a shared memory',
+  WINOGRAD_GRAD_WASM_BASE64: 'Winograd F(4x4,3x3) filter-gradient transforms, 128-bit SIMD',
+  WINOGRAD_GRAD_WASM_SHARED_BASE64: 'Winograd filter-gradient transforms on a shared memory',
 };
 
 export function render(binaries) {

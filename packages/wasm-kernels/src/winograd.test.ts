@@ -51,6 +51,41 @@ function referenceConv(
   return y;
 }
 
+/** dW in float64: dw[i, j, c, o] = Σ x[b, r + i - top, q + j - left, c] dy[b, r, q, o]. */
+function referenceFilterGrad(
+  x: Float32Array,
+  dy: Float32Array,
+  c: Case,
+  oh: number,
+  ow: number,
+  top: number,
+  left: number,
+): Float64Array {
+  const dw = new Float64Array(9 * c.ci * c.co);
+  for (let b = 0; b < c.n; b++) {
+    for (let r = 0; r < oh; r++) {
+      for (let q = 0; q < ow; q++) {
+        const g = ((b * oh + r) * ow + q) * c.co;
+        for (let i = 0; i < 3; i++) {
+          const row = r + i - top;
+          if (row < 0 || row >= c.h) continue;
+          for (let j = 0; j < 3; j++) {
+            const col = q + j - left;
+            if (col < 0 || col >= c.w) continue;
+            const xAt = ((b * c.h + row) * c.w + col) * c.ci;
+            for (let ch = 0; ch < c.ci; ch++) {
+              const xv = x[xAt + ch]!;
+              const out = ((i * 3 + j) * c.ci + ch) * c.co;
+              for (let o = 0; o < c.co; o++) dw[out + o]! += xv * dy[g + o]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dw;
+}
+
 function padOf(c: Case): { top: number; left: number } {
   if (c.pad === 'valid') return { top: 0, left: 0 };
   if (c.pad === 'same') return { top: 1, left: 1 };
@@ -141,6 +176,44 @@ describe('Winograd F(4x4,3x3) convolution on wasm', () => {
       expect(winograd).toBeLessThan(1e-5);
       // Winograd really ran: it rounds differently from the direct convolution.
       expect(maxRelativeError(got.y, direct.y)).toBeGreaterThan(0);
+    },
+  );
+
+  it.each(cases.map((c) => [JSON.stringify(c), c] as const))(
+    'filter gradient matches the float64 sum within 1e-5 (%s)',
+    (_label, c) => {
+      const { x } = inputs(c);
+      const out = convOnWasm(c).shape as [number, number, number, number];
+      const [, oh, ow] = out;
+      const dy = seeded(c.n * oh * ow * c.co, 15);
+      const { top, left } = padOf(c);
+      const ref = referenceFilterGrad(x, dy, c, oh, ow, top, left);
+      // tfjs-core exports no conv2DBackpropFilter op: the kernel, as tf.grads would run it.
+      const run = (): Float32Array =>
+        tf.tidy(() => {
+          const dw = tf
+            .engine()
+            .runKernel(
+              'Conv2DBackpropFilter',
+              { x: tf.tensor4d(x, [c.n, c.h, c.w, c.ci]), dy: tf.tensor4d(dy, out) },
+              { strides: 1, pad: c.pad, dataFormat: 'NHWC', filterShape: [3, 3, c.ci, c.co] },
+            ) as tf.Tensor;
+          return dw.dataSync() as Float32Array;
+        });
+      const winograd = run();
+      setWinogradEnabled(false);
+      const simd = run();
+      const eW = maxRelativeError(winograd, ref);
+      const eS = maxRelativeError(simd, ref);
+      errors.push(
+        `dW ${JSON.stringify(c)}: winograd ${eW.toExponential(2)}, SIMD ${eS.toExponential(2)}`,
+      );
+      expect(eW).toBeLessThan(1e-5);
+      expect(maxRelativeError(winograd, simd)).toBeGreaterThan(0);
+      // In chunks of 64 tiles (several for the larger cases), summed into the gradient.
+      setWinogradEnabled(true);
+      setWinogradChunkBytes(1);
+      expect(maxRelativeError(run(), ref)).toBeLessThan(1e-5);
     },
   );
 

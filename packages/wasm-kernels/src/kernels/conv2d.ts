@@ -23,7 +23,8 @@ export function conv2DVia(stock: KernelConfig) {
     },
   ): TensorInfo => {
     const { inputs, backend, attrs } = args;
-    const plan = winogradPlan(inputs.x, inputs.filter, attrs);
+    const plan =
+      inputs.filter.dtype === 'float32' ? winogradPlan(inputs.x, inputs.filter.shape, attrs) : null;
     const ops = kernelOps(backendName, backend);
     const transforms = plan === null ? null : winogradFor(ops);
     if (plan === null || transforms === null)
@@ -60,7 +61,8 @@ export function fusedConv2DVia(stock: KernelConfig) {
     const activation = attrs.activation ?? 'linear';
     const fusable =
       (activation === 'linear' || activation === 'relu') && preluActivationWeights === undefined;
-    const plan = fusable ? winogradPlan(x, filter, attrs) : null;
+    const plan =
+      fusable && filter.dtype === 'float32' ? winogradPlan(x, filter.shape, attrs) : null;
     const ops = kernelOps(backendName, backend);
     const transforms = plan === null ? null : winogradFor(ops);
     if (plan === null || transforms === null || !perChannelBias(bias, plan.co)) {

@@ -4,9 +4,11 @@ import { forwardConvInfo } from './conv_info.js';
 import { asHeapBackend } from './heap.js';
 import { paddedConv } from './padded_conv.js';
 import { heapAddress, simdKernels } from './simd.js';
+import { winogradFilterGradient, winogradGradFor, winogradPlan } from './winograd.js';
 
 /**
- * dW in one pass of the SIMD implicit-im2col kernel (assembly/kernels.ts) on wasm. Elsewhere
+ * dW of a 3x3 stride-1 convolution by Winograd where it qualifies (see `winogradPlan`); other
+ * shapes in one pass of the SIMD implicit-im2col kernel (assembly/kernels.ts) on wasm. Elsewhere
  * (the cpu backend, a wasm runtime without SIMD) as ONE forward convolution: x seen as a batch of Ci images with N channels
  * ([Ci, H, W, N]) convolved with dy seen as an [OH, OW, N, Co] filter. The roles of stride
  * and dilation swap (dilation 1 in the forward pass, see tfjs's Conv2D gradient), and the
@@ -36,6 +38,10 @@ export function conv2DBackpropFilter(
   );
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { outHeight: oh, outWidth: ow, inHeight: h, inWidth: w, padInfo } = info;
+  // 3x3 stride 1: the adjoint Winograd F(4x4,3x3) transforms around 36 XNNPACK GEMMs.
+  const plan = dy.dtype === 'float32' ? winogradPlan(x, attrs.filterShape, attrs) : null;
+  const winograd = plan === null ? null : winogradGradFor(ops);
+  if (plan !== null && winograd !== null) return winogradFilterGradient(ops, winograd, x, dy, plan);
   const simd = simdKernels(backend);
   if (simd !== null && x.dtype === 'float32' && dy.dtype === 'float32') {
     const heap = asHeapBackend(backend, 'Conv2DBackpropFilter');

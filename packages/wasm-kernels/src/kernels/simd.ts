@@ -6,6 +6,8 @@ import {
   KERNELS_WASM_SHARED_RELAXED_BASE64,
   WINOGRAD_WASM_BASE64,
   WINOGRAD_WASM_SHARED_BASE64,
+  WINOGRAD_GRAD_WASM_BASE64,
+  WINOGRAD_GRAD_WASM_SHARED_BASE64,
 } from '../generated/kernels-wasm.js';
 import type { HeapBackend } from './heap.js';
 
@@ -50,12 +52,12 @@ export interface SimdKernels {
   ): void;
 }
 
-/** The exports of assembly/winograd.ts (F(4x4,3x3) transforms; see there). */
-export interface WinogradTransforms {
-  winogradFilter(g: number, table: number, ci: number, co: number): void;
+/** The input transform both Winograd modules export (assembly/winograd-common.ts). */
+interface WinogradInputTransform {
   winogradInput(
     x: number,
     table: number,
+    scratch: number,
     n: number,
     h: number,
     w: number,
@@ -66,9 +68,16 @@ export interface WinogradTransforms {
     tc: number,
     padTop: number,
     padLeft: number,
+    transposed: boolean,
   ): void;
+}
+
+/** The exports of assembly/winograd.ts (F(4x4,3x3) transforms; see there). */
+export interface WinogradTransforms extends WinogradInputTransform {
+  winogradFilter(g: number, table: number, scratch: number, ci: number, co: number): void;
   winogradOutput(
     table: number,
+    scratch: number,
     y: number,
     bias: number,
     relu: boolean,
@@ -80,6 +89,31 @@ export interface WinogradTransforms {
     tilesW: number,
     t0: number,
     tc: number,
+  ): void;
+}
+
+/** The exports of assembly/winograd-grad.ts (the filter gradient's transforms). */
+export interface WinogradGradTransforms extends WinogradInputTransform {
+  winogradGradOutput(
+    dy: number,
+    table: number,
+    scratch: number,
+    n: number,
+    oh: number,
+    ow: number,
+    co: number,
+    tilesH: number,
+    tilesW: number,
+    t0: number,
+    tc: number,
+  ): void;
+  winogradFilterGrad(
+    table: number,
+    scratch: number,
+    dg: number,
+    ci: number,
+    co: number,
+    accumulate: boolean,
   ): void;
 }
 
@@ -118,7 +152,7 @@ export function setRelaxedSimdEnabled(on: boolean): void {
 
 /**
  * The kernel module's four builds (plain or shared memory, with or without relaxed SIMD) and
- * the Winograd module's two.
+ * the two Winograd modules' two each.
  */
 const SOURCES = {
   plain: KERNELS_WASM_BASE64,
@@ -127,6 +161,8 @@ const SOURCES = {
   sharedRelaxed: KERNELS_WASM_SHARED_RELAXED_BASE64,
   winograd: WINOGRAD_WASM_BASE64,
   winogradShared: WINOGRAD_WASM_SHARED_BASE64,
+  winogradGrad: WINOGRAD_GRAD_WASM_BASE64,
+  winogradGradShared: WINOGRAD_GRAD_WASM_SHARED_BASE64,
 };
 type Build = keyof typeof SOURCES;
 const compiled = new Map<Build, WasmModule | null>();
@@ -199,14 +235,26 @@ export function simdKernels(backend: KernelBackend): SimdKernels | null {
 }
 
 /**
- * The Winograd transforms on this wasm backend's memory, or null where the SIMD modules
- * cannot run there or are switched off (`setSimdKernelsEnabled(false)`).
+ * The Winograd transforms on this wasm backend's memory (`grad`: the filter gradient's), or
+ * null where the SIMD modules cannot run there or are switched off (`setSimdKernelsEnabled`).
  */
-export function winogradTransforms(backend: KernelBackend): WinogradTransforms | null {
+export function winogradTransforms(
+  backend: KernelBackend,
+  grad: true,
+): WinogradGradTransforms | null;
+export function winogradTransforms(backend: KernelBackend, grad?: false): WinogradTransforms | null;
+export function winogradTransforms(backend: KernelBackend, grad = false): object | null {
   const memory = enabled ? backendMemory(backend) : null;
   if (memory === null) return null;
-  const build: Build = isShared(memory) ? 'winogradShared' : 'winograd';
-  return firstInstance(memory, [build]) as WinogradTransforms | null;
+  const shared = isShared(memory);
+  const build: Build = grad
+    ? shared
+      ? 'winogradGradShared'
+      : 'winogradGrad'
+    : shared
+      ? 'winogradShared'
+      : 'winograd';
+  return firstInstance(memory, [build]);
 }
 
 /** Byte offset of a tensor's data on the wasm heap (the heap view's own offset). */

@@ -5,7 +5,7 @@ import type { KernelOps } from './call.js';
 import { asHeapBackend } from './heap.js';
 import type { HeapBackend } from './heap.js';
 import { heapAddress, winogradTransforms } from './simd.js';
-import type { WinogradTransforms } from './simd.js';
+import type { WinogradGradTransforms, WinogradTransforms } from './simd.js';
 
 /** Set by `setWinogradEnabled`; until then the environment decides (on unless SEVAR_WINOGRAD). */
 let chosen: boolean | undefined;
@@ -93,13 +93,13 @@ export interface ConvAttrs {
  */
 export function winogradPlan(
   x: TensorInfo,
-  filter: TensorInfo,
+  filterShape: readonly number[],
   attrs: ConvAttrs,
 ): WinogradPlan | null {
-  if (!winogradEnabled() || x.dtype !== 'float32' || filter.dtype !== 'float32') return null;
+  if (!winogradEnabled() || x.dtype !== 'float32') return null;
   if (attrs.dataFormat !== undefined && attrs.dataFormat !== 'NHWC') return null;
-  if (x.shape.length !== 4 || filter.shape.length !== 4) return null;
-  const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
+  if (x.shape.length !== 4 || filterShape.length !== 4) return null;
+  const [kh, kw, ci, co] = filterShape as [number, number, number, number];
   if (kh !== 3 || kw !== 3 || ci % 4 !== 0 || co % 4 !== 0 || ci < WINOGRAD_MIN_CHANNELS) {
     return null;
   }
@@ -108,7 +108,7 @@ export function winogradPlan(
   try {
     info = backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number],
-      filter.shape as [number, number, number, number],
+      filterShape as [number, number, number, number],
       attrs.strides,
       attrs.dilations ?? 1,
       attrs.pad,
@@ -139,6 +139,11 @@ export function winogradPlan(
 /** The transforms for this backend, or null where the Winograd module cannot run there. */
 export function winogradFor(ops: KernelOps): WinogradTransforms | null {
   return winogradEnabled() ? winogradTransforms(ops.backend) : null;
+}
+
+/** The filter gradient's transforms for this backend, or null (as `winogradFor`). */
+export function winogradGradFor(ops: KernelOps): WinogradGradTransforms | null {
+  return winogradEnabled() ? winogradTransforms(ops.backend, true) : null;
 }
 
 /** 36 [1, rows, cols] float32 planes and the int32 table of their heap addresses. */
@@ -176,24 +181,23 @@ export function winogradConv2D(
   const heap = asHeapBackend(ops.backend, 'Conv2D');
   const { n, h, w, ci, co, oh, ow, tilesH, tilesW } = plan;
   const tiles = n * tilesH * tilesW;
-  // Chunks of equal size (a last chunk of a few tiles would cost a whole chunk's GEMMs), each
-  // at least MIN_CHUNK_TILES rows: thinner GEMMs leave XNNPACK's tiles half empty.
-  const perTile = 36 * 4 * Math.max(ci, co);
-  const most = Math.max(MIN_CHUNK_TILES, Math.floor(chunkBytes / perTile));
-  const tc = Math.ceil(tiles / Math.ceil(tiles / most));
+  const tc = chunkTiles(tiles, ci, co);
   const y = heap.makeOutput([n, oh, ow, co], 'float32');
   const u = planes(heap, ci, co);
   const v = planes(heap, tc, ci);
   const uTable = tableOf(heap, u);
   const vTable = tableOf(heap, v);
   const mTable = heap.makeOutput([36], 'int32');
+  const scratch = heap.makeOutput([36 * 4], 'float32');
   const at = (info: TensorInfo): number => heapAddress(heap, info);
-  transforms.winogradFilter(at(filter), at(uTable), ci, co);
+  transforms.winogradFilter(at(filter), at(uTable), at(scratch), ci, co);
   const biasAt = bias === null ? 0 : at(bias);
   for (let t0 = 0; t0 < tiles; t0 += tc) {
+    const { padTop, padLeft } = plan;
     transforms.winogradInput(
       at(x),
       at(vTable),
+      at(scratch),
       n,
       h,
       w,
@@ -202,15 +206,18 @@ export function winogradConv2D(
       tilesW,
       t0,
       tc,
-      plan.padTop,
-      plan.padLeft,
+      padTop,
+      padLeft,
+      false,
     );
+    // U is the same for every chunk: XNNPACK packs it once per plane (its operator cache).
     const m = v.map((a, k) =>
       ops.call('BatchMatMul', { a, b: u[k]! }, { transposeA: false, transposeB: false }),
     );
     fillTable(heap, mTable, m);
     transforms.winogradOutput(
       at(mTable),
+      at(scratch),
       at(y),
       biasAt,
       relu,
@@ -225,8 +232,87 @@ export function winogradConv2D(
     );
     ops.release(...m);
   }
-  ops.release(...u, ...v, uTable, vTable, mTable);
+  ops.release(...u, ...v, uTable, vTable, mTable, scratch);
   return y;
+}
+
+/**
+ * dW of a convolution Winograd takes, by the adjoint transforms: per chunk of tiles, the
+ * input tiles V (transposed, [ci, tiles]) and the output-gradient tiles W ([tiles, co]) meet in
+ * 36 XNNPACK GEMMs dU = Vᵀ·W (K = tiles), and Gᵀ·dU·G sums into the [3, 3, ci, co] gradient.
+ */
+export function winogradFilterGradient(
+  ops: KernelOps,
+  transforms: WinogradGradTransforms,
+  x: TensorInfo,
+  dy: TensorInfo,
+  plan: WinogradPlan,
+): TensorInfo {
+  const heap = asHeapBackend(ops.backend, 'Conv2DBackpropFilter');
+  const { n, h, w, ci, co, oh, ow, tilesH, tilesW } = plan;
+  const tiles = n * tilesH * tilesW;
+  const tc = chunkTiles(tiles, ci, co);
+  const dw = heap.makeOutput([3, 3, ci, co], 'float32');
+  const vTable = heap.makeOutput([36], 'int32');
+  const wTable = heap.makeOutput([36], 'int32');
+  const uTable = heap.makeOutput([36], 'int32');
+  const scratch = heap.makeOutput([36 * 4], 'float32');
+  const at = (info: TensorInfo): number => heapAddress(heap, info);
+  for (let t0 = 0; t0 < tiles; t0 += tc) {
+    const { padTop, padLeft } = plan;
+    // Fresh planes per chunk: XNNPACK caches packed weights by tensor, so a plane whose data
+    // changed must not be handed to it again under the same tensor.
+    const v = planes(heap, ci, tc);
+    const wt = planes(heap, tc, co);
+    fillTable(heap, vTable, v);
+    fillTable(heap, wTable, wt);
+    transforms.winogradInput(
+      at(x),
+      at(vTable),
+      at(scratch),
+      n,
+      h,
+      w,
+      ci,
+      tilesH,
+      tilesW,
+      t0,
+      tc,
+      padTop,
+      padLeft,
+      true,
+    );
+    transforms.winogradGradOutput(
+      at(dy),
+      at(wTable),
+      at(scratch),
+      n,
+      oh,
+      ow,
+      co,
+      tilesH,
+      tilesW,
+      t0,
+      tc,
+    );
+    const du = v.map((a, k) =>
+      ops.call('BatchMatMul', { a, b: wt[k]! }, { transposeA: false, transposeB: false }),
+    );
+    fillTable(heap, uTable, du);
+    transforms.winogradFilterGrad(at(uTable), at(scratch), at(dw), ci, co, t0 > 0);
+    ops.release(...v, ...wt, ...du);
+  }
+  ops.release(vTable, wTable, uTable, scratch);
+  return dw;
+}
+
+/**
+ * Tiles per chunk: equal chunks (a last chunk of a few tiles would cost a whole chunk's GEMMs),
+ * each at least MIN_CHUNK_TILES: thinner GEMMs leave XNNPACK's tiles half empty.
+ */
+function chunkTiles(tiles: number, ci: number, co: number): number {
+  const most = Math.max(MIN_CHUNK_TILES, Math.floor(chunkBytes / (36 * 4 * Math.max(ci, co))));
+  return Math.ceil(tiles / Math.ceil(tiles / most));
 }
 
 /** Whether a FusedConv2D bias is one value per output channel (what the transform adds). */

@@ -53,18 +53,22 @@ describe('the generated SIMD module', () => {
     });
   });
 
-  it('has the kernels in four builds (plain and shared memory, each with and without relaxed SIMD) and the Winograd transforms in two', () => {
+  it('has the kernels in four builds (plain and shared memory, each with and without relaxed SIMD) and the Winograd transforms in two modules of two builds each', () => {
     expect(builds.map(([name]) => name).sort()).toEqual([
       'KERNELS_WASM_BASE64',
       'KERNELS_WASM_RELAXED_BASE64',
       'KERNELS_WASM_SHARED_BASE64',
       'KERNELS_WASM_SHARED_RELAXED_BASE64',
+      'WINOGRAD_GRAD_WASM_BASE64',
+      'WINOGRAD_GRAD_WASM_SHARED_BASE64',
       'WINOGRAD_WASM_BASE64',
       'WINOGRAD_WASM_SHARED_BASE64',
     ]);
     for (const name of [
       'KERNELS_WASM_BASE64',
       'KERNELS_WASM_SHARED_BASE64',
+      'WINOGRAD_GRAD_WASM_BASE64',
+      'WINOGRAD_GRAD_WASM_SHARED_BASE64',
       'WINOGRAD_WASM_BASE64',
       'WINOGRAD_WASM_SHARED_BASE64',
     ]) {
@@ -82,9 +86,11 @@ describe('the generated SIMD module', () => {
         .map((e) => e.name)
         .sort(),
     ).toEqual(
-      name.startsWith('WINOGRAD')
-        ? ['memory', 'winogradFilter', 'winogradInput', 'winogradOutput']
-        : ['conv2dBackpropFilter', 'maxPoolGrad', 'memory'],
+      name.startsWith('WINOGRAD_GRAD')
+        ? ['memory', 'winogradFilterGrad', 'winogradGradOutput', 'winogradInput']
+        : name.startsWith('WINOGRAD')
+          ? ['memory', 'winogradFilter', 'winogradInput', 'winogradOutput']
+          : ['conv2dBackpropFilter', 'maxPoolGrad', 'memory'],
     );
   });
 

@@ -9,6 +9,7 @@ import { buildSmallNet, oneStep, trainStep } from './__tests__/small_net.js';
 import { initWasmBackend, registerWasmTrainingKernels } from './index.js';
 import type { WasmBackendThreads } from './index.js';
 import { relaxedSimdSupported, setRelaxedSimdEnabled, simdKernels } from './kernels/simd.js';
+import { setWinogradEnabled, winogradPlan } from './kernels/winograd.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -86,6 +87,40 @@ describe('on the threaded build, gradients match the cpu backend', () => {
     expect(heap.buffer.byteLength).toBe(bytes);
     opt.dispose();
     model.dispose();
+  });
+});
+
+describe('Winograd convolutions on the threaded build', () => {
+  afterAll(() => setWinogradEnabled(undefined));
+
+  /** A 3x3 same convolution's output and filter gradient on [n, s, s, c] → c. */
+  function convAndGrad(n: number, s: number, c: number): Float32Array[] {
+    return tf.tidy(() => {
+      const x = tf.tensor4d(seeded(n * s * s * c, 4), [n, s, s, c]);
+      const w = tf.tensor4d(seeded(9 * c * c, 5), [3, 3, c, c]);
+      const y = tf.conv2d(x, w, 1, 'same');
+      const dy = tf.tensor4d(seeded(n * s * s * c, 6), [n, s, s, c]);
+      const dw = tf.grad((v: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(x, v as tf.Tensor4D, 1, 'same'), dy)),
+      )(w);
+      return [y, dw].map((t) => t.dataSync() as Float32Array);
+    });
+  }
+
+  it('takes layers worth it (tiles × Ci × Co ≥ 8 M) and matches the direct convolution', async () => {
+    await tf.setBackend('wasm');
+    const attrs = { strides: 1, pad: 'same' as const };
+    const big = { shape: [32, 32, 32, 64], dtype: 'float32' } as const;
+    const small = { shape: [8, 16, 16, 64], dtype: 'float32' } as const;
+    const filter = (c: number) => [3, 3, c, c];
+    expect(winogradPlan(big as never, filter(64), attrs, tf.backend())).not.toBeNull();
+    expect(winogradPlan(small as never, filter(64), attrs, tf.backend())).toBeNull();
+    expect(winogradPlan(small as never, filter(64), attrs)).not.toBeNull();
+    setWinogradEnabled(true);
+    const winograd = convAndGrad(32, 32, 64);
+    setWinogradEnabled(false);
+    const direct = convAndGrad(32, 32, 64);
+    winograd.forEach((g, i) => expect(maxRelativeError(g, direct[i]!)).toBeLessThan(1e-5));
   });
 });
 

@@ -24,7 +24,9 @@ export function conv2DVia(stock: KernelConfig) {
   ): TensorInfo => {
     const { inputs, backend, attrs } = args;
     const plan =
-      inputs.filter.dtype === 'float32' ? winogradPlan(inputs.x, inputs.filter.shape, attrs) : null;
+      inputs.filter.dtype === 'float32'
+        ? winogradPlan(inputs.x, inputs.filter.shape, attrs, backend)
+        : null;
     const ops = kernelOps(backendName, backend);
     const transforms = plan === null ? null : winogradFor(ops);
     if (plan === null || transforms === null)
@@ -62,7 +64,7 @@ export function fusedConv2DVia(stock: KernelConfig) {
     const fusable =
       (activation === 'linear' || activation === 'relu') && preluActivationWeights === undefined;
     const plan =
-      fusable && filter.dtype === 'float32' ? winogradPlan(x, filter.shape, attrs) : null;
+      fusable && filter.dtype === 'float32' ? winogradPlan(x, filter.shape, attrs, backend) : null;
     const ops = kernelOps(backendName, backend);
     const transforms = plan === null ? null : winogradFor(ops);
     if (plan === null || transforms === null || !perChannelBias(bias, plan.co)) {

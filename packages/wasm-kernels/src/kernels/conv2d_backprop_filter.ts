@@ -39,7 +39,7 @@ export function conv2DBackpropFilter(
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { outHeight: oh, outWidth: ow, inHeight: h, inWidth: w, padInfo } = info;
   // 3x3 stride 1: the adjoint Winograd F(4x4,3x3) transforms around 36 XNNPACK GEMMs.
-  const plan = dy.dtype === 'float32' ? winogradPlan(x, attrs.filterShape, attrs) : null;
+  const plan = dy.dtype === 'float32' ? winogradPlan(x, attrs.filterShape, attrs, backend) : null;
   const winograd = plan === null ? null : winogradGradFor(ops);
   if (plan !== null && winograd !== null) return winogradFilterGradient(ops, winograd, x, dy, plan);
   const simd = simdKernels(backend);

@@ -211,6 +211,12 @@ function isShared(memory: object): boolean {
   );
 }
 
+/** Whether `backend` runs on the threaded build's shared heap (XNNPACK over a thread pool). */
+export function threadedBackend(backend: KernelBackend): boolean {
+  const memory = backendMemory(backend);
+  return memory !== null && isShared(memory);
+}
+
 /** The first of `builds` that instantiates on `memory` (cached per memory), or null. */
 function firstInstance(memory: object, builds: Build[]): object | null {
   let perBuild = instances.get(memory);

@@ -110,6 +110,65 @@ describe.each(['cpu', 'wasm'] as const)('foldBatchNormInference on %s', (backend
     model.dispose();
   });
 
+  it('keeps the folded weights while the weights stay, refolds when they change, frees them after', async () => {
+    await useBackend(backend, { onWarning: () => {} });
+    const x = tf.tensor4d(values(2 * 10 * 9 * 3, 9), [2, 10, 9, 3]);
+    // tfjs-layers leaves a tensor of its own behind when a model like this one is disposed.
+    const start = tf.memory().numTensors;
+    net().dispose();
+    const baseline = tf.memory().numTensors;
+    expect(baseline - start).toBeLessThanOrEqual(1);
+    const model = net();
+    randomise(model, 4);
+    const unfolded = async () => {
+      foldBatchNormInference(model, false);
+      const [y] = await predict(model, x);
+      foldBatchNormInference(model);
+      return y;
+    };
+    const [stock, folds] = [await unfolded(), foldBatchNormInference(model)];
+    const withModel = tf.memory().numTensors;
+    const [first, foldingKernels] = await predict(model, x);
+    // Four folds keep a filter and a bias each.
+    expect(tf.memory().numTensors).toBe(withModel + 2 * folds);
+    const [second, kernels] = await predict(model, x);
+    expect(Array.from(second)).toEqual(Array.from(first));
+    expect(kernels.filter((k) => k === 'Rsqrt')).toHaveLength(0);
+    expect(foldingKernels.filter((k) => k === 'Rsqrt')).toHaveLength(folds);
+    expect(relError(first, stock)).toBeLessThan(1e-5);
+    // New weights (as an optimizer step assigns them) are folded afresh.
+    randomise(model, 5);
+    const stock2 = await unfolded();
+    expect(relError((await predict(model, x))[0], stock2)).toBeLessThan(1e-5);
+    expect(tf.memory().numTensors).toBe(withModel + 2 * folds);
+    // Under a gradient tape the fold is recomputed, so gradients reach the kernels.
+    const grad = (): Float32Array =>
+      tf.tidy(() => {
+        const { grads } = tf.variableGrads(
+          () => tf.sum(tf.square(model.apply(x) as tf.Tensor)) as tf.Scalar,
+          model.trainableWeights.slice(0, 1).map((w) => w.read() as tf.Variable),
+        );
+        // The first convolution's kernel: its batch norm is folded.
+        return Object.values(grads)[0]!.dataSync() as Float32Array;
+      });
+    const folded = grad();
+    foldBatchNormInference(model, false);
+    expect(relError(folded, grad())).toBeLessThan(1e-4);
+    foldBatchNormInference(model);
+    // A training-mode call drops what inference kept; so does disposing the model.
+    const train = () => tf.tidy(() => (model.apply(x, { training: true }) as tf.Tensor).dataSync());
+    train();
+    const settled = tf.memory().numTensors;
+    await predict(model, x);
+    expect(tf.memory().numTensors).toBe(settled + 2 * folds);
+    train();
+    expect(tf.memory().numTensors).toBe(settled);
+    await predict(model, x);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(2 * baseline - start);
+    x.dispose();
+  });
+
   it('leaves training-mode calls as they were and leaks no tensors', async () => {
     await useBackend(backend, { onWarning: () => {} });
     const model = net();

@@ -12,6 +12,7 @@ interface Layer {
   getClassName(): string;
   getConfig(): Record<string, unknown>;
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
+  dispose(): { refCountAfterDispose: number; numDisposedVariables: number };
 }
 interface ConvLayer extends Layer {
   kernel: tfl.LayerVariable;
@@ -29,6 +30,15 @@ interface BatchNormLayer extends Layer {
 /** One conv → batch norm (→ ReLU) chain, folded while `enabled`. */
 interface Fold {
   enabled: boolean;
+  /** The folded filter and bias, kept while the weights they came from are unchanged. */
+  weights?: FoldedWeights;
+}
+
+interface FoldedWeights {
+  /** The data ids of the weights folded (a variable's id changes when it is assigned). */
+  sources: unknown[];
+  filter: tf.Tensor4D;
+  bias: tf.Tensor1D;
 }
 
 const FOLD = Symbol.for('sevar.foldBatchNormInference');
@@ -75,24 +85,55 @@ function isRelu(layer: Layer | null): boolean {
 const inference = (kwargs: Record<string, unknown> | undefined): boolean =>
   kwargs?.['training'] == null || kwargs['training'] === false;
 
-/** The convolution with the batch norm's inference affine map folded into filter and bias. */
-function foldedCall(conv: ConvLayer, bn: BatchNormLayer, relu: boolean, x: tf.Tensor): tf.Tensor {
-  const config = conv.getConfig();
-  const y = tf.tidy(() => {
+/** The weights a fold reads, as their data ids: equal ids mean equal values. */
+function sourcesOf(conv: ConvLayer, bn: BatchNormLayer): unknown[] {
+  const vars = [conv.kernel, conv.bias, bn.gamma, bn.beta, bn.movingMean, bn.movingVariance];
+  return vars.map((v) => (v === null ? null : v.read().dataId));
+}
+
+function dropWeights(fold: Fold): void {
+  if (fold.weights === undefined) return;
+  tf.dispose([fold.weights.filter, fold.weights.bias]);
+  fold.weights = undefined;
+}
+
+/**
+ * The batch norm's inference affine map folded into the convolution's filter and bias; kept
+ * between calls while the weights are the same tensors, so inference batch after batch reuses
+ * them (and the wasm backend its transformed Winograd filters).
+ */
+function foldedWeights(fold: Fold, conv: ConvLayer, bn: BatchNormLayer): FoldedWeights {
+  const sources = sourcesOf(conv, bn);
+  // Under a gradient tape (inference-mode fine-tuning), fold afresh so gradients reach the weights.
+  const taped = tf.engine().state.gradientDepth > 0;
+  const kept = fold.weights;
+  if (!taped && kept?.sources.every((id, i) => id === sources[i])) return kept;
+  dropWeights(fold);
+  const [filter, bias] = tf.tidy(() => {
     const invStd = tf.rsqrt(tf.add(bn.movingVariance.read(), bn.epsilon));
     const scale = bn.gamma ? tf.mul(bn.gamma.read(), invStd) : invStd;
     const mean = bn.movingMean.read();
     const shifted = conv.bias ? tf.sub(conv.bias.read(), mean) : tf.neg(mean);
-    const bias = bn.beta ? tf.add(tf.mul(shifted, scale), bn.beta.read()) : tf.mul(shifted, scale);
-    return tf.fused.conv2d({
-      x: x as tf.Tensor4D,
-      filter: tf.mul(conv.kernel.read(), scale) as tf.Tensor4D,
-      bias,
-      strides: config['strides'] as [number, number],
-      pad: config['padding'] as 'same' | 'valid',
-      dilations: config['dilationRate'] as [number, number],
-      activation: relu ? 'relu' : 'linear',
-    });
+    const b = bn.beta ? tf.add(tf.mul(shifted, scale), bn.beta.read()) : tf.mul(shifted, scale);
+    return [tf.mul(conv.kernel.read(), scale) as tf.Tensor4D, b as tf.Tensor1D];
+  });
+  if (taped) return { sources, filter, bias };
+  fold.weights = { sources, filter: tf.keep(filter), bias: tf.keep(bias) };
+  return fold.weights;
+}
+
+/** The convolution with the batch norm folded in (and the ReLU fused, if `relu`). */
+function foldedCall(fold: Fold, conv: ConvLayer, bn: BatchNormLayer, relu: boolean, x: tf.Tensor) {
+  const config = conv.getConfig();
+  const { filter, bias } = foldedWeights(fold, conv, bn);
+  const y = tf.fused.conv2d({
+    x: x as tf.Tensor4D,
+    filter,
+    bias,
+    strides: config['strides'] as [number, number],
+    pad: config['padding'] as 'same' | 'valid',
+    dilations: config['dilationRate'] as [number, number],
+    activation: relu ? 'relu' : 'linear',
   });
   normalised.add(y);
   if (relu) rectified.add(y);
@@ -105,11 +146,21 @@ const single = (inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | undefined =>
 function patch(conv: ConvLayer, bn: BatchNormLayer, relu: Layer | null): Fold {
   const fold: Fold = { enabled: true };
   const [convCall, bnCall] = [conv.call.bind(conv), bn.call.bind(bn)];
+  const convDispose = conv.dispose.bind(conv);
   conv.call = (inputs, kwargs) => {
     const x = single(inputs);
-    if (!fold.enabled || !inference(kwargs) || x?.rank !== 4 || x.dtype !== 'float32')
+    if (!fold.enabled || !inference(kwargs) || x?.rank !== 4 || x.dtype !== 'float32') {
+      // Training changes the weights: the folded ones would only hold memory until the next
+      // inference call.
+      if (!inference(kwargs)) dropWeights(fold);
       return convCall(inputs, kwargs);
-    return foldedCall(conv, bn, relu !== null, x);
+    }
+    return foldedCall(fold, conv, bn, relu !== null, x);
+  };
+  conv.dispose = () => {
+    const result = convDispose();
+    if (result.refCountAfterDispose === 0) dropWeights(fold);
+    return result;
   };
   bn.call = (inputs, kwargs) => {
     const x = single(inputs);
@@ -137,7 +188,9 @@ function patch(conv: ConvLayer, bn: BatchNormLayer, relu: Layer | null): Fold {
  * norm that follows a channels-last `Conv2D` without activation is folded into that
  * convolution's filter and bias, and a ReLU right after it runs inside the same fused
  * convolution: one kernel instead of three. Both layers must be applied once (not shared).
- * Uses the current weights on every call, so training in between needs nothing redone.
+ * The folded weights are kept while the layers' weights are the same tensors and refolded when
+ * any of them changes (training in between needs nothing redone); a training-mode call or
+ * disposing the model frees them, as does `enabled = false`.
  * Training-mode calls keep tfjs-layers' code (and `fuseBatchNormTraining`'s). Patches the layer
  * instances, not their class: serialization is unchanged. `enabled = false` switches the folds
  * of `model` off again (for comparisons). Returns the number of folded conv-batch-norm pairs.
@@ -153,6 +206,7 @@ export function foldBatchNormInference(model: tfl.LayersModel, enabled = true): 
     const conv = layer as ConvLayer & Patched;
     conv[FOLD] ??= patch(conv, bn, isRelu(after) ? after : null);
     conv[FOLD].enabled = enabled;
+    if (!enabled) dropWeights(conv[FOLD]);
     folds++;
   }
   return folds;

@@ -13,5 +13,9 @@ export {
   relaxedSimdSupported,
 } from './kernels/simd.js';
 export { setWinogradEnabled, winogradEnabled } from './kernels/winograd.js';
+export {
+  clearWinogradFilterCache,
+  setWinogradFilterCacheBytes,
+} from './kernels/winograd_filters.js';
 export { initWasmBackend } from './threads.js';
 export type { InitWasmBackendOptions, WasmBackendThreads } from './threads.js';

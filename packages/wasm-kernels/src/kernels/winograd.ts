@@ -6,6 +6,7 @@ import { asHeapBackend } from './heap.js';
 import type { HeapBackend } from './heap.js';
 import { heapAddress, threadedBackend, winogradTransforms } from './simd.js';
 import type { WinogradGradTransforms, WinogradTransforms } from './simd.js';
+import { transformedFilter } from './winograd_filters.js';
 
 /** Set by `setWinogradEnabled`; until then the environment decides (on unless SEVAR_WINOGRAD). */
 let chosen: boolean | undefined;
@@ -179,8 +180,8 @@ function fillTable(heap: HeapBackend, table: TensorInfo, infos: TensorInfo[]): v
 
 /**
  * y = conv2d(x, filter) (+ bias, then max(0, ·) if `relu`) by Winograd F(4x4,3x3): the filter
- * and each chunk of input tiles are transformed in the SIMD module, multiplied by 36 XNNPACK
- * GEMMs (tfjs's BatchMatMul: [tiles, ci] x [ci, co] each, threaded where the backend is), and
+ * (kept between calls for inference, see `winograd_filters.ts`) and each chunk of input tiles
+ * are transformed in the SIMD module, multiplied by 36 XNNPACK GEMMs (tfjs's BatchMatMul: [tiles, ci] x [ci, co] each, threaded where the backend is), and
  * transformed back with bias and ReLU fused.
  */
 export function winogradConv2D(
@@ -197,14 +198,12 @@ export function winogradConv2D(
   const tiles = n * tilesH * tilesW;
   const tc = chunkTiles(tiles, ci, co);
   const y = heap.makeOutput([n, oh, ow, co], 'float32');
-  const u = planes(heap, ci, co);
   const v = planes(heap, tc, ci);
-  const uTable = tableOf(heap, u);
   const vTable = tableOf(heap, v);
   const mTable = heap.makeOutput([36], 'int32');
   const scratch = heap.makeOutput([36 * 4], 'float32');
   const at = (info: TensorInfo): number => heapAddress(heap, info);
-  transforms.winogradFilter(at(filter), at(uTable), at(scratch), ci, co);
+  const u = transformedFilter(ops.backend, heap, transforms, filter, scratch);
   const biasAt = bias === null ? 0 : at(bias);
   for (let t0 = 0; t0 < tiles; t0 += tc) {
     const { padTop, padLeft } = plan;
@@ -226,7 +225,7 @@ export function winogradConv2D(
     );
     // U is the same for every chunk: XNNPACK packs it once per plane (its operator cache).
     const m = v.map((a, k) =>
-      ops.call('BatchMatMul', { a, b: u[k]! }, { transposeA: false, transposeB: false }),
+      ops.call('BatchMatMul', { a, b: u.planes[k]! }, { transposeA: false, transposeB: false }),
     );
     fillTable(heap, mTable, m);
     transforms.winogradOutput(
@@ -246,7 +245,8 @@ export function winogradConv2D(
     );
     ops.release(...m);
   }
-  ops.release(...u, ...v, uTable, vTable, mTable, scratch);
+  if (u.owned) ops.release(...u.planes, u.table);
+  ops.release(...v, vTable, mTable, scratch);
   return y;
 }
 

@@ -71,7 +71,8 @@ export function pixel(x: usize, row: i32, col: i32, h: i32, w: i32, c: i32): v12
  * then row-major over tiles of 4x4 outputs, each reading a 6x6 window at stride 4). Plane ij
  * receives a row-major [tc, c] matrix, or [c, tc] if `transposed`; tiles past the last image
  * (a partly filled chunk) get zeros. Positions outside the image (padding) read as zero.
- * c must be a multiple of 4.
+ * c must be a multiple of 4. Only channels from .. to - 1 (multiples of 4) are transformed: the
+ * threads of a split transform take one channel range each.
  */
 export function winogradInput(
   x: usize,
@@ -88,6 +89,8 @@ export function winogradInput(
   padTop: i32,
   padLeft: i32,
   transposed: bool,
+  from: i32,
+  to: i32,
 ): void {
   const perImage = tilesH * tilesW;
   const lane: usize = transposed ? (<usize>tc) << 2 : 4;
@@ -98,7 +101,7 @@ export function winogradInput(
     const r0 = (inImage / tilesW) * 4 - padTop;
     const c0 = (inImage % tilesW) * 4 - padLeft;
     const image = x + ((<usize>b * h * w * c) << 2);
-    for (let ch = 0; ch < c; ch += 4) {
+    for (let ch = from; ch < to; ch += 4) {
       const offset: usize = transposed ? (<usize>(ch * tc + t)) << 2 : (<usize>(t * c + ch)) << 2;
       if (b >= n) {
         for (let k = 0; k < 36; k++) put(plane(table, k, offset), f32x4.splat(0), lane);

@@ -33,7 +33,8 @@ function gradColumn(
 /**
  * Output-gradient transform W = A·dy·Aᵀ of tiles t0 .. t0 + tc - 1 (the 4x4 block of dy each
  * tile produced; positions past [oh, ow] and tiles past the last image read as zero). Plane ij
- * receives a row-major [tc, co] matrix. co must be a multiple of 4.
+ * receives a row-major [tc, co] matrix. co must be a multiple of 4. Only channels from .. to - 1
+ * (multiples of 4) are transformed (a thread's share).
  */
 export function winogradGradOutput(
   dy: usize,
@@ -47,6 +48,8 @@ export function winogradGradOutput(
   tilesW: i32,
   t0: i32,
   tc: i32,
+  from: i32,
+  to: i32,
 ): void {
   const perImage = tilesH * tilesW;
   for (let t = 0; t < tc; t++) {
@@ -56,7 +59,7 @@ export function winogradGradOutput(
     const y0 = (inImage / tilesW) * 4;
     const x0 = (inImage % tilesW) * 4;
     const image = dy + ((<usize>b * oh * ow * co) << 2);
-    for (let o = 0; o < co; o += 4) {
+    for (let o = from; o < to; o += 4) {
       const offset = (<usize>(t * co + o)) << 2;
       if (b >= n) {
         for (let k = 0; k < 36; k++) v128.store(plane(table, k, offset), f32x4.splat(0));
@@ -120,6 +123,7 @@ function filterGradColumn(
 /**
  * Filter gradient dg = Gᵀ·dU·G from the 36 GEMM products (plane ij: row-major [ci, co]), written
  * to the [3, 3, ci, co] filter gradient, or added to it if `accumulate` (the chunks of a layer).
+ * Only input channels from .. to - 1 are done (a thread's share).
  */
 export function winogradFilterGrad(
   table: usize,
@@ -128,9 +132,11 @@ export function winogradFilterGrad(
   ci: i32,
   co: i32,
   accumulate: bool,
+  from: i32,
+  to: i32,
 ): void {
   const tap = (<usize>ci * co) << 2;
-  for (let c = 0; c < ci; c++) {
+  for (let c = from; c < to; c++) {
     for (let o = 0; o < co; o += 4) {
       const offset = (<usize>(c * co + o)) << 2;
       for (let j = 0; j < 6; j++) {

@@ -35,11 +35,20 @@ function filterColumn(g0: v128, g1: v128, g2: v128, scratch: usize, base: i32, s
 
 /**
  * Filter transform U = G·g·Gᵀ of a [3, 3, ci, co] (HWIO) filter: plane ij receives the
- * row-major [ci, co] matrix the GEMM multiplies by. co must be a multiple of 4.
+ * row-major [ci, co] matrix the GEMM multiplies by. co must be a multiple of 4. Only input
+ * channels from .. to - 1 are transformed (a thread's share).
  */
-export function winogradFilter(g: usize, table: usize, scratch: usize, ci: i32, co: i32): void {
+export function winogradFilter(
+  g: usize,
+  table: usize,
+  scratch: usize,
+  ci: i32,
+  co: i32,
+  from: i32,
+  to: i32,
+): void {
   const tap = (<usize>ci * co) << 2;
-  for (let c = 0; c < ci; c++) {
+  for (let c = from; c < to; c++) {
     for (let o = 0; o < co; o += 4) {
       const offset = (<usize>(c * co + o)) << 2;
       const at = g + offset;
@@ -93,6 +102,7 @@ function outputColumn(
  * Output transform y = Aᵀ·m·A of tiles t0 .. t0 + tc - 1 from the 36 GEMM products (plane ij:
  * row-major [tc, co]), plus a per-channel bias (address 0: none) and, if relu is set, max(0, ·).
  * Writes only the outputs inside [n, oh, ow, co] (edge tiles are cut). co: a multiple of 4.
+ * Only output channels from .. to - 1 (multiples of 4) are written (a thread's share).
  */
 export function winogradOutput(
   table: usize,
@@ -108,6 +118,8 @@ export function winogradOutput(
   tilesW: i32,
   t0: i32,
   tc: i32,
+  from: i32,
+  to: i32,
 ): void {
   const perImage = tilesH * tilesW;
   for (let t = 0; t < tc; t++) {
@@ -119,7 +131,7 @@ export function winogradOutput(
     const x0 = (inImage % tilesW) * 4;
     const rows = min(4, oh - y0);
     const cols = min(4, ow - x0);
-    for (let o = 0; o < co; o += 4) {
+    for (let o = from; o < to; o += 4) {
       const offset = (<usize>(t * co + o)) << 2;
       for (let j = 0; j < 6; j++) {
         outputColumn(

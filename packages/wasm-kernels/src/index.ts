@@ -17,5 +17,6 @@ export {
   clearWinogradFilterCache,
   setWinogradFilterCacheBytes,
 } from './kernels/winograd_filters.js';
+export { kernelThreads, setKernelThreadsEnabled } from './kernels/kernel_threads.js';
 export { initWasmBackend } from './threads.js';
 export type { InitWasmBackendOptions, WasmBackendThreads } from './threads.js';

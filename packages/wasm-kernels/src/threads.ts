@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { BackendNotLoadedError } from './errors.js';
+import { kernelThreadsWanted, startKernelThreads } from './kernels/kernel_threads.js';
 
 export interface InitWasmBackendOptions {
   /**
@@ -8,6 +9,13 @@ export interface InitWasmBackendOptions {
    * 1 selects the single-threaded build.
    */
   threads?: number;
+  /**
+   * Also split this package's own kernels (the Winograd transforms) over `threads` worker
+   * threads on the same shared heap (Node, the threaded build). Default: the environment
+   * variable SEVAR_KERNEL_THREADS ('1', 'on', 'true'), else off: on the 2-core machines measured
+   * the split transforms ran slower than on one thread (memory-bound; see the README).
+   */
+  kernelThreads?: boolean;
 }
 
 /** What `initWasmBackend` set up. */
@@ -184,6 +192,8 @@ export async function initWasmBackend(
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   if (initialised()) {
     await tf.setBackend('wasm');
+    if (kernelThreadsWanted(options))
+      await startKernelThreads(tf.backend(), wasm.getThreadsCount());
     return { threads: wasm.getThreadsCount() };
   }
   let fallbackReason: string | undefined;
@@ -191,6 +201,11 @@ export async function initWasmBackend(
     try {
       if (await initOnce(wasm, threads)) {
         letProcessExit(tf.engine().findBackend('wasm'));
+        // The package's own kernels split over the same number of threads; where their workers
+        // cannot start, those kernels stay on the calling thread (XNNPACK keeps its pool).
+        if (kernelThreadsWanted(options)) {
+          await startKernelThreads(tf.backend(), wasm.getThreadsCount());
+        }
         return { threads: wasm.getThreadsCount() };
       }
       fallbackReason = 'the threaded build did not initialise';

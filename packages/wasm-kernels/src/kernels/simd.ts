@@ -69,12 +69,22 @@ interface WinogradInputTransform {
     padTop: number,
     padLeft: number,
     transposed: boolean,
+    from: number,
+    to: number,
   ): void;
 }
 
 /** The exports of assembly/winograd.ts (F(4x4,3x3) transforms; see there). */
 export interface WinogradTransforms extends WinogradInputTransform {
-  winogradFilter(g: number, table: number, scratch: number, ci: number, co: number): void;
+  winogradFilter(
+    g: number,
+    table: number,
+    scratch: number,
+    ci: number,
+    co: number,
+    from: number,
+    to: number,
+  ): void;
   winogradOutput(
     table: number,
     scratch: number,
@@ -89,6 +99,8 @@ export interface WinogradTransforms extends WinogradInputTransform {
     tilesW: number,
     t0: number,
     tc: number,
+    from: number,
+    to: number,
   ): void;
 }
 
@@ -106,6 +118,8 @@ export interface WinogradGradTransforms extends WinogradInputTransform {
     tilesW: number,
     t0: number,
     tc: number,
+    from: number,
+    to: number,
   ): void;
   winogradFilterGrad(
     table: number,
@@ -114,6 +128,8 @@ export interface WinogradGradTransforms extends WinogradInputTransform {
     ci: number,
     co: number,
     accumulate: boolean,
+    from: number,
+    to: number,
   ): void;
 }
 
@@ -164,10 +180,10 @@ const SOURCES = {
   winogradGrad: WINOGRAD_GRAD_WASM_BASE64,
   winogradGradShared: WINOGRAD_GRAD_WASM_SHARED_BASE64,
 };
-type Build = keyof typeof SOURCES;
+export type Build = keyof typeof SOURCES;
 const compiled = new Map<Build, WasmModule | null>();
 
-function kernelModule(build: Build): WasmModule | null {
+export function kernelModule(build: Build): WasmModule | null {
   let module = compiled.get(build);
   if (module === undefined) {
     const bytes = Uint8Array.from(atob(SOURCES[build]), (ch) => ch.charCodeAt(0));
@@ -184,7 +200,7 @@ export function relaxedSimdSupported(): boolean {
 }
 
 /** The backend's heap: the single-threaded build exports it, the threaded one imports it. */
-function backendMemory(backend: KernelBackend): object | null {
+export function backendMemory(backend: KernelBackend): object | null {
   const wasm = (backend as { wasm?: { asm?: { memory?: unknown }; wasmMemory?: unknown } }).wasm;
   const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
   return memory instanceof wasmApi.Memory ? memory : null;

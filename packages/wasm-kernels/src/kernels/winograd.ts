@@ -6,7 +6,8 @@ import { asHeapBackend } from './heap.js';
 import type { HeapBackend } from './heap.js';
 import { heapAddress, threadedBackend, winogradTransforms } from './simd.js';
 import type { WinogradGradTransforms, WinogradTransforms } from './simd.js';
-import { transformedFilter } from './winograd_filters.js';
+import { kernelThreads, runSplit } from './kernel_threads.js';
+import { SCRATCH_BYTES, transformedFilter } from './winograd_filters.js';
 
 /** Set by `setWinogradEnabled`; until then the environment decides (on unless SEVAR_WINOGRAD). */
 let chosen: boolean | undefined;
@@ -201,16 +202,17 @@ export function winogradConv2D(
   const v = planes(heap, tc, ci);
   const vTable = tableOf(heap, v);
   const mTable = heap.makeOutput([36], 'int32');
-  const scratch = heap.makeOutput([36 * 4], 'float32');
+  const scratch = heap.makeOutput([kernelThreads(ops.backend) * 36 * 4], 'float32');
   const at = (info: TensorInfo): number => heapAddress(heap, info);
+  const own = (part: number) => at(scratch) + SCRATCH_BYTES * part;
   const u = transformedFilter(ops.backend, heap, transforms, filter, scratch);
   const biasAt = bias === null ? 0 : at(bias);
   for (let t0 = 0; t0 < tiles; t0 += tc) {
     const { padTop, padLeft } = plan;
-    transforms.winogradInput(
+    runSplit(ops.backend, transforms, 0, 'winogradInput', ci, 4, (from, to, part) => [
       at(x),
       at(vTable),
-      at(scratch),
+      own(part),
       n,
       h,
       w,
@@ -221,19 +223,21 @@ export function winogradConv2D(
       tc,
       padTop,
       padLeft,
-      false,
-    );
+      0,
+      from,
+      to,
+    ]);
     // U is the same for every chunk: XNNPACK packs it once per plane (its operator cache).
     const m = v.map((a, k) =>
       ops.call('BatchMatMul', { a, b: u.planes[k]! }, { transposeA: false, transposeB: false }),
     );
     fillTable(heap, mTable, m);
-    transforms.winogradOutput(
+    runSplit(ops.backend, transforms, 0, 'winogradOutput', co, 4, (from, to, part) => [
       at(mTable),
-      at(scratch),
+      own(part),
       at(y),
       biasAt,
-      relu,
+      Number(relu),
       n,
       oh,
       ow,
@@ -242,7 +246,9 @@ export function winogradConv2D(
       tilesW,
       t0,
       tc,
-    );
+      from,
+      to,
+    ]);
     ops.release(...m);
   }
   if (u.owned) ops.release(...u.planes, u.table);
@@ -270,8 +276,9 @@ export function winogradFilterGradient(
   const vTable = heap.makeOutput([36], 'int32');
   const wTable = heap.makeOutput([36], 'int32');
   const uTable = heap.makeOutput([36], 'int32');
-  const scratch = heap.makeOutput([36 * 4], 'float32');
+  const scratch = heap.makeOutput([kernelThreads(ops.backend) * 36 * 4], 'float32');
   const at = (info: TensorInfo): number => heapAddress(heap, info);
+  const own = (part: number) => at(scratch) + SCRATCH_BYTES * part;
   for (let t0 = 0; t0 < tiles; t0 += tc) {
     const { padTop, padLeft } = plan;
     // Fresh planes per chunk: XNNPACK caches packed weights by tensor, so a plane whose data
@@ -280,10 +287,10 @@ export function winogradFilterGradient(
     const wt = planes(heap, tc, co);
     fillTable(heap, vTable, v);
     fillTable(heap, wTable, wt);
-    transforms.winogradInput(
+    runSplit(ops.backend, transforms, 1, 'winogradInput', ci, 4, (from, to, part) => [
       at(x),
       at(vTable),
-      at(scratch),
+      own(part),
       n,
       h,
       w,
@@ -294,12 +301,14 @@ export function winogradFilterGradient(
       tc,
       padTop,
       padLeft,
-      true,
-    );
-    transforms.winogradGradOutput(
+      1,
+      from,
+      to,
+    ]);
+    runSplit(ops.backend, transforms, 1, 'winogradGradOutput', co, 4, (from, to, part) => [
       at(dy),
       at(wTable),
-      at(scratch),
+      own(part),
       n,
       oh,
       ow,
@@ -308,12 +317,24 @@ export function winogradFilterGradient(
       tilesW,
       t0,
       tc,
-    );
+      from,
+      to,
+    ]);
     const du = v.map((a, k) =>
       ops.call('BatchMatMul', { a, b: wt[k]! }, { transposeA: false, transposeB: false }),
     );
     fillTable(heap, uTable, du);
-    transforms.winogradFilterGrad(at(uTable), at(scratch), at(dw), ci, co, t0 > 0);
+    const accumulate = Number(t0 > 0);
+    runSplit(ops.backend, transforms, 1, 'winogradFilterGrad', ci, 1, (from, to, part) => [
+      at(uTable),
+      own(part),
+      at(dw),
+      ci,
+      co,
+      accumulate,
+      from,
+      to,
+    ]);
     ops.release(...v, ...wt, ...du);
   }
   ops.release(vTable, wTable, uTable, scratch);

@@ -1,5 +1,6 @@
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import type { HeapBackend } from './heap.js';
+import { runSplit } from './kernel_threads.js';
 import { heapAddress } from './simd.js';
 import type { WinogradTransforms } from './simd.js';
 
@@ -24,6 +25,9 @@ interface BackendCache {
   entries: Map<object, Entry>;
   bytes: number;
 }
+
+/** One thread's scratch: 36 vectors of four floats. */
+export const SCRATCH_BYTES = 36 * 16;
 
 const DEFAULT_CACHE_BYTES = 256 << 20;
 let limit = DEFAULT_CACHE_BYTES;
@@ -97,7 +101,15 @@ export function transformedFilter(
   const addresses = planes.map((info) => heapAddress(heap, info));
   (heap.typedArrayFromHeap(table) as Int32Array).set(addresses);
   const at = (info: TensorInfo): number => heapAddress(heap, info);
-  transforms.winogradFilter(at(filter), at(table), at(scratch), ci, co);
+  runSplit(backend, transforms, 0, 'winogradFilter', ci, 1, (from, to, part) => [
+    at(filter),
+    at(table),
+    at(scratch) + SCRATCH_BYTES * part,
+    ci,
+    co,
+    from,
+    to,
+  ]);
   const keep = cache.seen.has(filter.dataId) && bytes <= limit;
   cache.seen.add(filter.dataId);
   if (!keep) return { planes, table, owned: true };

@@ -1,0 +1,155 @@
+// The kernel threads (the Winograd transforms split over worker threads on the threaded build's
+// shared heap): this file's process starts wasm with two threads and kernel threads on (vitest
+// runs each test file in its own process).
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { maxRelativeError, seeded } from './__tests__/helpers.js';
+import {
+  initWasmBackend,
+  kernelThreads,
+  registerWasmTrainingKernels,
+  setKernelThreadsEnabled,
+  setWinogradEnabled,
+  TrainingKernelError,
+} from './index.js';
+import { kernelThreadsWanted } from './kernels/kernel_threads.js';
+import { winogradPlan } from './kernels/winograd.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+beforeAll(async () => {
+  registerWasmTrainingKernels();
+  expect(await initWasmBackend({ threads: 2, kernelThreads: true })).toEqual({ threads: 2 });
+});
+afterAll(() => {
+  setKernelThreadsEnabled(true);
+  setWinogradEnabled(undefined);
+});
+
+/**
+ * y (biased, with ReLU), dx and dW of a 3x3 same convolution, [n, s, s, ci] → co, each by its
+ * kernel (the gradients of a ReLU would hide differences behind its mask).
+ */
+function convGradients(n: number, s: number, ci: number, co: number): Float32Array[] {
+  // Tensors out of the tidy, data after it: tidy walks what it returns, typed arrays included.
+  const outputs = tf.tidy(() => {
+    const x = tf.tensor4d(seeded(n * s * s * ci, 1), [n, s, s, ci]);
+    const w = tf.tensor4d(seeded(9 * ci * co, 2), [3, 3, ci, co]);
+    const bias = tf.tensor1d(seeded(co, 3));
+    const dy = tf.tensor4d(seeded(n * s * s * co, 4), [n, s, s, co]);
+    const attrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 };
+    const y = tf.fused.conv2d({ x, filter: w, bias, strides: 1, pad: 'same', activation: 'relu' });
+    const dx = tf
+      .engine()
+      .runKernel(
+        'Conv2DBackpropInput',
+        { dy, filter: w },
+        { ...attrs, inputShape: x.shape },
+      ) as tf.Tensor;
+    const dw = tf
+      .engine()
+      .runKernel(
+        'Conv2DBackpropFilter',
+        { x, dy },
+        { ...attrs, filterShape: w.shape },
+      ) as tf.Tensor;
+    return [y, dx, dw];
+  });
+  const data = outputs.map((t) => t.dataSync() as Float32Array);
+  tf.dispose(outputs);
+  return data;
+}
+
+describe('kernel threads on the threaded build', () => {
+  it('start one worker beside the calling thread', () => {
+    expect(kernelThreads(tf.backend())).toBe(2);
+    setKernelThreadsEnabled(false);
+    expect(kernelThreads(tf.backend())).toBe(1);
+    setKernelThreadsEnabled(true);
+  });
+
+  it.each([
+    // Over the threaded build's 8 M work floor. 20 and 100 channels: 5 and 25 vectors, split
+    // unevenly; several chunks of tiles each.
+    [17, 64, 20, 100],
+    [32, 32, 64, 64],
+  ])(
+    'give the same bits as one thread for y, dx and dW (%i x %i x %i x %i → co)',
+    (n, s, ci, co) => {
+      const x = { shape: [n, s, s, ci], dtype: 'float32' } as const;
+      const plan = winogradPlan(
+        x as never,
+        [3, 3, ci, co],
+        { strides: 1, pad: 'same' },
+        tf.backend(),
+      );
+      expect(plan).not.toBeNull();
+      setWinogradEnabled(true);
+      const split = convGradients(n, s, ci, co);
+      setKernelThreadsEnabled(false);
+      const single = convGradients(n, s, ci, co);
+      setKernelThreadsEnabled(true);
+      setWinogradEnabled(false);
+      const direct = convGradients(n, s, ci, co);
+      setWinogradEnabled(undefined);
+      split.forEach((g, i) => {
+        const other = single[i]!;
+        expect(g.length).toBe(other.length);
+        let differing = 0;
+        for (let k = 0; k < g.length; k++) if (!Object.is(g[k], other[k])) differing++;
+        expect(differing).toBe(0);
+        // Winograd F(4x4, 3x3) against the direct convolution: about 1e-5 at these sizes.
+        expect(maxRelativeError(g, direct[i]!)).toBeLessThan(5e-5);
+      });
+    },
+  );
+
+  it('leak no tensors across calls', () => {
+    setWinogradEnabled(true);
+    convGradients(2, 16, 16, 16);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) convGradients(2, 16, 16, 16);
+    expect(tf.memory().numTensors).toBe(before);
+    setWinogradEnabled(undefined);
+  });
+
+  it('follow SEVAR_KERNEL_THREADS unless the option says, and name a malformed value', () => {
+    const saved = process.env['SEVAR_KERNEL_THREADS'];
+    try {
+      delete process.env['SEVAR_KERNEL_THREADS'];
+      expect(kernelThreadsWanted({})).toBe(false);
+      process.env['SEVAR_KERNEL_THREADS'] = 'on';
+      expect(kernelThreadsWanted({})).toBe(true);
+      expect(kernelThreadsWanted({ kernelThreads: false })).toBe(false);
+      process.env['SEVAR_KERNEL_THREADS'] = 'sometimes';
+      expect(() => kernelThreadsWanted({})).toThrow(TrainingKernelError);
+      expect(() => kernelThreadsWanted({})).toThrow(/SEVAR_KERNEL_THREADS.*sometimes/s);
+    } finally {
+      if (saved === undefined) delete process.env['SEVAR_KERNEL_THREADS'];
+      else process.env['SEVAR_KERNEL_THREADS'] = saved;
+    }
+  });
+
+  it('let a process exit by itself when its work is done', () => {
+    const script = [
+      "import * as tf from '@tensorflow/tfjs-core';",
+      "import '@tensorflow/tfjs-backend-wasm';",
+      "import { initWasmBackend, kernelThreads, registerWasmTrainingKernels } from './dist/index.js';",
+      'registerWasmTrainingKernels();',
+      'await initWasmBackend({ threads: 2 });',
+      'const y = tf.conv2d(tf.ones([32, 32, 32, 64]), tf.ones([3, 3, 64, 64]), 1, "same");',
+      'console.log(JSON.stringify({ parts: kernelThreads(tf.backend()), y: y.dataSync()[0] }));',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, SEVAR_KERNEL_THREADS: '1' },
+    });
+    const line = out.trim().split('\n').pop()!;
+    // Corner output: 2 x 2 pixels x 64 channels of ones.
+    expect(JSON.parse(line)).toEqual({ parts: 2, y: 256 });
+  });
+});

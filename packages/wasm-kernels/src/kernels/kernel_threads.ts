@@ -1,0 +1,231 @@
+import type { KernelBackend } from '@tensorflow/tfjs-core';
+import { TrainingKernelError } from '../errors.js';
+import { backendMemory, kernelModule } from './simd.js';
+
+/**
+ * Threads for this package's own kernels on the threaded build (Node): XNNPACK's pool runs
+ * tfjs's kernels, but the Winograd transforms around its GEMMs ran on the calling thread alone.
+ * Here `threads - 1` worker threads instantiate the transform modules on the same shared heap
+ * and wait on a control block; a transform is split into channel ranges, the calling thread
+ * runs the first and waits for the rest. Pool threads and these take turns (a transform runs
+ * between GEMMs), so the cores are not oversubscribed. Opt-in (`initWasmBackend`'s
+ * `kernelThreads`): the transforms are memory-bound, and on the 2-core machines measured the
+ * split ran slower than one thread.
+ */
+
+/** The modules a worker instantiates, by index, and the exports it may be asked to run. */
+const BUILDS = ['winogradShared', 'winogradGradShared'] as const;
+export type SplitModule = 0 | 1;
+const FUNCTIONS = [
+  'winogradInput',
+  'winogradOutput',
+  'winogradFilter',
+  'winogradGradOutput',
+  'winogradFilterGrad',
+] as const;
+export type SplitFunction = (typeof FUNCTIONS)[number];
+
+// Control block (int32): generation, parts done, a failure flag, workers ready; then one slot
+// per worker: module, function, argument count, arguments.
+const [GENERATION, DONE, FAILED, READY, HEADER] = [0, 1, 2, 3, 4];
+const SLOT = 24;
+const MAX_ARGS = SLOT - 3;
+/** A part that takes longer than this means a worker is gone: fail rather than hang. */
+const WAIT_MS = 120_000;
+
+// The worker, evaluated from this string, so no file of its own has to be found; it runs as a
+// script or as a module (a worker inherits --input-type), so no require or import.
+const WORKER_SOURCE = `
+const { workerData } = process.getBuiltinModule('node:worker_threads');
+const { memory, modules, names, control, slot } = workerData;
+const exportsOf = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
+const ctl = new Int32Array(control);
+const at = ${HEADER} + slot * ${SLOT};
+Atomics.add(ctl, ${READY}, 1);
+Atomics.notify(ctl, ${READY});
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctl, ${GENERATION}, seen);
+  seen = Atomics.load(ctl, ${GENERATION});
+  try {
+    const args = Array.from(ctl.subarray(at + 3, at + 3 + ctl[at + 2]));
+    exportsOf[ctl[at]][names[ctl[at + 1]]](...args);
+  } catch {
+    Atomics.store(ctl, ${FAILED}, 1);
+  }
+  Atomics.add(ctl, ${DONE}, 1);
+  Atomics.notify(ctl, ${DONE});
+}
+`;
+
+interface Pool {
+  control: Int32Array;
+  /** Worker threads (the calling thread makes one more part). */
+  workers: number;
+}
+
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+  once(event: 'error' | 'online', listener: (error?: Error) => void): void;
+}
+type WorkerThreads = {
+  Worker: new (source: string, options: { eval: true; workerData: unknown }) => NodeWorker;
+  isMainThread: boolean;
+};
+
+const pools = new WeakMap<object, Pool>();
+const ENV = 'SEVAR_KERNEL_THREADS';
+let enabled = true;
+
+/**
+ * Switches the splitting of this package's kernels over the kernel threads off (or back on):
+ * off, they run on the calling thread alone. It only matters where `initWasmBackend` started
+ * kernel threads (its `kernelThreads` option, or SEVAR_KERNEL_THREADS=1).
+ */
+export function setKernelThreadsEnabled(on: boolean): void {
+  enabled = on;
+}
+
+/**
+ * Whether `initWasmBackend` starts the kernel threads: its `kernelThreads` option, else the
+ * environment variable SEVAR_KERNEL_THREADS ('1', 'on', 'true': on; '0', 'off', 'false' or
+ * unset: off; anything else is an error).
+ */
+export function kernelThreadsWanted(options: { kernelThreads?: boolean }): boolean {
+  if (options.kernelThreads !== undefined) return options.kernelThreads;
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env?.[ENV];
+  if (env === undefined || env === '' || ['0', 'off', 'false'].includes(env)) return false;
+  if (['1', 'on', 'true'].includes(env)) return true;
+  throw new TrainingKernelError({
+    subject: `@sevar/wasm-kernels: the environment variable ${ENV}`,
+    expected: "'1', 'on' or 'true' (kernel threads on), or '0', 'off' or 'false' (off)",
+    received: env,
+  });
+}
+
+/** How many parts the package's kernels split into on `backend` (1: the calling thread). */
+export function kernelThreads(backend: KernelBackend): number {
+  const memory = enabled ? backendMemory(backend) : null;
+  const pool = memory === null ? undefined : pools.get(memory);
+  return pool === undefined ? 1 : pool.workers + 1;
+}
+
+function workerThreads(): WorkerThreads | undefined {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  return proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined;
+}
+
+/**
+ * Starts `threads - 1` workers for `backend`'s shared heap (Node, the threaded build; once per
+ * heap). Resolves to the reason where it cannot (the package's kernels then run on the calling
+ * thread), or undefined.
+ */
+export async function startKernelThreads(
+  backend: KernelBackend,
+  threads: number,
+): Promise<string | undefined> {
+  const memory = backendMemory(backend);
+  const wt = workerThreads();
+  if (threads < 2 || memory === null || wt === undefined) return 'not the threaded build in Node';
+  if (pools.has(memory)) return undefined;
+  const modules = BUILDS.map((b) => kernelModule(b));
+  if (modules.some((m) => m === null)) return 'the shared-memory transform modules do not load';
+  const control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + SLOT * (threads - 1))));
+  const started: NodeWorker[] = [];
+  // The workers are unreferenced (they wait forever): keep the event loop busy meanwhile, or a
+  // script awaiting only this would exit (code 13, an unsettled top-level await).
+  const keepAlive = setInterval(() => {}, 1_000);
+  try {
+    await Promise.all(
+      Array.from({ length: threads - 1 }, async (_, slot) => {
+        const worker = new wt.Worker(WORKER_SOURCE, {
+          eval: true,
+          workerData: { memory, modules, names: FUNCTIONS, control: control.buffer, slot },
+        });
+        started.push(worker);
+        worker.unref();
+        await new Promise<void>((resolve, reject) => {
+          worker.once('online', () => resolve());
+          worker.once('error', reject);
+        });
+      }),
+    );
+    // Online is before the module instantiates: wait for every worker's ready count.
+    const deadline = Date.now() + 10_000;
+    while (Atomics.load(control, READY) < threads - 1) {
+      if (Date.now() > deadline) throw new Error('the kernel threads did not become ready');
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  } catch (error) {
+    await Promise.all(started.map((w) => w.terminate()));
+    return String((error as Error).message ?? error);
+  } finally {
+    clearInterval(keepAlive);
+  }
+  pools.set(memory, { control, workers: threads - 1 });
+  return undefined;
+}
+
+/**
+ * Runs `fn` of transform module `module` over `[0, total)` in `kernelThreads(backend)` parts
+ * (each a multiple of `align`, the last takes the rest): part p gets `argsFor(from, to, p)`.
+ * The calling thread runs part 0 with `local`, the module instance it already has.
+ */
+export function runSplit(
+  backend: KernelBackend,
+  local: object,
+  module: SplitModule,
+  fn: SplitFunction,
+  total: number,
+  align: number,
+  argsFor: (from: number, to: number, part: number) => number[],
+): void {
+  const memory = enabled ? backendMemory(backend) : null;
+  const pool = memory === null ? undefined : pools.get(memory);
+  const call = (args: number[]) =>
+    (local as Record<string, (...a: number[]) => void>)[fn]!(...args);
+  const units = Math.floor(total / align);
+  const parts = pool === undefined ? 1 : Math.min(pool.workers + 1, units);
+  if (parts <= 1) {
+    call(argsFor(0, total, 0));
+    return;
+  }
+  const bound = (p: number) => (p === parts ? total : Math.floor((units * p) / parts) * align);
+  const { control } = pool!;
+  for (let p = 1; p <= pool!.workers; p++) {
+    const at = HEADER + (p - 1) * SLOT;
+    // Workers past `parts` run an empty range.
+    const args = p < parts ? argsFor(bound(p), bound(p + 1), p) : argsFor(total, total, p);
+    if (args.length > MAX_ARGS) throw new Error(`${fn}: ${args.length} arguments`);
+    control[at] = module;
+    control[at + 1] = FUNCTIONS.indexOf(fn);
+    control[at + 2] = args.length;
+    control.set(args, at + 3);
+  }
+  Atomics.store(control, DONE, 0);
+  Atomics.add(control, GENERATION, 1);
+  Atomics.notify(control, GENERATION);
+  call(argsFor(0, bound(1), 0));
+  for (;;) {
+    const done = Atomics.load(control, DONE);
+    if (done >= pool!.workers) break;
+    if (Atomics.wait(control, DONE, done, WAIT_MS) === 'timed-out') {
+      pools.delete(memory!);
+      throw new TrainingKernelError({
+        subject: `@sevar/wasm-kernels: ${fn} on the kernel threads`,
+        expected: `every thread to finish its part within ${WAIT_MS / 1000} s`,
+        received: `${done} of ${pool!.workers} parts done`,
+        hint: 'setKernelThreadsEnabled(false) runs the kernels on the calling thread.',
+      });
+    }
+  }
+  if (Atomics.exchange(control, FAILED, 0) !== 0) {
+    throw new TrainingKernelError({
+      subject: `@sevar/wasm-kernels: ${fn} on the kernel threads`,
+      expected: 'every part to run',
+      received: 'a worker thread failed its part',
+    });
+  }
+}

@@ -95,7 +95,8 @@ describe('Winograd convolutions on the threaded build', () => {
 
   /** A 3x3 same convolution's output and filter gradient on [n, s, s, c] → c. */
   function convAndGrad(n: number, s: number, c: number): Float32Array[] {
-    return tf.tidy(() => {
+    // Tensors out of the tidy, data after it: tidy walks what it returns, typed arrays included.
+    const outputs = tf.tidy(() => {
       const x = tf.tensor4d(seeded(n * s * s * c, 4), [n, s, s, c]);
       const w = tf.tensor4d(seeded(9 * c * c, 5), [3, 3, c, c]);
       const y = tf.conv2d(x, w, 1, 'same');
@@ -103,8 +104,11 @@ describe('Winograd convolutions on the threaded build', () => {
       const dw = tf.grad((v: tf.Tensor) =>
         tf.sum(tf.mul(tf.conv2d(x, v as tf.Tensor4D, 1, 'same'), dy)),
       )(w);
-      return [y, dw].map((t) => t.dataSync() as Float32Array);
+      return [y, dw];
     });
+    const data = outputs.map((t) => t.dataSync() as Float32Array);
+    tf.dispose(outputs);
+    return data;
   }
 
   it('takes layers worth it (tiles × Ci × Co ≥ 8 M) and matches the direct convolution', async () => {

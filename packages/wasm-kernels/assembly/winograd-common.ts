@@ -5,6 +5,15 @@ export function plane(table: usize, k: i32, offset: usize): usize {
   return <usize>load<u32>(table + ((<usize>k) << 2)) + offset;
 }
 
+/**
+ * a * b + c, lane-wise: one fused multiply-add in the relaxed-SIMD builds, else a multiply then
+ * an add (a compile-time branch).
+ */
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 /** Scratch vector k (0..35). */
 export function slot(scratch: usize, k: i32): usize {
   return scratch + ((<usize>k) << 4);
@@ -35,30 +44,19 @@ export function inputColumn(
   step: i32,
 ): void {
   const four = f32x4.splat(4);
-  const five = f32x4.splat(5);
   const two = f32x4.splat(2);
   // Bᵀ rows: [4 0 -5 0 1 0] [0 -4 -4 1 1 0] [0 4 -4 -1 1 0] [0 -2 -1 2 1 0] [0 2 -1 -2 1 0]
   //          [0 4 0 -5 0 1]
-  const e = f32x4.mul(two, f32x4.sub(d3, d1));
+  const minusFive = f32x4.splat(-5);
+  const minusFour = f32x4.splat(-4);
+  const e = f32x4.sub(d3, d1);
   const f = f32x4.sub(d4, d2);
-  v128.store(
-    slot(scratch, base),
-    f32x4.add(f32x4.sub(f32x4.mul(four, d0), f32x4.mul(five, d2)), d4),
-  );
-  v128.store(
-    slot(scratch, base + step),
-    f32x4.sub(f32x4.add(d3, d4), f32x4.mul(four, f32x4.add(d1, d2))),
-  );
-  v128.store(
-    slot(scratch, base + 2 * step),
-    f32x4.add(f32x4.mul(four, f32x4.sub(d1, d2)), f32x4.sub(d4, d3)),
-  );
-  v128.store(slot(scratch, base + 3 * step), f32x4.add(e, f));
-  v128.store(slot(scratch, base + 4 * step), f32x4.sub(f, e));
-  v128.store(
-    slot(scratch, base + 5 * step),
-    f32x4.add(f32x4.sub(f32x4.mul(four, d1), f32x4.mul(five, d3)), d5),
-  );
+  v128.store(slot(scratch, base), madd(four, d0, madd(minusFive, d2, d4)));
+  v128.store(slot(scratch, base + step), madd(minusFour, f32x4.add(d1, d2), f32x4.add(d3, d4)));
+  v128.store(slot(scratch, base + 2 * step), madd(four, f32x4.sub(d1, d2), f32x4.sub(d4, d3)));
+  v128.store(slot(scratch, base + 3 * step), madd(two, e, f));
+  v128.store(slot(scratch, base + 4 * step), madd(f32x4.neg(two), e, f));
+  v128.store(slot(scratch, base + 5 * step), madd(four, d1, madd(minusFive, d3, d5)));
 }
 
 export function pixel(x: usize, row: i32, col: i32, h: i32, w: i32, c: i32): v128 {

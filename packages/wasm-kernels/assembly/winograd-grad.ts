@@ -3,7 +3,7 @@
 // output-gradient tiles), 36 GEMMs dU = Vᵀ·W sum over the tiles, and dg = Gᵀ·dU·G. A module
 // of its own so that each stays under 4 KB.
 
-import { pixel, plane, slot } from './winograd-common';
+import { madd, pixel, plane, slot } from './winograd-common';
 
 export { winogradInput } from './winograd-common';
 
@@ -20,8 +20,8 @@ function gradColumn(
   // A rows (Aᵀ transposed): [1 0 0 0] [1 1 1 1] [1 -1 1 -1] [1 2 4 8] [1 -2 4 -8] [0 0 0 1]
   const s02 = f32x4.add(e0, e2);
   const s13 = f32x4.add(e1, e3);
-  const p = f32x4.add(e0, f32x4.mul(f32x4.splat(4), e2));
-  const q = f32x4.add(f32x4.mul(f32x4.splat(2), e1), f32x4.mul(f32x4.splat(8), e3));
+  const p = madd(f32x4.splat(4), e2, e0);
+  const q = madd(f32x4.splat(2), e1, f32x4.mul(f32x4.splat(8), e3));
   v128.store(slot(scratch, base), e0);
   v128.store(slot(scratch, base + step), f32x4.add(s02, s13));
   v128.store(slot(scratch, base + 2 * step), f32x4.sub(s02, s13));
@@ -112,12 +112,11 @@ function filterGradColumn(
   const s12 = f32x4.add(u1, u2);
   const s34 = f32x4.add(u3, u4);
   const d34 = f32x4.sub(u3, u4);
-  const r0 = f32x4.add(f32x4.mul(u0, f32x4.splat(0.25)), f32x4.mul(s12, sixth));
-  v128.store(slot(scratch, base), f32x4.add(r0, f32x4.mul(s34, f32x4.splat(1.0 / 24.0))));
+  const r0 = madd(u0, f32x4.splat(0.25), f32x4.mul(s12, sixth));
+  v128.store(slot(scratch, base), madd(s34, f32x4.splat(1.0 / 24.0), r0));
   const r1 = f32x4.mul(f32x4.sub(u1, u2), sixth);
-  v128.store(slot(scratch, base + step), f32x4.add(r1, f32x4.mul(d34, f32x4.splat(1.0 / 12.0))));
-  const r2 = f32x4.add(f32x4.mul(s12, sixth), f32x4.mul(s34, f32x4.splat(1.0 / 6.0)));
-  v128.store(slot(scratch, base + 2 * step), f32x4.add(r2, u5));
+  v128.store(slot(scratch, base + step), madd(d34, f32x4.splat(1.0 / 12.0), r1));
+  v128.store(slot(scratch, base + 2 * step), madd(s12, sixth, madd(s34, f32x4.splat(1.0 / 6.0), u5)));
 }
 
 /**

@@ -11,7 +11,7 @@
 //
 // The filter gradient's transforms are in assembly/winograd-grad.ts.
 
-import { plane, slot } from './winograd-common';
+import { madd, plane, slot } from './winograd-common';
 
 export { winogradInput } from './winograd-common';
 
@@ -20,16 +20,12 @@ function filterColumn(g0: v128, g1: v128, g2: v128, scratch: usize, base: i32, s
   // G rows: [1/4 0 0] [-1/6 -1/6 -1/6] [-1/6 1/6 -1/6] [1/24 1/12 1/6] [1/24 -1/12 1/6] [0 0 1]
   const s02 = f32x4.add(g0, g2);
   const sixth = f32x4.splat(-1.0 / 6.0);
-  const q = f32x4.add(
-    f32x4.mul(g0, f32x4.splat(1.0 / 24.0)),
-    f32x4.mul(g2, f32x4.splat(1.0 / 6.0)),
-  );
-  const r = f32x4.mul(g1, f32x4.splat(1.0 / 12.0));
+  const q = madd(g0, f32x4.splat(1.0 / 24.0), f32x4.mul(g2, f32x4.splat(1.0 / 6.0)));
   v128.store(slot(scratch, base), f32x4.mul(g0, f32x4.splat(0.25)));
   v128.store(slot(scratch, base + step), f32x4.mul(f32x4.add(s02, g1), sixth));
   v128.store(slot(scratch, base + 2 * step), f32x4.mul(f32x4.sub(s02, g1), sixth));
-  v128.store(slot(scratch, base + 3 * step), f32x4.add(q, r));
-  v128.store(slot(scratch, base + 4 * step), f32x4.sub(q, r));
+  v128.store(slot(scratch, base + 3 * step), madd(g1, f32x4.splat(1.0 / 12.0), q));
+  v128.store(slot(scratch, base + 4 * step), madd(g1, f32x4.splat(-1.0 / 12.0), q));
   v128.store(slot(scratch, base + 5 * step), g2);
 }
 
@@ -90,12 +86,9 @@ function outputColumn(
   const c = f32x4.add(m3, m4);
   const d = f32x4.sub(m3, m4);
   v128.store(slot(scratch, base), f32x4.add(f32x4.add(m0, a), c));
-  v128.store(slot(scratch, base + step), f32x4.add(b, f32x4.mul(f32x4.splat(2), d)));
-  v128.store(slot(scratch, base + 2 * step), f32x4.add(a, f32x4.mul(f32x4.splat(4), c)));
-  v128.store(
-    slot(scratch, base + 3 * step),
-    f32x4.add(f32x4.add(b, f32x4.mul(f32x4.splat(8), d)), m5),
-  );
+  v128.store(slot(scratch, base + step), madd(f32x4.splat(2), d, b));
+  v128.store(slot(scratch, base + 2 * step), madd(f32x4.splat(4), c, a));
+  v128.store(slot(scratch, base + 3 * step), madd(f32x4.splat(8), d, f32x4.add(b, m5)));
 }
 
 /**

@@ -1,7 +1,8 @@
-// Compiles the AssemblyScript modules (assembly/kernels.ts: four builds; assembly/winograd.ts
-// and assembly/winograd-grad.ts: two each) and writes them, base64-encoded, to src/generated/kernels-wasm.ts, so the package loads them without fetching
-// a file in any environment. `--check` compiles without writing and fails if the committed
-// modules are stale.
+// Compiles the AssemblyScript modules (assembly/kernels.ts, assembly/winograd.ts and
+// assembly/winograd-grad.ts, four builds each: plain or shared memory, with or without relaxed
+// SIMD) and writes them, base64-encoded, to src/generated/kernels-wasm.ts, so the package loads
+// them without fetching a file in any environment. `--check` compiles without writing and fails
+// if the committed modules are stale.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import asc from 'assemblyscript/asc';
@@ -31,8 +32,7 @@ const RELAXED = ['--enable', 'relaxed-simd'];
 
 /**
  * Export name, source and extra compiler flags of each build. The Winograd transforms are two
- * modules of their own so that each stays under 4 KB; they do no multiply-add chains, so they
- * have no relaxed-SIMD builds.
+ * modules of their own so that each stays under 4 KB, each in the same four builds.
  */
 export const VARIANTS = [
   ['KERNELS_WASM_BASE64', 'assembly/kernels.ts', []],
@@ -41,8 +41,16 @@ export const VARIANTS = [
   ['KERNELS_WASM_SHARED_RELAXED_BASE64', 'assembly/kernels.ts', [...SHARED, ...RELAXED]],
   ['WINOGRAD_WASM_BASE64', 'assembly/winograd.ts', []],
   ['WINOGRAD_WASM_SHARED_BASE64', 'assembly/winograd.ts', SHARED],
+  ['WINOGRAD_WASM_RELAXED_BASE64', 'assembly/winograd.ts', RELAXED],
+  ['WINOGRAD_WASM_SHARED_RELAXED_BASE64', 'assembly/winograd.ts', [...SHARED, ...RELAXED]],
   ['WINOGRAD_GRAD_WASM_BASE64', 'assembly/winograd-grad.ts', []],
   ['WINOGRAD_GRAD_WASM_SHARED_BASE64', 'assembly/winograd-grad.ts', SHARED],
+  ['WINOGRAD_GRAD_WASM_RELAXED_BASE64', 'assembly/winograd-grad.ts', RELAXED],
+  [
+    'WINOGRAD_GRAD_WASM_SHARED_RELAXED_BASE64',
+    'assembly/winograd-grad.ts',
+    [...SHARED, ...RELAXED],
+  ],
 ];
 
 export async function compile(source, extra = []) {
@@ -78,6 +86,12 @@ const WHAT = {
   WINOGRAD_WASM_SHARED_BASE64: 'Winograd F(4x4,3x3) transforms on a shared memory',
   WINOGRAD_GRAD_WASM_BASE64: 'Winograd F(4x4,3x3) filter-gradient transforms, 128-bit SIMD',
   WINOGRAD_GRAD_WASM_SHARED_BASE64: 'Winograd filter-gradient transforms on a shared memory',
+  WINOGRAD_WASM_RELAXED_BASE64: 'Winograd F(4x4,3x3) transforms with relaxed SIMD',
+  WINOGRAD_WASM_SHARED_RELAXED_BASE64:
+    'Winograd F(4x4,3x3) transforms with relaxed SIMD, on a shared memory',
+  WINOGRAD_GRAD_WASM_RELAXED_BASE64: 'Winograd filter-gradient transforms with relaxed SIMD',
+  WINOGRAD_GRAD_WASM_SHARED_RELAXED_BASE64:
+    'Winograd filter-gradient transforms with relaxed SIMD, on a shared memory',
 };
 
 export function render(binaries) {

@@ -124,7 +124,8 @@ describe('Winograd convolutions on the threaded build', () => {
     const winograd = convAndGrad(32, 32, 64);
     setWinogradEnabled(false);
     const direct = convAndGrad(32, 32, 64);
-    winograd.forEach((g, i) => expect(maxRelativeError(g, direct[i]!)).toBeLessThan(1e-5));
+    // F(4x4, 3x3) rounds to about 1e-5 of the scale at 64 channels (README: Tile).
+    winograd.forEach((g, i) => expect(maxRelativeError(g, direct[i]!)).toBeLessThan(2e-5));
   });
 });
 

@@ -2,7 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { backendBuffers, maxRelativeError, seeded } from './__tests__/helpers.js';
 import { registerWasmTrainingKernels, setWinogradEnabled } from './index.js';
-import { setSimdKernelsEnabled } from './kernels/simd.js';
+import {
+  relaxedSimdSupported,
+  setRelaxedSimdEnabled,
+  setSimdKernelsEnabled,
+} from './kernels/simd.js';
 import { setWinogradChunkBytes } from './kernels/winograd.js';
 
 type Pad = 'same' | 'valid' | [[0, 0], [number, number], [number, number], [0, 0]];
@@ -142,6 +146,11 @@ function convOnWasm(c: Case): { y: Float32Array; shape: number[] } {
   });
 }
 
+// Runtimes with relaxed SIMD (Node 22+) run the fused multiply-add builds of the transforms by
+// default: both builds are checked there.
+const relaxedModes = relaxedSimdSupported() ? [true, false] : [false];
+const withModes = cases.flatMap((c) => relaxedModes.map((r) => [JSON.stringify(c), r, c] as const));
+
 describe('Winograd F(4x4,3x3) convolution on wasm', () => {
   const errors: string[] = [];
   beforeAll(async () => {
@@ -152,14 +161,16 @@ describe('Winograd F(4x4,3x3) convolution on wasm', () => {
     setWinogradEnabled(undefined);
     setWinogradChunkBytes(undefined);
     setSimdKernelsEnabled(true);
+    setRelaxedSimdEnabled(true);
   });
   afterAll(() => {
     console.log(`Winograd vs float64 (max |Δ| / max |y|):\n  ${errors.join('\n  ')}`);
   });
 
-  it.each(cases.map((c) => [JSON.stringify(c), c] as const))(
-    'matches the float64 sum within 1e-5 (%s)',
-    (_label, c) => {
+  it.each(withModes)(
+    'matches the float64 sum within 1e-5 (%s, relaxed SIMD %s)',
+    (_label, relaxed, c) => {
+      setRelaxedSimdEnabled(relaxed);
       const { x, g } = inputs(c);
       const got = convOnWasm(c);
       const [, oh, ow] = got.shape as [number, number, number];
@@ -170,7 +181,7 @@ describe('Winograd F(4x4,3x3) convolution on wasm', () => {
       const winograd = maxRelativeError(got.y, ref);
       const xnnpack = maxRelativeError(direct.y, ref);
       errors.push(
-        `${JSON.stringify(c)}: winograd ${winograd.toExponential(2)}, direct ${xnnpack.toExponential(2)}`,
+        `${JSON.stringify(c)}${relaxed ? ' relaxed' : ''}: winograd ${winograd.toExponential(2)}, direct ${xnnpack.toExponential(2)}`,
       );
       expect(got.shape).toEqual(direct.shape);
       expect(winograd).toBeLessThan(1e-5);
@@ -179,9 +190,10 @@ describe('Winograd F(4x4,3x3) convolution on wasm', () => {
     },
   );
 
-  it.each(cases.map((c) => [JSON.stringify(c), c] as const))(
-    'filter gradient matches the float64 sum within 1e-5 (%s)',
-    (_label, c) => {
+  it.each(withModes)(
+    'filter gradient matches the float64 sum within 1e-5 (%s, relaxed SIMD %s)',
+    (_label, relaxed, c) => {
+      setRelaxedSimdEnabled(relaxed);
       const { x } = inputs(c);
       const out = convOnWasm(c).shape as [number, number, number, number];
       const [, oh, ow] = out;
@@ -206,7 +218,7 @@ describe('Winograd F(4x4,3x3) convolution on wasm', () => {
       const eW = maxRelativeError(winograd, ref);
       const eS = maxRelativeError(simd, ref);
       errors.push(
-        `dW ${JSON.stringify(c)}: winograd ${eW.toExponential(2)}, SIMD ${eS.toExponential(2)}`,
+        `dW ${JSON.stringify(c)}${relaxed ? ' relaxed' : ''}: winograd ${eW.toExponential(2)}, SIMD ${eS.toExponential(2)}`,
       );
       expect(eW).toBeLessThan(1e-5);
       expect(maxRelativeError(winograd, simd)).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import type { KernelBackend } from '@tensorflow/tfjs-core';
 import { TrainingKernelError } from '../errors.js';
-import { backendMemory, kernelModule } from './simd.js';
+import { backendMemory, kernelModule, winogradBuild } from './simd.js';
+import type { Build } from './simd.js';
 
 /**
  * Threads for this package's own kernels on the threaded build (Node): XNNPACK's pool runs
@@ -13,8 +14,17 @@ import { backendMemory, kernelModule } from './simd.js';
  * split ran slower than one thread.
  */
 
-/** The modules a worker instantiates, by index, and the exports it may be asked to run. */
-const BUILDS = ['winogradShared', 'winogradGradShared'] as const;
+/**
+ * The modules a worker instantiates, by index (the relaxed-SIMD builds where the runtime has
+ * them), and the exports it may be asked to run.
+ */
+const BUILDS = [
+  'winogradShared',
+  'winogradGradShared',
+  'winogradSharedRelaxed',
+  'winogradGradSharedRelaxed',
+] as const satisfies readonly Build[];
+/** 0: the transforms, 1: the filter gradient's. */
 export type SplitModule = 0 | 1;
 const FUNCTIONS = [
   'winogradInput',
@@ -38,7 +48,9 @@ const WAIT_MS = 120_000;
 const WORKER_SOURCE = `
 const { workerData } = process.getBuiltinModule('node:worker_threads');
 const { memory, modules, names, control, slot } = workerData;
-const exportsOf = modules.map((m) => new WebAssembly.Instance(m, { env: { memory } }).exports);
+const exportsOf = modules.map((m) =>
+  m === null ? null : new WebAssembly.Instance(m, { env: { memory } }).exports,
+);
 const ctl = new Int32Array(control);
 const at = ${HEADER} + slot * ${SLOT};
 Atomics.add(ctl, ${READY}, 1);
@@ -131,7 +143,9 @@ export async function startKernelThreads(
   if (threads < 2 || memory === null || wt === undefined) return 'not the threaded build in Node';
   if (pools.has(memory)) return undefined;
   const modules = BUILDS.map((b) => kernelModule(b));
-  if (modules.some((m) => m === null)) return 'the shared-memory transform modules do not load';
+  if (modules[0] === null || modules[1] === null) {
+    return 'the shared-memory transform modules do not load';
+  }
   const control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + SLOT * (threads - 1))));
   const started: NodeWorker[] = [];
   // The workers are unreferenced (they wait forever): keep the event loop busy meanwhile, or a
@@ -199,7 +213,7 @@ export function runSplit(
     // Workers past `parts` run an empty range.
     const args = p < parts ? argsFor(bound(p), bound(p + 1), p) : argsFor(total, total, p);
     if (args.length > MAX_ARGS) throw new Error(`${fn}: ${args.length} arguments`);
-    control[at] = module;
+    control[at] = BUILDS.indexOf(winogradBuild(true, module === 1) as (typeof BUILDS)[number]);
     control[at + 1] = FUNCTIONS.indexOf(fn);
     control[at + 2] = args.length;
     control.set(args, at + 3);

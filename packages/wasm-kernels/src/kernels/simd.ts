@@ -8,6 +8,10 @@ import {
   WINOGRAD_WASM_SHARED_BASE64,
   WINOGRAD_GRAD_WASM_BASE64,
   WINOGRAD_GRAD_WASM_SHARED_BASE64,
+  WINOGRAD_WASM_RELAXED_BASE64,
+  WINOGRAD_WASM_SHARED_RELAXED_BASE64,
+  WINOGRAD_GRAD_WASM_RELAXED_BASE64,
+  WINOGRAD_GRAD_WASM_SHARED_RELAXED_BASE64,
 } from '../generated/kernels-wasm.js';
 import type { HeapBackend } from './heap.js';
 
@@ -167,8 +171,8 @@ export function setRelaxedSimdEnabled(on: boolean): void {
 }
 
 /**
- * The kernel module's four builds (plain or shared memory, with or without relaxed SIMD) and
- * the two Winograd modules' two each.
+ * Each module's four builds: plain or shared memory, with or without relaxed SIMD (fused
+ * multiply-add).
  */
 const SOURCES = {
   plain: KERNELS_WASM_BASE64,
@@ -179,6 +183,10 @@ const SOURCES = {
   winogradShared: WINOGRAD_WASM_SHARED_BASE64,
   winogradGrad: WINOGRAD_GRAD_WASM_BASE64,
   winogradGradShared: WINOGRAD_GRAD_WASM_SHARED_BASE64,
+  winogradRelaxed: WINOGRAD_WASM_RELAXED_BASE64,
+  winogradSharedRelaxed: WINOGRAD_WASM_SHARED_RELAXED_BASE64,
+  winogradGradRelaxed: WINOGRAD_GRAD_WASM_RELAXED_BASE64,
+  winogradGradSharedRelaxed: WINOGRAD_GRAD_WASM_SHARED_RELAXED_BASE64,
 };
 export type Build = keyof typeof SOURCES;
 const compiled = new Map<Build, WasmModule | null>();
@@ -268,15 +276,24 @@ export function winogradTransforms(backend: KernelBackend, grad?: false): Winogr
 export function winogradTransforms(backend: KernelBackend, grad = false): object | null {
   const memory = enabled ? backendMemory(backend) : null;
   if (memory === null) return null;
-  const shared = isShared(memory);
-  const build: Build = grad
-    ? shared
-      ? 'winogradGradShared'
-      : 'winogradGrad'
-    : shared
-      ? 'winogradShared'
-      : 'winograd';
-  return firstInstance(memory, [build]);
+  const build = winogradBuild(isShared(memory), grad);
+  return build === null ? null : firstInstance(memory, [build]);
+}
+
+/**
+ * The build of a Winograd module to run: on a shared memory or not, the relaxed-SIMD one where
+ * the runtime takes it and it is not switched off. Kernel threads instantiate the same one, so
+ * a split transform gives the bits of an unsplit one.
+ */
+export function winogradBuild(shared: boolean, grad: boolean): Build | null {
+  const base = grad ? 'winogradGrad' : 'winograd';
+  const builds = (
+    shared ? [`${base}SharedRelaxed`, `${base}Shared`] : [`${base}Relaxed`, base]
+  ) as Build[];
+  for (const build of relaxedEnabled ? builds : builds.slice(1)) {
+    if (kernelModule(build) !== null) return build;
+  }
+  return null;
 }
 
 /** Byte offset of a tensor's data on the wasm heap (the heap view's own offset). */

@@ -98,6 +98,9 @@ export async function child(): Promise<void> {
   // Winograd off: set in the environment too, which data-parallel workers inherit.
   const winograd = args.backend === 'wasm' ? args.winograd !== 'off' : undefined;
   if (winograd === false) process.env.SEVAR_WINOGRAD = '0';
+  // Kernel threads: read by initWasmBackend (through useBackend) when it starts the threads.
+  const kernelThreads = args.backend === 'wasm' && args['kernel-threads'] === 'on';
+  if (kernelThreads) process.env.SEVAR_KERNEL_THREADS = '1';
   // One thread count per child; unset for backends other than wasm.
   const threads = args.backend === 'wasm' ? Number(args.threads) : undefined;
   // Data-parallel: the main thread's backend only holds the batch; the workers get the threads.
@@ -146,6 +149,7 @@ export async function child(): Promise<void> {
     workers,
     ...(threads === undefined ? {} : { threads }),
     ...(winograd === undefined ? {} : { winograd }),
+    ...(kernelThreads ? { kernelThreads } : {}),
     ...(profile ? { profile } : {}),
   };
   console.log(JSON.stringify(result));

@@ -21,6 +21,8 @@ export interface Result {
   threads?: number;
   /** tfjs wasm: whether 3x3 stride-1 convolutions ran through Winograd F(4x4,3x3). */
   winograd?: boolean;
+  /** tfjs wasm: whether the Winograd transforms were split over kernel threads. */
+  kernelThreads?: boolean;
   /** --profile: where one training step's time goes, by top-level kernel. */
   profile?: { stepMs: number; kernels: KernelShare[] };
 }
@@ -44,6 +46,8 @@ export const { values: args } = parseArgs({
     threads: { type: 'string', default: '1,all' },
     // wasm: Winograd F(4x4,3x3) on, off, or both (on,off) for a before/after in one run.
     winograd: { type: 'string', default: 'on' },
+    // wasm, 2+ threads: the Winograd transforms split over kernel threads, or not, or both.
+    'kernel-threads': { type: 'string', default: 'off' },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -63,6 +67,9 @@ export const USAGE = `pnpm bench:train [options]
   --threads <list>      wasm: XNNPACK threads per model, 'all' for every core (default 1,all);
                         with --workers above 1, the cores are shared out among the workers
   --winograd <list>     wasm: Winograd 3x3 convolutions on, off or on,off (default on)
+  --kernel-threads <list>
+                        wasm with 2+ threads: Winograd transforms split over kernel threads
+                        (SEVAR_KERNEL_THREADS) on, off or on,off (default off)
   --profile             also time every kernel of one training step (one worker only) and
                         print where the step's time goes
   --json <file>         also write the rows as JSON`;

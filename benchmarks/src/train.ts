@@ -116,7 +116,7 @@ function measureTfjs(
       if (!found.notes.includes(note)) found.notes.push(note);
       continue;
     }
-    for (const [workers, threads, winograd] of configurations(backend)) {
+    for (const [workers, threads, winograd, kernelThreads] of configurations(backend)) {
       const r = runJson(process.execPath, [
         fileURLToPath(import.meta.url),
         '--child',
@@ -130,6 +130,7 @@ function measureTfjs(
         String(workers),
         ...(threads === undefined ? [] : ['--threads', String(threads)]),
         ...(winograd === undefined ? [] : ['--winograd', winograd]),
+        ...(kernelThreads === undefined ? [] : ['--kernel-threads', kernelThreads]),
         ...(args.profile ? ['--profile'] : []),
         ...common,
       ]);
@@ -149,26 +150,38 @@ function measureTfjs(
   }
 }
 
+type Configuration = [number, number | undefined, string | undefined, string | undefined];
+
+/** The values of an on/off list option, checked. */
+function onOff(name: string, value: string): string[] {
+  const values = value.split(',');
+  if (values.some((v) => v !== 'on' && v !== 'off')) {
+    throw new Error(`--${name}: expected on, off or on,off, received '${value}'`);
+  }
+  return values;
+}
+
 /**
- * The (workers, wasm threads per worker, Winograd) configurations to measure: --workers times
- * --threads times --winograd for wasm, 'all' being every core shared out among the workers;
- * other backends get neither a thread count nor a Winograd setting.
+ * The (workers, wasm threads per worker, Winograd, kernel threads) configurations to measure:
+ * --workers times --threads times --winograd times --kernel-threads for wasm (kernel threads
+ * only with 2+ threads), 'all' being every core shared out among the workers; other backends
+ * get none of the wasm settings.
  */
-function configurations(backend: string): Array<[number, number | undefined, string | undefined]> {
+function configurations(backend: string): Configuration[] {
   const cores = availableParallelism();
-  const pairs = new Map<string, [number, number | undefined, string | undefined]>();
+  const pairs = new Map<string, Configuration>();
+  const splits = onOff('kernel-threads', args['kernel-threads']!);
   for (const w of args.workers!.split(',').map(Number)) {
     if (backend !== 'wasm') {
-      pairs.set(`${w}`, [w, undefined, undefined]);
+      pairs.set(`${w}`, [w, undefined, undefined, undefined]);
       continue;
     }
     for (const t of args.threads!.split(',')) {
       const threads = t === 'all' ? Math.max(1, Math.floor(cores / w)) : Number(t);
-      for (const winograd of args.winograd!.split(',')) {
-        if (winograd !== 'on' && winograd !== 'off') {
-          throw new Error(`--winograd: expected on, off or on,off, received '${args.winograd}'`);
+      for (const winograd of onOff('winograd', args.winograd!)) {
+        for (const split of threads > 1 && winograd === 'on' ? splits : ['off']) {
+          pairs.set(`${w}/${threads}/${winograd}/${split}`, [w, threads, winograd, split]);
         }
-        pairs.set(`${w}/${threads}/${winograd}`, [w, threads, winograd]);
       }
     }
   }
@@ -181,7 +194,8 @@ function configLabel(r: Row): string {
   const workers = (r.workers ?? 1) > 1 ? ` x${r.workers} workers` : '';
   const threads = r.threads !== undefined ? ` ${r.threads} thr` : '';
   const winograd = r.winograd === false ? ' no-wino' : '';
-  return `tfjs ${r.backend}${threads}${workers}${winograd}`;
+  const split = r.kernelThreads ? ' kthr' : '';
+  return `tfjs ${r.backend}${threads}${workers}${winograd}${split}`;
 }
 
 function printTable(rows: Row[]): void {

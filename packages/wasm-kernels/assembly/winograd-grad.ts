@@ -116,7 +116,10 @@ function filterGradColumn(
   v128.store(slot(scratch, base), madd(s34, f32x4.splat(1.0 / 24.0), r0));
   const r1 = f32x4.mul(f32x4.sub(u1, u2), sixth);
   v128.store(slot(scratch, base + step), madd(d34, f32x4.splat(1.0 / 12.0), r1));
-  v128.store(slot(scratch, base + 2 * step), madd(s12, sixth, madd(s34, f32x4.splat(1.0 / 6.0), u5)));
+  v128.store(
+    slot(scratch, base + 2 * step),
+    madd(s12, sixth, madd(s34, f32x4.splat(1.0 / 6.0), u5)),
+  );
 }
 
 /**

@@ -108,7 +108,6 @@ function foldedWeights(fold: Fold, conv: ConvLayer, bn: BatchNormLayer): FoldedW
   const taped = tf.engine().state.gradientDepth > 0;
   const kept = fold.weights;
   if (!taped && kept?.sources.every((id, i) => id === sources[i])) return kept;
-  dropWeights(fold);
   const [filter, bias] = tf.tidy(() => {
     const invStd = tf.rsqrt(tf.add(bn.movingVariance.read(), bn.epsilon));
     const scale = bn.gamma ? tf.mul(bn.gamma.read(), invStd) : invStd;
@@ -118,6 +117,7 @@ function foldedWeights(fold: Fold, conv: ConvLayer, bn: BatchNormLayer): FoldedW
     return [tf.mul(conv.kernel.read(), scale) as tf.Tensor4D, b as tf.Tensor1D];
   });
   if (taped) return { sources, filter, bias };
+  dropWeights(fold);
   fold.weights = { sources, filter: tf.keep(filter), bias: tf.keep(bias) };
   return fold.weights;
 }

@@ -132,6 +132,23 @@ describe('kernel threads on the threaded build', () => {
     }
   });
 
+  it('say why they did not start where they cannot (one thread: the single-threaded build)', () => {
+    const script = [
+      "import '@tensorflow/tfjs-backend-wasm';",
+      "import { initWasmBackend } from './dist/index.js';",
+      'console.log(JSON.stringify(await initWasmBackend({ threads: 1, kernelThreads: true })));',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({
+      threads: 1,
+      kernelThreadsFallbackReason: 'not the threaded build in Node',
+    });
+  });
+
   it('let a process exit by itself when its work is done', () => {
     const script = [
       "import * as tf from '@tensorflow/tfjs-core';",

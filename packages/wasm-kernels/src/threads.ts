@@ -24,6 +24,18 @@ export interface WasmBackendThreads {
   threads: number;
   /** Why the threaded build is not in use, when more than one thread was asked for. */
   fallbackReason?: string;
+  /** Why no kernel threads started, when they were asked for (`kernelThreads`). */
+  kernelThreadsFallbackReason?: string;
+}
+
+/** `threads`, plus why the kernel threads did not start where they were asked for. */
+async function withKernelThreads(
+  options: InitWasmBackendOptions,
+  threads: number,
+): Promise<WasmBackendThreads> {
+  if (!kernelThreadsWanted(options)) return { threads };
+  const reason = await startKernelThreads(tf.backend(), threads);
+  return reason === undefined ? { threads } : { threads, kernelThreadsFallbackReason: reason };
 }
 
 // The slice of Node's modules used here, reached through process.getBuiltinModule (Node 20.16+)
@@ -192,9 +204,7 @@ export async function initWasmBackend(
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   if (initialised()) {
     await tf.setBackend('wasm');
-    if (kernelThreadsWanted(options))
-      await startKernelThreads(tf.backend(), wasm.getThreadsCount());
-    return { threads: wasm.getThreadsCount() };
+    return withKernelThreads(options, wasm.getThreadsCount());
   }
   let fallbackReason: string | undefined;
   if (threads > 1) {
@@ -203,10 +213,7 @@ export async function initWasmBackend(
         letProcessExit(tf.engine().findBackend('wasm'));
         // The package's own kernels split over the same number of threads; where their workers
         // cannot start, those kernels stay on the calling thread (XNNPACK keeps its pool).
-        if (kernelThreadsWanted(options)) {
-          await startKernelThreads(tf.backend(), wasm.getThreadsCount());
-        }
-        return { threads: wasm.getThreadsCount() };
+        return withKernelThreads(options, wasm.getThreadsCount());
       }
       fallbackReason = 'the threaded build did not initialise';
     } catch (error) {
@@ -221,5 +228,8 @@ export async function initWasmBackend(
       received: 'false',
     });
   }
-  return { threads: 1, ...(fallbackReason === undefined ? {} : { fallbackReason }) };
+  return {
+    ...(await withKernelThreads(options, 1)),
+    ...(fallbackReason === undefined ? {} : { fallbackReason }),
+  };
 }

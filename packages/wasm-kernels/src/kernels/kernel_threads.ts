@@ -1,5 +1,6 @@
 import type { KernelBackend } from '@tensorflow/tfjs-core';
 import { TrainingKernelError } from '../errors.js';
+import { envSwitch } from './env.js';
 import { backendMemory, kernelModule, winogradBuild } from './simd.js';
 import type { Build } from './simd.js';
 
@@ -105,16 +106,7 @@ export function setKernelThreadsEnabled(on: boolean): void {
  * unset: off; anything else is an error).
  */
 export function kernelThreadsWanted(options: { kernelThreads?: boolean }): boolean {
-  if (options.kernelThreads !== undefined) return options.kernelThreads;
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env?.[ENV];
-  if (env === undefined || env === '' || ['0', 'off', 'false'].includes(env)) return false;
-  if (['1', 'on', 'true'].includes(env)) return true;
-  throw new TrainingKernelError({
-    subject: `@sevar/wasm-kernels: the environment variable ${ENV}`,
-    expected: "'1', 'on' or 'true' (kernel threads on), or '0', 'off' or 'false' (off)",
-    received: env,
-  });
+  return options.kernelThreads ?? envSwitch(ENV, 'kernel threads') ?? false;
 }
 
 /** How many parts the package's kernels split into on `backend` (1: the calling thread). */

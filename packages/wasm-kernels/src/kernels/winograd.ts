@@ -1,13 +1,19 @@
 import { backend_util, util } from '@tensorflow/tfjs-core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
-import { TrainingKernelError } from '../errors.js';
 import type { KernelOps } from './call.js';
 import { asHeapBackend } from './heap.js';
-import type { HeapBackend } from './heap.js';
 import { heapAddress, threadedBackend, winogradTransforms } from './simd.js';
 import type { WinogradGradTransforms, WinogradTransforms } from './simd.js';
-import { kernelThreads, runSplit } from './kernel_threads.js';
-import { SCRATCH_BYTES, transformedFilter } from './winograd_filters.js';
+import { runSplit } from './kernel_threads.js';
+import {
+  fillTable,
+  planes,
+  scratchFor,
+  SCRATCH_BYTES,
+  tableOf,
+  transformedFilter,
+} from './winograd_filters.js';
+import { envSwitch } from './env.js';
 
 /** Set by `setWinogradEnabled`; until then the environment decides (on unless SEVAR_WINOGRAD). */
 let chosen: boolean | undefined;
@@ -26,16 +32,7 @@ const ENV = 'SEVAR_WINOGRAD';
 
 /** Whether 3x3 stride-1 convolutions go through Winograd F(4x4,3x3) where they qualify. */
 export function winogradEnabled(): boolean {
-  if (chosen !== undefined) return chosen;
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env?.[ENV];
-  if (env === undefined || env === '' || ['1', 'on', 'true'].includes(env)) return true;
-  if (['0', 'off', 'false'].includes(env)) return false;
-  throw new TrainingKernelError({
-    subject: `@sevar/wasm-kernels: the environment variable ${ENV}`,
-    expected: "'1', 'on' or 'true' (Winograd on), or '0', 'off' or 'false' (off)",
-    received: env,
-  });
+  return chosen ?? envSwitch(ENV, 'Winograd') ?? true;
 }
 
 /** Fewest tiles (GEMM rows) per chunk, whatever the chunk size in bytes. */
@@ -162,23 +159,6 @@ export function winogradGradFor(ops: KernelOps): WinogradGradTransforms | null {
   return winogradEnabled() ? winogradTransforms(ops.backend, true) : null;
 }
 
-/** 36 [1, rows, cols] float32 planes and the int32 table of their heap addresses. */
-function planes(heap: HeapBackend, rows: number, cols: number): TensorInfo[] {
-  return Array.from({ length: 36 }, () => heap.makeOutput([1, rows, cols], 'float32'));
-}
-
-function tableOf(heap: HeapBackend, infos: TensorInfo[]): TensorInfo {
-  const table = heap.makeOutput([36], 'int32');
-  fillTable(heap, table, infos);
-  return table;
-}
-
-function fillTable(heap: HeapBackend, table: TensorInfo, infos: TensorInfo[]): void {
-  // Addresses are heap offsets: they stay valid when the heap grows (views do not).
-  const addresses = infos.map((info) => heapAddress(heap, info));
-  (heap.typedArrayFromHeap(table) as Int32Array).set(addresses);
-}
-
 /**
  * y = conv2d(x, filter) (+ bias, then max(0, ·) if `relu`) by Winograd F(4x4,3x3): the filter
  * (kept between calls for inference, see `winograd_filters.ts`) and each chunk of input tiles
@@ -202,7 +182,7 @@ export function winogradConv2D(
   const v = planes(heap, tc, ci);
   const vTable = tableOf(heap, v);
   const mTable = heap.makeOutput([36], 'int32');
-  const scratch = heap.makeOutput([kernelThreads(ops.backend) * 36 * 4], 'float32');
+  const scratch = scratchFor(ops.backend, heap);
   const at = (info: TensorInfo): number => heapAddress(heap, info);
   const own = (part: number) => at(scratch) + SCRATCH_BYTES * part;
   const u = transformedFilter(ops.backend, heap, transforms, filter, scratch);
@@ -276,7 +256,7 @@ export function winogradFilterGradient(
   const vTable = heap.makeOutput([36], 'int32');
   const wTable = heap.makeOutput([36], 'int32');
   const uTable = heap.makeOutput([36], 'int32');
-  const scratch = heap.makeOutput([kernelThreads(ops.backend) * 36 * 4], 'float32');
+  const scratch = scratchFor(ops.backend, heap);
   const at = (info: TensorInfo): number => heapAddress(heap, info);
   const own = (part: number) => at(scratch) + SCRATCH_BYTES * part;
   for (let t0 = 0; t0 < tiles; t0 += tc) {

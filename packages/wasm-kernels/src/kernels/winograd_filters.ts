@@ -1,6 +1,6 @@
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import type { HeapBackend } from './heap.js';
-import { runSplit } from './kernel_threads.js';
+import { kernelThreads, runSplit } from './kernel_threads.js';
 import { heapAddress } from './simd.js';
 import type { WinogradTransforms } from './simd.js';
 
@@ -28,6 +28,29 @@ interface BackendCache {
 
 /** One thread's scratch: 36 vectors of four floats. */
 export const SCRATCH_BYTES = 36 * 16;
+
+/** Scratch for every part a transform splits into on `backend` (`SCRATCH_BYTES` each). */
+export function scratchFor(backend: KernelBackend, heap: HeapBackend): TensorInfo {
+  return heap.makeOutput([(kernelThreads(backend) * SCRATCH_BYTES) / 4], 'float32');
+}
+
+/** 36 [1, rows, cols] float32 planes. */
+export function planes(heap: HeapBackend, rows: number, cols: number): TensorInfo[] {
+  return Array.from({ length: 36 }, () => heap.makeOutput([1, rows, cols], 'float32'));
+}
+
+/** The int32 table of the 36 planes' heap addresses, which the transforms read. */
+export function tableOf(heap: HeapBackend, infos: TensorInfo[]): TensorInfo {
+  const table = heap.makeOutput([36], 'int32');
+  fillTable(heap, table, infos);
+  return table;
+}
+
+export function fillTable(heap: HeapBackend, table: TensorInfo, infos: TensorInfo[]): void {
+  // Addresses are heap offsets: they stay valid when the heap grows (views do not).
+  const addresses = infos.map((info) => heapAddress(heap, info));
+  (heap.typedArrayFromHeap(table) as Int32Array).set(addresses);
+}
 
 const DEFAULT_CACHE_BYTES = 256 << 20;
 let limit = DEFAULT_CACHE_BYTES;
@@ -96,10 +119,8 @@ export function transformedFilter(
     cache.entries.set(filter.dataId, hit);
     return { planes: hit.planes, table: hit.table, owned: false };
   }
-  const planes = Array.from({ length: 36 }, () => heap.makeOutput([1, ci, co], 'float32'));
-  const table = heap.makeOutput([36], 'int32');
-  const addresses = planes.map((info) => heapAddress(heap, info));
-  (heap.typedArrayFromHeap(table) as Int32Array).set(addresses);
+  const u = planes(heap, ci, co);
+  const table = tableOf(heap, u);
   const at = (info: TensorInfo): number => heapAddress(heap, info);
   runSplit(backend, transforms, 0, 'winogradFilter', ci, 1, (from, to, part) => [
     at(filter),
@@ -112,9 +133,9 @@ export function transformedFilter(
   ]);
   const keep = cache.seen.has(filter.dataId) && bytes <= limit;
   cache.seen.add(filter.dataId);
-  if (!keep) return { planes, table, owned: true };
+  if (!keep) return { planes: u, table, owned: true };
   sweep(backend, cache, bytes);
-  cache.entries.set(filter.dataId, { planes, table, bytes });
+  cache.entries.set(filter.dataId, { planes: u, table, bytes });
   cache.bytes += bytes;
-  return { planes, table, owned: false };
+  return { planes: u, table, owned: false };
 }

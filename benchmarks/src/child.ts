@@ -88,7 +88,8 @@ async function profiled(
   const t0 = performance.now();
   await step();
   const stepMs = performance.now() - t0;
-  return { stepMs, kernels: profiler.stop() };
+  const convs = profiler.convs();
+  return { stepMs, kernels: profiler.stop(), convs };
 }
 
 export async function child(): Promise<void> {

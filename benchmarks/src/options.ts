@@ -1,6 +1,6 @@
 // Command-line options of `pnpm bench:train`, shared by the parent and its child processes.
 import { parseArgs } from 'node:util';
-import type { KernelShare } from './profile.js';
+import type { ConvShare, KernelShare } from './profile.js';
 
 export interface Result {
   framework: string;
@@ -24,7 +24,7 @@ export interface Result {
   /** tfjs wasm: whether the Winograd transforms were split over kernel threads. */
   kernelThreads?: boolean;
   /** --profile: where one training step's time goes, by top-level kernel. */
-  profile?: { stepMs: number; kernels: KernelShare[] };
+  profile?: { stepMs: number; kernels: KernelShare[]; convs?: ConvShare[] };
 }
 
 export const { values: args } = parseArgs({

@@ -272,8 +272,8 @@ async function main(): Promise<void> {
     );
   for (const r of found.rows.filter((row) => row.profile)) {
     const label = `${configLabel(r)} ${r.model} ${r.attention}`;
-    for (const line of formatProfile(label, r.profile!.stepMs, r.profile!.kernels))
-      console.log(line);
+    const { stepMs, kernels, convs } = r.profile!;
+    for (const line of formatProfile(label, stepMs, kernels, convs)) console.log(line);
   }
   for (const n of found.notes) console.log(`note: ${n}`);
   for (const f of found.failures) console.log(`failed: ${f}`);

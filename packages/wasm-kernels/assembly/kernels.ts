@@ -309,3 +309,165 @@ function tile1x1(x: usize, dy: usize, out0: usize, r0: i32, r1: i32, c: i32, o: 
   }
   store<f32>(out0, a0);
 }
+
+/** Address of plane k of a table of 36 (or fewer) i32 heap addresses. */
+function planeAt(table: usize, k: i32): usize {
+  return <usize>load<u32>(table + ((<usize>k) << 2));
+}
+
+/**
+ * The GEMMs between the Winograd transforms: for planes k = from .. to - 1 (addresses in the
+ * i32 tables a, b, c), C_k (+)= A_k·B_k with C_k a row-major [m, n] matrix and B_k a row-major
+ * [depth, n] one. A_k's element (row i, column p) is at byte (p * aStep + i * aRow) * 4: aStep 1
+ * and aRow depth for a row-major [m, depth] A_k (the forward convolution: tiles x Ci times
+ * Ci x Co), aStep m and aRow 1 for a transposed one (the filter gradient: Vᵀ·W over the tiles).
+ * n must be a multiple of 4. Register tiles of 2 rows x 16 columns (4 at the right edge)
+ * accumulate over the whole depth, so each C_k is written once per call. `accumulate` adds the
+ * call's products to what C_k holds (the chunks of a layer); otherwise C_k is overwritten.
+ */
+export function planeGemm(
+  a: usize,
+  b: usize,
+  c: usize,
+  m: i32,
+  n: i32,
+  depth: i32,
+  aStep: i32,
+  aRow: i32,
+  accumulate: bool,
+  from: i32,
+  to: i32,
+): void {
+  const stepBytes = (<usize>aStep) << 2;
+  const rowBytes = (<usize>aRow) << 2;
+  const nBytes = (<usize>n) << 2;
+  for (let k = from; k < to; k++) {
+    const ak = planeAt(a, k);
+    const bk = planeAt(b, k);
+    const ck = planeAt(c, k);
+    for (let i = 0; i < m; i += 2) {
+      const a0 = ak + <usize>i * rowBytes;
+      // An odd last row reads its own row twice and stores once.
+      const a1 = i + 1 < m ? a0 + rowBytes : a0;
+      const c0 = ck + <usize>i * nBytes;
+      const c1 = i + 1 < m ? c0 + nBytes : 0;
+      let j = 0;
+      for (; j + 16 <= n; j += 16) {
+        const off = (<usize>j) << 2;
+        gemmTile16(
+          a0,
+          a1,
+          bk + off,
+          c0 + off,
+          c1 === 0 ? 0 : c1 + off,
+          depth,
+          stepBytes,
+          nBytes,
+          accumulate,
+        );
+      }
+      for (; j < n; j += 4) {
+        const off = (<usize>j) << 2;
+        gemmTile4(
+          a0,
+          a1,
+          bk + off,
+          c0 + off,
+          c1 === 0 ? 0 : c1 + off,
+          depth,
+          stepBytes,
+          nBytes,
+          accumulate,
+        );
+      }
+    }
+  }
+}
+
+function gemmTile16(
+  a0: usize,
+  a1: usize,
+  b: usize,
+  c0: usize,
+  c1: usize,
+  depth: i32,
+  stepBytes: usize,
+  nBytes: usize,
+  accumulate: bool,
+): void {
+  let p0 = f32x4.splat(0);
+  let p1 = p0;
+  let p2 = p0;
+  let p3 = p0;
+  let q0 = p0;
+  let q1 = p0;
+  let q2 = p0;
+  let q3 = p0;
+  let x0 = a0;
+  let x1 = a1;
+  let bp = b;
+  for (let p = 0; p < depth; p++) {
+    const u = v128.load32_splat(x0);
+    const v = v128.load32_splat(x1);
+    const d0 = v128.load(bp);
+    const d1 = v128.load(bp, 16);
+    const d2 = v128.load(bp, 32);
+    const d3 = v128.load(bp, 48);
+    p0 = madd(u, d0, p0);
+    p1 = madd(u, d1, p1);
+    p2 = madd(u, d2, p2);
+    p3 = madd(u, d3, p3);
+    q0 = madd(v, d0, q0);
+    q1 = madd(v, d1, q1);
+    q2 = madd(v, d2, q2);
+    q3 = madd(v, d3, q3);
+    x0 += stepBytes;
+    x1 += stepBytes;
+    bp += nBytes;
+  }
+  put(c0, p0, accumulate);
+  put(c0 + 16, p1, accumulate);
+  put(c0 + 32, p2, accumulate);
+  put(c0 + 48, p3, accumulate);
+  if (c1 === 0) return;
+  put(c1, q0, accumulate);
+  put(c1 + 16, q1, accumulate);
+  put(c1 + 32, q2, accumulate);
+  put(c1 + 48, q3, accumulate);
+}
+
+/**
+ * Stores a tile's sums, or adds them to what is there: a chunk's sum joins the running total
+ * once, which rounds better than carrying the total through every tile of every chunk.
+ */
+function put(at: usize, v: v128, accumulate: bool): void {
+  v128.store(at, accumulate ? f32x4.add(v128.load(at), v) : v);
+}
+
+function gemmTile4(
+  a0: usize,
+  a1: usize,
+  b: usize,
+  c0: usize,
+  c1: usize,
+  depth: i32,
+  stepBytes: usize,
+  nBytes: usize,
+  accumulate: bool,
+): void {
+  let p0 = f32x4.splat(0);
+  let q0 = p0;
+  let x0 = a0;
+  let x1 = a1;
+  let bp = b;
+  for (let p = 0; p < depth; p++) {
+    const d0 = v128.load(bp);
+    p0 = madd(v128.load32_splat(x0), d0, p0);
+    q0 = madd(v128.load32_splat(x1), d0, q0);
+    x0 += stepBytes;
+    x1 += stepBytes;
+    bp += nBytes;
+  }
+  put(c0, p0, accumulate);
+  if (c1 !== 0) put(c1, q0, accumulate);
+}

@@ -19,18 +19,6 @@ export function slot(scratch: usize, k: i32): usize {
   return scratch + ((<usize>k) << 4);
 }
 
-/** Stores 4 channels: one vector, or (transposed planes, `lane` bytes apart) four floats. */
-export function put(at: usize, v: v128, lane: usize): void {
-  if (lane === 4) {
-    v128.store(at, v);
-    return;
-  }
-  store<f32>(at, f32x4.extract_lane(v, 0));
-  store<f32>(at + lane, f32x4.extract_lane(v, 1));
-  store<f32>(at + 2 * lane, f32x4.extract_lane(v, 2));
-  store<f32>(at + 3 * lane, f32x4.extract_lane(v, 3));
-}
-
 /** Bᵀ·d for one column d0..d5, to scratch vectors base + k * step (k < 6). */
 export function inputColumn(
   d0: v128,
@@ -65,12 +53,12 @@ export function pixel(x: usize, row: i32, col: i32, h: i32, w: i32, c: i32): v12
 }
 
 /**
- * Input transform V = Bᵀ·d·B of tiles t0 .. t0 + tc - 1 (tile t: image t / (tilesH·tilesW),
- * then row-major over tiles of 4x4 outputs, each reading a 6x6 window at stride 4). Plane ij
- * receives a row-major [tc, c] matrix, or [c, tc] if `transposed`; tiles past the last image
- * (a partly filled chunk) get zeros. Positions outside the image (padding) read as zero.
- * c must be a multiple of 4. Only channels from .. to - 1 (multiples of 4) are transformed: the
- * threads of a split transform take one channel range each.
+ * Input transform V = Bᵀ·d·B of the chunk of tiles starting at tile t0 (tile t: image
+ * t / (tilesH·tilesW), then row-major over tiles of 4x4 outputs, each reading a 6x6 window at
+ * stride 4). Plane ij is a row-major [tiles of the chunk, c] matrix; rows from .. to - 1 are
+ * written (tiles t0 + from .. t0 + to - 1: the threads of a split transform take one row range
+ * each). Tiles past the last image (a partly filled chunk) get zeros; positions outside the
+ * image (padding) read as zero. c must be a multiple of 4.
  */
 export function winogradInput(
   x: usize,
@@ -83,26 +71,23 @@ export function winogradInput(
   tilesH: i32,
   tilesW: i32,
   t0: i32,
-  tc: i32,
   padTop: i32,
   padLeft: i32,
-  transposed: bool,
   from: i32,
   to: i32,
 ): void {
   const perImage = tilesH * tilesW;
-  const lane: usize = transposed ? (<usize>tc) << 2 : 4;
-  for (let t = 0; t < tc; t++) {
+  for (let t = from; t < to; t++) {
     const tile = t0 + t;
     const b = tile / perImage;
     const inImage = tile - b * perImage;
     const r0 = (inImage / tilesW) * 4 - padTop;
     const c0 = (inImage % tilesW) * 4 - padLeft;
     const image = x + ((<usize>b * h * w * c) << 2);
-    for (let ch = from; ch < to; ch += 4) {
-      const offset: usize = transposed ? (<usize>(ch * tc + t)) << 2 : (<usize>(t * c + ch)) << 2;
+    for (let ch = 0; ch < c; ch += 4) {
+      const offset = (<usize>(t * c + ch)) << 2;
       if (b >= n) {
-        for (let k = 0; k < 36; k++) put(plane(table, k, offset), f32x4.splat(0), lane);
+        for (let k = 0; k < 36; k++) v128.store(plane(table, k, offset), f32x4.splat(0));
         continue;
       }
       const at = image + ((<usize>ch) << 2);
@@ -133,7 +118,7 @@ export function winogradInput(
           1,
         );
         for (let k = i; k < i + 6; k++)
-          put(plane(table, k, offset), v128.load(slot(scratch, k)), lane);
+          v128.store(plane(table, k, offset), v128.load(slot(scratch, k)));
       }
     }
   }

@@ -1,7 +1,7 @@
 // The filter gradient of a Winograd F(4x4, 3x3) convolution (see assembly/winograd.ts): with
-// V = Bᵀ·d·B (the input tiles, transposed to [c, tiles] by winogradInput) and W = A·dy·Aᵀ (the
-// output-gradient tiles), 36 GEMMs dU = Vᵀ·W sum over the tiles, and dg = Gᵀ·dU·G. A module
-// of its own so that each stays under 4 KB.
+// V = Bᵀ·d·B (the input tiles, [tiles, c] from winogradInput) and W = A·dy·Aᵀ (the
+// output-gradient tiles), 36 GEMMs dU = Vᵀ·W sum over the tiles (planeGemm in
+// assembly/kernels.ts), and dg = Gᵀ·dU·G. A module of its own so that each stays under 4 KB.
 
 import { madd, pixel, plane, slot } from './winograd-common';
 
@@ -31,10 +31,10 @@ function gradColumn(
 }
 
 /**
- * Output-gradient transform W = A·dy·Aᵀ of tiles t0 .. t0 + tc - 1 (the 4x4 block of dy each
- * tile produced; positions past [oh, ow] and tiles past the last image read as zero). Plane ij
- * receives a row-major [tc, co] matrix. co must be a multiple of 4. Only channels from .. to - 1
- * (multiples of 4) are transformed (a thread's share).
+ * Output-gradient transform W = A·dy·Aᵀ of the chunk of tiles starting at t0 (the 4x4 block of
+ * dy each tile produced; positions past [oh, ow] and tiles past the last image read as zero).
+ * Plane ij is a row-major [tiles of the chunk, co] matrix; rows from .. to - 1 are written (a
+ * thread's share). co must be a multiple of 4.
  */
 export function winogradGradOutput(
   dy: usize,
@@ -47,19 +47,18 @@ export function winogradGradOutput(
   tilesH: i32,
   tilesW: i32,
   t0: i32,
-  tc: i32,
   from: i32,
   to: i32,
 ): void {
   const perImage = tilesH * tilesW;
-  for (let t = 0; t < tc; t++) {
+  for (let t = from; t < to; t++) {
     const tile = t0 + t;
     const b = tile / perImage;
     const inImage = tile - b * perImage;
     const y0 = (inImage / tilesW) * 4;
     const x0 = (inImage % tilesW) * 4;
     const image = dy + ((<usize>b * oh * ow * co) << 2);
-    for (let o = from; o < to; o += 4) {
+    for (let o = 0; o < co; o += 4) {
       const offset = (<usize>(t * co + o)) << 2;
       if (b >= n) {
         for (let k = 0; k < 36; k++) v128.store(plane(table, k, offset), f32x4.splat(0));

@@ -92,10 +92,11 @@ function outputColumn(
 }
 
 /**
- * Output transform y = Aᵀ·m·A of tiles t0 .. t0 + tc - 1 from the 36 GEMM products (plane ij:
- * row-major [tc, co]), plus a per-channel bias (address 0: none) and, if relu is set, max(0, ·).
- * Writes only the outputs inside [n, oh, ow, co] (edge tiles are cut). co: a multiple of 4.
- * Only output channels from .. to - 1 (multiples of 4) are written (a thread's share).
+ * Output transform y = Aᵀ·m·A of the chunk of tiles starting at t0 from the 36 GEMM products
+ * (plane ij: row-major [tiles of the chunk, co]), plus a per-channel bias (address 0: none) and,
+ * if relu is set, max(0, ·). Rows from .. to - 1 of the planes (tiles t0 + from .. t0 + to - 1,
+ * a thread's share) are transformed; only outputs inside [n, oh, ow, co] are written (edge
+ * tiles are cut). co: a multiple of 4.
  */
 export function winogradOutput(
   table: usize,
@@ -110,12 +111,11 @@ export function winogradOutput(
   tilesH: i32,
   tilesW: i32,
   t0: i32,
-  tc: i32,
   from: i32,
   to: i32,
 ): void {
   const perImage = tilesH * tilesW;
-  for (let t = 0; t < tc; t++) {
+  for (let t = from; t < to; t++) {
     const tile = t0 + t;
     const b = tile / perImage;
     if (b >= n) break;
@@ -124,7 +124,7 @@ export function winogradOutput(
     const x0 = (inImage % tilesW) * 4;
     const rows = min(4, oh - y0);
     const cols = min(4, ow - x0);
-    for (let o = from; o < to; o += 4) {
+    for (let o = 0; o < co; o += 4) {
       const offset = (<usize>(t * co + o)) << 2;
       for (let j = 0; j < 6; j++) {
         outputColumn(

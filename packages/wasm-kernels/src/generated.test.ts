@@ -94,7 +94,7 @@ describe('the generated SIMD module', () => {
         ? ['memory', 'winogradFilterGrad', 'winogradGradOutput', 'winogradInput']
         : name.startsWith('WINOGRAD')
           ? ['memory', 'winogradFilter', 'winogradInput', 'winogradOutput']
-          : ['conv2dBackpropFilter', 'maxPoolGrad', 'memory'],
+          : ['conv2dBackpropFilter', 'maxPoolGrad', 'memory', 'planeGemm'],
     );
   });
 

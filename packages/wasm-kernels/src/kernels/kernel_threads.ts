@@ -1,7 +1,7 @@
 import type { KernelBackend } from '@tensorflow/tfjs-core';
 import { TrainingKernelError } from '../errors.js';
 import { envSwitch } from './env.js';
-import { backendMemory, kernelModule, winogradBuild } from './simd.js';
+import { backendMemory, kernelModule, simdBuild, winogradBuild } from './simd.js';
 import type { Build } from './simd.js';
 
 /**
@@ -24,16 +24,24 @@ const BUILDS = [
   'winogradGradShared',
   'winogradSharedRelaxed',
   'winogradGradSharedRelaxed',
+  'shared',
+  'sharedRelaxed',
 ] as const satisfies readonly Build[];
-/** 0: the transforms, 1: the filter gradient's. */
-export type SplitModule = 0 | 1;
+/** 0: the transforms, 1: the filter gradient's, 2: the kernel module (the plane GEMMs). */
+export type SplitModule = 0 | 1 | 2;
 const FUNCTIONS = [
   'winogradInput',
   'winogradOutput',
   'winogradFilter',
   'winogradGradOutput',
   'winogradFilterGrad',
+  'planeGemm',
 ] as const;
+
+/** The build a worker runs for `module`: the one the calling thread has. */
+function buildOf(module: SplitModule): Build | null {
+  return module === 2 ? simdBuild(true) : winogradBuild(true, module === 1);
+}
 export type SplitFunction = (typeof FUNCTIONS)[number];
 
 // Control block (int32): generation, parts done, a failure flag, workers ready; then one slot
@@ -135,8 +143,8 @@ export async function startKernelThreads(
   if (threads < 2 || memory === null || wt === undefined) return 'not the threaded build in Node';
   if (pools.has(memory)) return undefined;
   const modules = BUILDS.map((b) => kernelModule(b));
-  if (modules[0] === null || modules[1] === null) {
-    return 'the shared-memory transform modules do not load';
+  if (modules[0] === null || modules[1] === null || modules[4] === null) {
+    return 'the shared-memory kernel modules do not load';
   }
   const control = new Int32Array(new SharedArrayBuffer(4 * (HEADER + SLOT * (threads - 1))));
   const started: NodeWorker[] = [];
@@ -205,7 +213,7 @@ export function runSplit(
     // Workers past `parts` run an empty range.
     const args = p < parts ? argsFor(bound(p), bound(p + 1), p) : argsFor(total, total, p);
     if (args.length > MAX_ARGS) throw new Error(`${fn}: ${args.length} arguments`);
-    control[at] = BUILDS.indexOf(winogradBuild(true, module === 1) as (typeof BUILDS)[number]);
+    control[at] = BUILDS.indexOf(buildOf(module) as (typeof BUILDS)[number]);
     control[at + 1] = FUNCTIONS.indexOf(fn);
     control[at + 2] = args.length;
     control.set(args, at + 3);

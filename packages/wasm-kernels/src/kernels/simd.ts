@@ -54,6 +54,19 @@ export interface SimdKernels {
     padTop: number,
     padLeft: number,
   ): void;
+  planeGemm(
+    a: number,
+    b: number,
+    c: number,
+    m: number,
+    n: number,
+    depth: number,
+    aStep: number,
+    aRow: number,
+    accumulate: boolean,
+    from: number,
+    to: number,
+  ): void;
 }
 
 /** The input transform both Winograd modules export (assembly/winograd-common.ts). */
@@ -69,10 +82,8 @@ interface WinogradInputTransform {
     tilesH: number,
     tilesW: number,
     t0: number,
-    tc: number,
     padTop: number,
     padLeft: number,
-    transposed: boolean,
     from: number,
     to: number,
   ): void;
@@ -102,7 +113,6 @@ export interface WinogradTransforms extends WinogradInputTransform {
     tilesH: number,
     tilesW: number,
     t0: number,
-    tc: number,
     from: number,
     to: number,
   ): void;
@@ -121,7 +131,6 @@ export interface WinogradGradTransforms extends WinogradInputTransform {
     tilesH: number,
     tilesW: number,
     t0: number,
-    tc: number,
     from: number,
     to: number,
   ): void;
@@ -260,8 +269,20 @@ function firstInstance(memory: object, builds: Build[]): object | null {
 export function simdKernels(backend: KernelBackend): SimdKernels | null {
   const memory = enabled ? backendMemory(backend) : null;
   if (memory === null) return null;
-  const builds: Build[] = isShared(memory) ? ['sharedRelaxed', 'shared'] : ['relaxed', 'plain'];
-  return firstInstance(memory, relaxedEnabled ? builds : builds.slice(1)) as SimdKernels | null;
+  const build = simdBuild(isShared(memory));
+  return build === null ? null : (firstInstance(memory, [build]) as SimdKernels | null);
+}
+
+/**
+ * The build of the kernel module to run (as `winogradBuild`): kernel threads instantiate the
+ * same one, so a split GEMM gives the bits of an unsplit one.
+ */
+export function simdBuild(shared: boolean): Build | null {
+  const builds: Build[] = shared ? ['sharedRelaxed', 'shared'] : ['relaxed', 'plain'];
+  for (const build of relaxedEnabled ? builds : builds.slice(1)) {
+    if (kernelModule(build) !== null) return build;
+  }
+  return null;
 }
 
 /**

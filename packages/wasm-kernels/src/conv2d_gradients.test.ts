@@ -71,6 +71,12 @@ cases.push({
     [0, 0],
   ],
 });
+// A stride larger than the kernel along one axis: some input-gradient phases meet no tap at
+// all (their rows of dx are zero), and a kernel smaller than the stride along both.
+cases.push(
+  { n: 2, h: 9, w: 10, ci: 3, co: 4, k: [1, 3], s: [2, 2], pad: 'same' },
+  { n: 2, h: 11, w: 8, ci: 2, co: 3, k: [2, 2], s: [3, 3], pad: 'valid' },
+);
 
 // Channel counts that reach the SIMD filter-gradient tiles (2 x 16, 1 x 16, x 4, scalar
 // remainders), and one big enough that the kernel walks several row chunks.

@@ -2,7 +2,8 @@ import type { Conv2DBackpropInputAttrs, KernelBackend, TensorInfo } from '@tenso
 import { kernelOps } from './call.js';
 import type { KernelOps } from './call.js';
 import { forwardConvInfo } from './conv_info.js';
-import { flipSwapFilter, phaseFilter } from './flip_filter.js';
+import { exactPhaseFilters, flipSwapFilter, phaseFilter } from './flip_filter.js';
+import type { HeapBackend } from './heap.js';
 import { paddedConv } from './padded_conv.js';
 import { zeroUpsample } from './upsample.js';
 
@@ -129,6 +130,8 @@ function phasedInputGrad(
   const { filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw } = info;
   const { batchSize: n, inHeight: h, inWidth: w, inChannels: ci, padInfo } = info;
   const [oh, ow] = [dy.shape[1] as number, dy.shape[2] as number];
+  const exact = dy.dtype === 'float32' ? exactPhaseFilters(ops, filter, sh, sw) : null;
+  if (exact !== null) return exactPhasesInputGrad(ops, dy, exact, info);
   const jh = Math.ceil(kh / sh);
   const jw = Math.ceil(kw / sw);
   const phaseFilterInfo = phaseFilter(ops, filter, sh, sw);
@@ -154,5 +157,56 @@ function phasedInputGrad(
     { begin: [0, padInfo.top, padInfo.left, 0], size: [n, h, w, ci] },
   );
   ops.release(full);
+  return dx;
+}
+
+/**
+ * `phasedInputGrad` on the wasm heap: one convolution per phase with that phase's own taps
+ * (`exactPhaseFilters`), each written straight to its rows and columns of dx (no zero taps, no
+ * interleaving transpose). A phase's output row a is dx row sh·a + rh - top.
+ */
+function exactPhasesInputGrad(
+  ops: KernelOps,
+  dy: TensorInfo,
+  phases: NonNullable<ReturnType<typeof exactPhaseFilters>>,
+  info: ConvInfo,
+): TensorInfo {
+  const { strideHeight: sh, strideWidth: sw, batchSize: n, inHeight: h, inWidth: w } = info;
+  const { inChannels: ci, padInfo } = info;
+  const [oh, ow] = [dy.shape[1] as number, dy.shape[2] as number];
+  const ah = Math.ceil((padInfo.top + h) / sh);
+  const aw = Math.ceil((padInfo.left + w) / sw);
+  const heap = ops.backend as unknown as HeapBackend;
+  const dx = heap.makeOutput([n, h, w, ci], 'float32');
+  const out = heap.typedArrayFromHeap(dx) as Float32Array;
+  out.fill(0);
+  phases.forEach(({ filter, jh, jw }, p) => {
+    if (filter === null) return;
+    const rh = Math.floor(p / sw);
+    const rw = p % sw;
+    const y = paddedConv(ops, dy, filter, {
+      pads: { top: jh - 1, bottom: ah - oh, left: jw - 1, right: aw - ow },
+      strides: [1, 1],
+      dilations: [1, 1],
+      depthwise: false,
+    });
+    ops.release(filter);
+    const src = heap.typedArrayFromHeap(y) as Float32Array;
+    // Rows and columns of this phase that land inside dx (the rest is padding).
+    const a0 = Math.max(0, Math.ceil((padInfo.top - rh) / sh));
+    const a1 = Math.min(ah, Math.ceil((padInfo.top + h - rh) / sh));
+    const c0 = Math.max(0, Math.ceil((padInfo.left - rw) / sw));
+    const c1 = Math.min(aw, Math.ceil((padInfo.left + w - rw) / sw));
+    for (let b = 0; b < n; b++) {
+      for (let a = a0; a < a1; a++) {
+        const row = (b * h + sh * a + rh - padInfo.top) * w;
+        for (let c = c0; c < c1; c++) {
+          const at = ((b * ah + a) * aw + c) * ci;
+          out.set(src.subarray(at, at + ci), (row + sw * c + rw - padInfo.left) * ci);
+        }
+      }
+    }
+    ops.release(y);
+  });
   return dx;
 }

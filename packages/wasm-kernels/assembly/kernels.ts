@@ -121,6 +121,8 @@ let gCount: i32 = 0;
  * whose dy fits in the L2 cache; for each filter tap, a register tile of 2 input channels x 16
  * output channels accumulates over all of the chunk's pixels (narrower tiles at the edges).
  * Taps that fall in the padding contribute nothing and are skipped a row range at a time.
+ * Only input channels from .. to - 1 are done (a thread's share), and they are added to what dw
+ * holds: the caller zeroes it first.
  */
 export function conv2dBackpropFilter(
   x: usize,
@@ -141,8 +143,9 @@ export function conv2dBackpropFilter(
   dilW: i32,
   padTop: i32,
   padLeft: i32,
+  from: i32,
+  to: i32,
 ): void {
-  memory.fill(dw, 0, (<usize>kh * kw * ci * co) << 2);
   gH = h;
   gW = w;
   gCi = ci;
@@ -167,8 +170,8 @@ export function conv2dBackpropFilter(
         gOxLo = oxLo;
         gCount = oxHi - oxLo;
         const tap = dw + ((<usize>(a * kw + b) * ci * co) << 2);
-        for (let c = 0; c < ci;) {
-          const pair = c + 1 < ci;
+        for (let c = from; c < to;) {
+          const pair = c + 1 < to;
           for (let o = 0; o < co;) {
             const out0 = tap + ((<usize>(c * co + o)) << 2);
             if (o + 16 <= co) {

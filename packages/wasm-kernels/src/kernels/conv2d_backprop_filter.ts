@@ -4,6 +4,7 @@ import { forwardConvInfo } from './conv_info.js';
 import { asHeapBackend } from './heap.js';
 import { paddedConv } from './padded_conv.js';
 import { heapAddress, simdKernels } from './simd.js';
+import { runSplit } from './kernel_threads.js';
 import { winogradFilterGradient, winogradGradFor, winogradPlan } from './winograd.js';
 
 /**
@@ -46,7 +47,9 @@ export function conv2DBackpropFilter(
   if (simd !== null && x.dtype === 'float32' && dy.dtype === 'float32') {
     const heap = asHeapBackend(backend, 'Conv2DBackpropFilter');
     const out = heap.makeOutput([...attrs.filterShape], 'float32');
-    simd.conv2dBackpropFilter(
+    (heap.typedArrayFromHeap(out) as Float32Array).fill(0);
+    // Split by input channel over the kernel threads: each part owns its rows of every tap.
+    runSplit(backend, simd, 2, 'conv2dBackpropFilter', info.inChannels, 2, (from, to) => [
       heapAddress(heap, x),
       heapAddress(heap, dy),
       heapAddress(heap, out),
@@ -65,7 +68,9 @@ export function conv2DBackpropFilter(
       info.dilationWidth,
       padInfo.top,
       padInfo.left,
-    );
+      from,
+      to,
+    ]);
     return out;
   }
   const xT = ops.call('Transpose', { x }, { perm: [3, 1, 2, 0] });

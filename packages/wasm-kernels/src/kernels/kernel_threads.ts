@@ -36,6 +36,7 @@ const FUNCTIONS = [
   'winogradGradOutput',
   'winogradFilterGrad',
   'planeGemm',
+  'conv2dBackpropFilter',
 ] as const;
 
 /** The build a worker runs for `module`: the one the calling thread has. */

@@ -53,6 +53,8 @@ export interface SimdKernels {
     dilW: number,
     padTop: number,
     padLeft: number,
+    from: number,
+    to: number,
   ): void;
   planeGemm(
     a: number,

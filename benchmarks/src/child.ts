@@ -100,8 +100,8 @@ export async function child(): Promise<void> {
   const winograd = args.backend === 'wasm' ? args.winograd !== 'off' : undefined;
   if (winograd === false) process.env.SEVAR_WINOGRAD = '0';
   // Kernel threads: read by initWasmBackend (through useBackend) when it starts the threads.
-  const kernelThreads = args.backend === 'wasm' && args['kernel-threads'] === 'on';
-  if (kernelThreads) process.env.SEVAR_KERNEL_THREADS = '1';
+  const kernelThreads = args.backend === 'wasm' ? args['kernel-threads'] !== 'off' : undefined;
+  if (kernelThreads !== undefined) process.env.SEVAR_KERNEL_THREADS = kernelThreads ? '1' : '0';
   // One thread count per child; unset for backends other than wasm.
   const threads = args.backend === 'wasm' ? Number(args.threads) : undefined;
   // Data-parallel: the main thread's backend only holds the batch; the workers get the threads.
@@ -150,7 +150,7 @@ export async function child(): Promise<void> {
     workers,
     ...(threads === undefined ? {} : { threads }),
     ...(winograd === undefined ? {} : { winograd }),
-    ...(kernelThreads ? { kernelThreads } : {}),
+    ...(kernelThreads === undefined ? {} : { kernelThreads }),
     ...(profile ? { profile } : {}),
   };
   console.log(JSON.stringify(result));

@@ -47,7 +47,7 @@ export const { values: args } = parseArgs({
     // wasm: Winograd F(4x4,3x3) on, off, or both (on,off) for a before/after in one run.
     winograd: { type: 'string', default: 'on' },
     // wasm, 2+ threads: the Winograd transforms split over kernel threads, or not, or both.
-    'kernel-threads': { type: 'string', default: 'off' },
+    'kernel-threads': { type: 'string', default: 'on' },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -68,8 +68,8 @@ export const USAGE = `pnpm bench:train [options]
                         with --workers above 1, the cores are shared out among the workers
   --winograd <list>     wasm: Winograd 3x3 convolutions on, off or on,off (default on)
   --kernel-threads <list>
-                        wasm with 2+ threads: Winograd transforms split over kernel threads
-                        (SEVAR_KERNEL_THREADS) on, off or on,off (default off)
+                        wasm with 2+ threads: the package's kernels split over kernel threads
+                        (SEVAR_KERNEL_THREADS) on, off or on,off (default on)
   --profile             also time every kernel of one training step (one worker only) and
                         print where the step's time goes
   --json <file>         also write the rows as JSON`;

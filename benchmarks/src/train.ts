@@ -179,7 +179,7 @@ function configurations(backend: string): Configuration[] {
     for (const t of args.threads!.split(',')) {
       const threads = t === 'all' ? Math.max(1, Math.floor(cores / w)) : Number(t);
       for (const winograd of onOff('winograd', args.winograd!)) {
-        for (const split of threads > 1 && winograd === 'on' ? splits : ['off']) {
+        for (const split of threads > 1 ? splits : ['off']) {
           pairs.set(`${w}/${threads}/${winograd}/${split}`, [w, threads, winograd, split]);
         }
       }
@@ -194,7 +194,7 @@ function configLabel(r: Row): string {
   const workers = (r.workers ?? 1) > 1 ? ` x${r.workers} workers` : '';
   const threads = r.threads !== undefined ? ` ${r.threads} thr` : '';
   const winograd = r.winograd === false ? ' no-wino' : '';
-  const split = r.kernelThreads ? ' kthr' : '';
+  const split = r.kernelThreads === false && (r.threads ?? 1) > 1 ? ' no-kthr' : '';
   return `tfjs ${r.backend}${threads}${workers}${winograd}${split}`;
 }
 

@@ -320,19 +320,22 @@ function planeAt(table: usize, k: i32): usize {
 
 /**
  * The GEMMs between the Winograd transforms: for planes k = from .. to - 1 (addresses in the
- * i32 tables a, b, c), C_k (+)= A_k·B_k with C_k a row-major [m, n] matrix and B_k a row-major
- * [depth, n] one. A_k's element (row i, column p) is at byte (p * aStep + i * aRow) * 4: aStep 1
- * and aRow depth for a row-major [m, depth] A_k (the forward convolution: tiles x Ci times
- * Ci x Co), aStep m and aRow 1 for a transposed one (the filter gradient: Vᵀ·W over the tiles).
- * n must be a multiple of 4. Register tiles of 2 rows x 16 columns (4 at the right edge)
- * accumulate over the whole depth, so each C_k is written once per call. `accumulate` adds the
- * call's products to what C_k holds (the chunks of a layer); otherwise C_k is overwritten.
+ * i32 tables a, b, c), rows rowFrom .. rowTo - 1 of C_k (+)= A_k·B_k, with C_k a row-major
+ * [m, n] matrix and B_k a row-major [depth, n] one. A_k's element (row i, column p) is at byte
+ * (p * aStep + i * aRow) * 4: aStep 1 and aRow depth for a row-major [m, depth] A_k (the forward
+ * convolution: tiles x Ci times Ci x Co; threads take row ranges, the tiles their transforms
+ * wrote), aStep m and aRow 1 for a transposed one (the filter gradient: Vᵀ·W over the tiles;
+ * threads take planes). n must be a multiple of 4. Register tiles of 2 rows x 16 columns (4 at
+ * the right edge) accumulate over the whole depth, so each C_k is written once per call.
+ * `accumulate` adds the call's products to what C_k holds (the chunks of a layer); otherwise C_k
+ * is overwritten.
  */
 export function planeGemm(
   a: usize,
   b: usize,
   c: usize,
-  m: i32,
+  rowFrom: i32,
+  rowTo: i32,
   n: i32,
   depth: i32,
   aStep: i32,
@@ -348,12 +351,12 @@ export function planeGemm(
     const ak = planeAt(a, k);
     const bk = planeAt(b, k);
     const ck = planeAt(c, k);
-    for (let i = 0; i < m; i += 2) {
+    for (let i = rowFrom; i < rowTo; i += 2) {
       const a0 = ak + <usize>i * rowBytes;
       // An odd last row reads its own row twice and stores once.
-      const a1 = i + 1 < m ? a0 + rowBytes : a0;
+      const a1 = i + 1 < rowTo ? a0 + rowBytes : a0;
       const c0 = ck + <usize>i * nBytes;
-      const c1 = i + 1 < m ? c0 + nBytes : 0;
+      const c1 = i + 1 < rowTo ? c0 + nBytes : 0;
       let j = 0;
       for (; j + 16 <= n; j += 16) {
         const off = (<usize>j) << 2;

@@ -119,7 +119,7 @@ describe('kernel threads on the threaded build', () => {
     const saved = process.env['SEVAR_KERNEL_THREADS'];
     try {
       delete process.env['SEVAR_KERNEL_THREADS'];
-      expect(kernelThreadsWanted({})).toBe(false);
+      expect(kernelThreadsWanted({})).toBeUndefined();
       process.env['SEVAR_KERNEL_THREADS'] = 'on';
       expect(kernelThreadsWanted({})).toBe(true);
       expect(kernelThreadsWanted({ kernelThreads: false })).toBe(false);

@@ -10,10 +10,11 @@ export interface InitWasmBackendOptions {
    */
   threads?: number;
   /**
-   * Also split this package's own kernels (the Winograd transforms) over `threads` worker
-   * threads on the same shared heap (Node, the threaded build). Default: the environment
-   * variable SEVAR_KERNEL_THREADS ('1', 'on', 'true'), else off: on the 2-core machines measured
-   * the split transforms ran slower than on one thread (memory-bound; see the README).
+   * Also split this package's own kernels (the Winograd transforms and GEMMs, the SIMD filter
+   * gradient) over `threads` threads on the same shared heap (Node, the threaded build). Default:
+   * the environment variable SEVAR_KERNEL_THREADS ('0', 'off', 'false' turn it off), else on
+   * wherever they can start. Where they cannot (one thread, no Node workers), `true` makes
+   * `kernelThreadsFallbackReason` say why.
    */
   kernelThreads?: boolean;
 }
@@ -33,9 +34,13 @@ async function withKernelThreads(
   options: InitWasmBackendOptions,
   threads: number,
 ): Promise<WasmBackendThreads> {
-  if (!kernelThreadsWanted(options)) return { threads };
+  const asked = kernelThreadsWanted(options);
+  if (asked === false || (asked === undefined && threads < 2)) return { threads };
   const reason = await startKernelThreads(tf.backend(), threads);
-  return reason === undefined ? { threads } : { threads, kernelThreadsFallbackReason: reason };
+  // Not starting is only worth a reason where they were asked for by name.
+  return reason === undefined || asked === undefined
+    ? { threads }
+    : { threads, kernelThreadsFallbackReason: reason };
 }
 
 // The slice of Node's modules used here, reached through process.getBuiltinModule (Node 20.16+)

@@ -6,15 +6,13 @@ import type { Build } from './simd.js';
 
 /**
  * Threads for this package's own kernels on the threaded build (Node): XNNPACK's pool runs
- * tfjs's kernels, but the Winograd transforms around its GEMMs ran on the calling thread alone.
- * Here `threads - 1` worker threads instantiate the transform modules on the same shared heap
- * and wait on a control block; a transform is split into channel ranges, the calling thread
- * runs the first and waits for the rest. Pool threads and these take turns (a transform runs
- * between GEMMs), so the cores are not oversubscribed. Opt-in (`initWasmBackend`'s
- * `kernelThreads`): the transforms are memory-bound, and on the 2-core machines measured the
- * split ran slower than one thread.
+ * tfjs's kernels, and `threads - 1` worker threads here instantiate this package's modules on
+ * the same shared heap and wait on a control block. A kernel (the Winograd transforms and
+ * GEMMs, the SIMD filter gradient) is split into ranges; the calling thread runs the first and
+ * waits for the rest. Pool threads and these take turns (a kernel of one kind runs between the
+ * other's), so the cores are not oversubscribed. On by default where they can start
+ * (`initWasmBackend`'s `kernelThreads`, SEVAR_KERNEL_THREADS=0 turns them off).
  */
-
 /**
  * The modules a worker instantiates, by index (the relaxed-SIMD builds where the runtime has
  * them), and the exports it may be asked to run.
@@ -110,12 +108,13 @@ export function setKernelThreadsEnabled(on: boolean): void {
 }
 
 /**
- * Whether `initWasmBackend` starts the kernel threads: its `kernelThreads` option, else the
- * environment variable SEVAR_KERNEL_THREADS ('1', 'on', 'true': on; '0', 'off', 'false' or
- * unset: off; anything else is an error).
+ * Whether `initWasmBackend` was asked for kernel threads: its `kernelThreads` option, else the
+ * environment variable SEVAR_KERNEL_THREADS ('1', 'on', 'true': on; '0', 'off', 'false': off;
+ * anything else is an error); undefined where neither says (the default: on wherever they can
+ * start).
  */
-export function kernelThreadsWanted(options: { kernelThreads?: boolean }): boolean {
-  return options.kernelThreads ?? envSwitch(ENV, 'kernel threads') ?? false;
+export function kernelThreadsWanted(options: { kernelThreads?: boolean }): boolean | undefined {
+  return options.kernelThreads ?? envSwitch(ENV, 'kernel threads');
 }
 
 /** How many parts the package's kernels split into on `backend` (1: the calling thread). */

@@ -3,8 +3,8 @@ import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import type { KernelOps } from './call.js';
 import { asHeapBackend } from './heap.js';
 import { heapAddress, simdKernels, threadedBackend, winogradTransforms } from './simd.js';
-import type { WinogradGradTransforms, WinogradTransforms } from './simd.js';
-import { runSplit } from './kernel_threads.js';
+import type { SimdKernels, WinogradGradTransforms, WinogradTransforms } from './simd.js';
+import { kernelThreads, runSplit } from './kernel_threads.js';
 import {
   fillTable,
   planes,
@@ -43,11 +43,12 @@ const DEFAULT_CHUNK_BYTES = 4 << 20;
 let chunkBytes = DEFAULT_CHUNK_BYTES;
 
 /**
- * The filter gradient's chunks are smaller: its transformed input and output gradient stay in a
- * core's L2 cache between the transforms and the GEMMs (1 MiB ran 1.4x faster than 4 MiB on
- * ResNet-18's 32x32x64 layer), and its GEMM outputs do not grow with the chunk.
+ * Chunks are smaller where the kernel module runs the GEMMs (the filter gradient always, the
+ * convolution mostly): the transformed tiles stay in a core's L2 cache between the transforms
+ * and the GEMMs (1 MiB ran the filter gradient 1.4x faster than 4 MiB on ResNet-18's 32x32x64
+ * layer). XNNPACK's GEMMs want the larger chunks (fewer calls).
  */
-const GRAD_CHUNK_BYTES = 1 << 20;
+const CACHED_CHUNK_BYTES = 1 << 20;
 
 /**
  * Sets how many bytes of transformed tiles one chunk may hold (the transformed input and the
@@ -171,8 +172,9 @@ export function winogradGradFor(ops: KernelOps): WinogradGradTransforms | null {
 /**
  * y = conv2d(x, filter) (+ bias, then max(0, ·) if `relu`) by Winograd F(4x4,3x3): the filter
  * (kept between calls for inference, see `winograd_filters.ts`) and each chunk of input tiles
- * are transformed in the SIMD module, multiplied by 36 XNNPACK GEMMs (tfjs's BatchMatMul: [tiles, ci] x [ci, co] each, threaded where the backend is), and
- * transformed back with bias and ReLU fused.
+ * are transformed in the SIMD module, multiplied by 36 GEMMs ([tiles, ci] x [ci, co] each: the
+ * kernel module's `planeGemm`, or XNNPACK's on a threaded build without kernel threads, see
+ * `ownGemmFor`), and transformed back with bias and ReLU fused.
  */
 export function winogradConv2D(
   ops: KernelOps,
@@ -186,15 +188,17 @@ export function winogradConv2D(
   const heap = asHeapBackend(ops.backend, 'Conv2D');
   const { n, h, w, ci, co, oh, ow, tilesH, tilesW } = plan;
   const tiles = n * tilesH * tilesW;
-  const tc = chunkTiles(tiles, ci, co);
+  const scratch = scratchFor(ops.backend, heap);
+  const u = transformedFilter(ops.backend, heap, transforms, filter, scratch);
+  const ownGemm = ownGemmFor(ops.backend);
+  const tc = chunkTiles(tiles, ci, co, ownGemm === null ? chunkBytes : cachedChunkBytes());
   const y = heap.makeOutput([n, oh, ow, co], 'float32');
   const v = planes(heap, tc, ci);
   const vTable = tableOf(heap, v);
-  const mTable = heap.makeOutput([36], 'int32');
-  const scratch = scratchFor(ops.backend, heap);
+  const mPlanes = ownGemm === null ? [] : planes(heap, tc, co);
+  const mTable = ownGemm === null ? heap.makeOutput([36], 'int32') : tableOf(heap, mPlanes);
   const at = (info: TensorInfo): number => heapAddress(heap, info);
   const own = (part: number) => at(scratch) + SCRATCH_BYTES * part;
-  const u = transformedFilter(ops.backend, heap, transforms, filter, scratch);
   const biasAt = bias === null ? 0 : at(bias);
   for (let t0 = 0; t0 < tiles; t0 += tc) {
     const { padTop, padLeft } = plan;
@@ -214,11 +218,32 @@ export function winogradConv2D(
       from,
       to,
     ]);
-    // U is the same for every chunk: XNNPACK packs it once per plane (its operator cache).
-    const m = v.map((a, k) =>
-      ops.call('BatchMatMul', { a, b: u.planes[k]! }, { transposeA: false, transposeB: false }),
-    );
-    fillTable(heap, mTable, m);
+    let m: TensorInfo[] = [];
+    if (ownGemm !== null) {
+      // Threads take tile rows where the tiles outweigh the filter (each multiplies the tiles
+      // its transform wrote, in its own cache), else planes (each reads half the filter).
+      const byRows = tc * (ci + co) > ci * co;
+      runSplit(ops.backend, ownGemm, 2, 'planeGemm', byRows ? tc : 36, 1, (from, to) => [
+        at(vTable),
+        at(u.table),
+        at(mTable),
+        byRows ? from : 0,
+        byRows ? to : tc,
+        co,
+        ci,
+        1,
+        ci,
+        0,
+        byRows ? 0 : from,
+        byRows ? 36 : to,
+      ]);
+    } else {
+      // U is the same for every chunk: XNNPACK packs it once per plane (its operator cache).
+      m = v.map((a, k) =>
+        ops.call('BatchMatMul', { a, b: u.planes[k]! }, { transposeA: false, transposeB: false }),
+      );
+      fillTable(heap, mTable, m);
+    }
     runSplit(ops.backend, transforms, 0, 'winogradOutput', tc, 1, (from, to, part) => [
       at(mTable),
       own(part),
@@ -238,7 +263,7 @@ export function winogradConv2D(
     ops.release(...m);
   }
   if (u.owned) ops.release(...u.planes, u.table);
-  ops.release(...v, vTable, mTable, scratch);
+  ops.release(...v, ...mPlanes, vTable, mTable, scratch);
   return y;
 }
 
@@ -260,7 +285,7 @@ export function winogradFilterGradient(
   const gemm = simdKernels(ops.backend)!;
   const { n, h, w, ci, co, oh, ow, tilesH, tilesW } = plan;
   const tiles = n * tilesH * tilesW;
-  const tc = chunkTiles(tiles, ci, co, Math.min(chunkBytes, GRAD_CHUNK_BYTES));
+  const tc = chunkTiles(tiles, ci, co, cachedChunkBytes());
   const dw = heap.makeOutput([3, 3, ci, co], 'float32');
   const v = planes(heap, tc, ci);
   const wt = planes(heap, tc, co);
@@ -309,6 +334,7 @@ export function winogradFilterGradient(
       at(vTable),
       at(wTable),
       at(uTable),
+      0,
       ci,
       co,
       tc,
@@ -331,6 +357,23 @@ export function winogradFilterGradient(
   ]);
   ops.release(...v, ...wt, ...du, vTable, wTable, uTable, scratch);
   return dw;
+}
+
+/**
+ * The kernel module, where the Winograd GEMMs run on it: everywhere it loads except a threaded
+ * build without kernel threads (a browser page), where XNNPACK's pool has threads this module
+ * cannot use. On one thread it ran 1.4-1.6x faster than XNNPACK on ResNet-18's layers (no
+ * packing of the filter planes per call, chunks that stay in cache), and as fast or faster with
+ * kernel threads on two.
+ */
+function ownGemmFor(backend: KernelBackend): SimdKernels | null {
+  if (threadedBackend(backend) && kernelThreads(backend) < 2) return null;
+  return simdKernels(backend);
+}
+
+/** Chunk bytes where the module's GEMMs run: L2-sized (see CACHED_CHUNK_BYTES). */
+function cachedChunkBytes(): number {
+  return Math.min(chunkBytes, CACHED_CHUNK_BYTES);
 }
 
 /**

@@ -10,6 +10,7 @@ import { depthwiseConv2dNativeBackpropInput } from './kernels/depthwise_backprop
 import { maxPoolGrad } from './kernels/max_pool_grad.js';
 import { castVia, identityVia } from './kernels/share.js';
 import { meanVia, sumVia } from './kernels/sum_leading.js';
+import { sliceVia } from './kernels/slice.js';
 import { tileVia } from './kernels/tile.js';
 
 /** A kernel written once for any backend, given that backend's name. */
@@ -44,6 +45,7 @@ const factories: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   [tf.Sum, wrapping(tf.Sum, sumVia)],
   [tf.Mean, wrapping(tf.Mean, meanVia)],
   [tf.Tile, wrapping(tf.Tile, tileVia)],
+  [tf.Slice, wrapping(tf.Slice, sliceVia)],
   [tf.Identity, wrapping(tf.Identity, identityVia)],
   [tf.Cast, wrapping(tf.Cast, castVia)],
   [tf.Conv2D, wrapping(tf.Conv2D, conv2DVia)],

@@ -178,8 +178,7 @@ function exactPhasesInputGrad(
   const aw = Math.ceil((padInfo.left + w) / sw);
   const heap = ops.backend as unknown as HeapBackend;
   const dx = heap.makeOutput([n, h, w, ci], 'float32');
-  const out = heap.typedArrayFromHeap(dx) as Float32Array;
-  out.fill(0);
+  (heap.typedArrayFromHeap(dx) as Float32Array).fill(0);
   phases.forEach(({ filter, jh, jw }, p) => {
     if (filter === null) return;
     const rh = Math.floor(p / sw);
@@ -191,7 +190,12 @@ function exactPhasesInputGrad(
       depthwise: false,
     });
     ops.release(filter);
+    // Copies within the heap (copyWithin: no view object per row, as `set(subarray)` needs).
     const src = heap.typedArrayFromHeap(y) as Float32Array;
+    const bytes = new Uint8Array(src.buffer);
+    // Views after the phase's convolution: an allocation may have grown (and moved) the heap.
+    const outAt = heap.typedArrayFromHeap(dx).byteOffset;
+    const [srcAt, rowBytes] = [src.byteOffset, ci * 4];
     // Rows and columns of this phase that land inside dx (the rest is padding).
     const a0 = Math.max(0, Math.ceil((padInfo.top - rh) / sh));
     const a1 = Math.min(ah, Math.ceil((padInfo.top + h - rh) / sh));
@@ -201,8 +205,12 @@ function exactPhasesInputGrad(
       for (let a = a0; a < a1; a++) {
         const row = (b * h + sh * a + rh - padInfo.top) * w;
         for (let c = c0; c < c1; c++) {
-          const at = ((b * ah + a) * aw + c) * ci;
-          out.set(src.subarray(at, at + ci), (row + sw * c + rw - padInfo.left) * ci);
+          const from = srcAt + ((b * ah + a) * aw + c) * rowBytes;
+          bytes.copyWithin(
+            outAt + (row + sw * c + rw - padInfo.left) * rowBytes,
+            from,
+            from + rowBytes,
+          );
         }
       }
     }

@@ -129,7 +129,6 @@ export function exactPhaseFilters(
     return null;
   }
   const [kh, kw, ci, co] = filter.shape as [number, number, number, number];
-  const src = heap.typedArrayFromHeap(filter) as Float32Array;
   const out: Array<{ filter: TensorInfo | null; jh: number; jw: number }> = [];
   for (let rh = 0; rh < sh; rh++) {
     for (let rw = 0; rw < sw; rw++) {
@@ -140,7 +139,9 @@ export function exactPhaseFilters(
         continue;
       }
       const info = heap.makeOutput([jh, jw, co, ci], 'float32');
+      // Views after the allocation, which may have grown the heap.
       const dst = heap.typedArrayFromHeap(info) as Float32Array;
+      const src = heap.typedArrayFromHeap(filter) as Float32Array;
       for (let a = 0; a < jh; a++) {
         const r = rh + sh * (jh - 1 - a);
         for (let b = 0; b < jw; b++) {

@@ -21,7 +21,7 @@ export interface Result {
   threads?: number;
   /** tfjs wasm: whether 3x3 stride-1 convolutions ran through Winograd F(4x4,3x3). */
   winograd?: boolean;
-  /** tfjs wasm: whether the Winograd transforms were split over kernel threads. */
+  /** tfjs wasm: whether the package's kernels were split over kernel threads. */
   kernelThreads?: boolean;
   /** --profile: where one training step's time goes, by top-level kernel. */
   profile?: { stepMs: number; kernels: KernelShare[]; convs?: ConvShare[] };
@@ -48,6 +48,8 @@ export const { values: args } = parseArgs({
     winograd: { type: 'string', default: 'on' },
     // wasm, 2+ threads: the Winograd transforms split over kernel threads, or not, or both.
     'kernel-threads': { type: 'string', default: 'on' },
+    // Rounds of the whole comparison (PyTorch, then every tfjs configuration), interleaved.
+    rounds: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -70,6 +72,9 @@ export const USAGE = `pnpm bench:train [options]
   --kernel-threads <list>
                         wasm with 2+ threads: the package's kernels split over kernel threads
                         (SEVAR_KERNEL_THREADS) on, off or on,off (default on)
+  --rounds <n>          repeat the comparison n times, PyTorch and tfjs taking turns, and
+                        report medians: each round's ratios are against that round's PyTorch,
+                        so slow drifts of a shared machine cancel (default 1)
   --profile             also time every kernel of one training step (one worker only) and
                         print where the step's time goes
   --json <file>         also write the rows as JSON`;

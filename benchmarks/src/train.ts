@@ -67,7 +67,13 @@ function hasTorch(): boolean {
   }
 }
 
-type Row = Result & { ratio?: number; inferRatio?: number };
+type Row = Result & {
+  ratio?: number;
+  inferRatio?: number;
+  /** --rounds above 1: the lowest and highest of the rounds' training ratios. */
+  ratioRange?: [number, number];
+  rounds?: number;
+};
 
 /** What a run gathers: table rows, failed measurements and notes to print under the table. */
 interface Findings {
@@ -108,6 +114,7 @@ function measureTfjs(
   common: string[],
   reference: Result | undefined,
   found: Findings,
+  skipProfile = false,
 ): void {
   for (const backend of backends) {
     // tfjs-cpu takes minutes per ResNet-18 step: only when asked for by name.
@@ -131,7 +138,7 @@ function measureTfjs(
         ...(threads === undefined ? [] : ['--threads', String(threads)]),
         ...(winograd === undefined ? [] : ['--winograd', winograd]),
         ...(kernelThreads === undefined ? [] : ['--kernel-threads', kernelThreads]),
-        ...(args.profile ? ['--profile'] : []),
+        ...(args.profile && !skipProfile ? ['--profile'] : []),
         ...common,
       ]);
       if (typeof r === 'string')
@@ -198,6 +205,45 @@ function configLabel(r: Row): string {
   return `tfjs ${r.backend}${threads}${workers}${winograd}${split}`;
 }
 
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * One row per configuration from several rounds: medians of the speeds and of the per-round
+ * ratios (each against its own round's PyTorch), the range of the training ratio, the largest
+ * peak RSS, the first round's profile.
+ */
+function medianRows(rows: Row[]): Row[] {
+  const groups = new Map<string, Row[]>();
+  for (const r of rows) {
+    const key = `${r.model}/${r.attention}/${configLabel(r)}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((group) => {
+    const first = group[0]!;
+    const ratios = group.map((r) => r.ratio).filter((v): v is number => v !== undefined);
+    const inferRatios = group.map((r) => r.inferRatio).filter((v): v is number => v !== undefined);
+    const unfolded = group
+      .map((r) => r.inferUnfoldedImagesPerSec)
+      .filter((v): v is number => v !== undefined);
+    return {
+      ...first,
+      trainImagesPerSec: median(group.map((r) => r.trainImagesPerSec)),
+      inferImagesPerSec: median(group.map((r) => r.inferImagesPerSec)),
+      ...(unfolded.length > 0 ? { inferUnfoldedImagesPerSec: median(unfolded) } : {}),
+      peakRssMiB: Math.max(...group.map((r) => r.peakRssMiB)),
+      ...(ratios.length > 0
+        ? { ratio: median(ratios), ratioRange: [Math.min(...ratios), Math.max(...ratios)] }
+        : {}),
+      ...(inferRatios.length > 0 ? { inferRatio: median(inferRatios) } : {}),
+      rounds: group.length,
+    } as Row;
+  });
+}
+
 function printTable(rows: Row[]): void {
   const head = [
     'model',
@@ -216,7 +262,11 @@ function printTable(rows: Row[]): void {
     r.attention,
     configLabel(r),
     r.trainImagesPerSec.toFixed(1),
-    r.ratio !== undefined ? r.ratio.toFixed(3) : r.backend ? '-' : '1',
+    r.ratio !== undefined
+      ? `${r.ratio.toFixed(3)}${r.ratioRange ? ` (${r.ratioRange.map((v) => v.toFixed(2)).join('–')})` : ''}`
+      : r.backend
+        ? '-'
+        : '1',
     r.inferImagesPerSec.toFixed(1),
     r.inferRatio !== undefined ? r.inferRatio.toFixed(3) : r.backend ? '-' : '1',
     r.inferUnfoldedImagesPerSec?.toFixed(1) ?? '-',
@@ -246,20 +296,31 @@ async function main(): Promise<void> {
   const torch = hasTorch();
   const loadBefore = loadavg()[0]!;
   const found: Findings = { rows: [], failures: [], notes: [] };
+  const rounds = Number(args.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) {
+    throw new Error(`--rounds: expected a whole number of at least 1, received '${args.rounds}'`);
+  }
   for (const model of args.models!.split(',')) {
     for (const attention of args.attention!.split(',')) {
-      const reference = torch
-        ? torchReference(model, attention, common, found.failures)
-        : undefined;
-      if (reference)
-        found.rows.push({ ...reference, framework: `pytorch (${reference.blas} BLAS)` });
-      measureTfjs(model, attention, backends, common, reference, found);
+      const measured: Row[] = [];
+      for (let round = 0; round < rounds; round++) {
+        const inRound: Findings = { rows: [], failures: found.failures, notes: found.notes };
+        const reference = torch
+          ? torchReference(model, attention, common, found.failures)
+          : undefined;
+        if (reference)
+          inRound.rows.push({ ...reference, framework: `pytorch (${reference.blas} BLAS)` });
+        measureTfjs(model, attention, backends, common, reference, inRound, round > 0);
+        measured.push(...inRound.rows);
+        if (rounds > 1) console.error(`round ${round + 1}/${rounds} of ${model} ${attention} done`);
+      }
+      found.rows.push(...(rounds > 1 ? medianRows(measured) : measured));
     }
   }
   const loadAfter = loadavg()[0]!;
   printTable(found.rows);
   console.log(
-    `batch ${args.batch}, median of up to ${args.steps} steps after ${args.warmup} warm-up; 1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
+    `batch ${args.batch}, median of up to ${args.steps} steps after ${args.warmup} warm-up${rounds > 1 ? `; medians of ${rounds} rounds (x PyTorch: median of the rounds' ratios, lowest–highest)` : ''}; 1-minute load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after`,
   );
   if (Math.max(loadBefore, loadAfter) > 0.5) {
     console.log(

@@ -7,7 +7,8 @@
  * MaxPoolGrad, NHWC float32: dx (zeroed here) receives, for each window and channel, the
  * window's dy at the position of its first strict maximum in row-major order (TensorFlow's
  * and the cpu backend's choice; a window holding only NaN or -Infinity routes nothing).
- * Four channels at a time, branch-free within a window.
+ * Four channels at a time, branch-free within a window. Only images from .. to - 1 are done (a
+ * thread's share; a window never reaches past its image).
  */
 export function maxPoolGrad(
   x: usize,
@@ -25,12 +26,15 @@ export function maxPoolGrad(
   sw: i32,
   padTop: i32,
   padLeft: i32,
+  from: i32,
+  to: i32,
 ): void {
-  memory.fill(dx, 0, (<usize>n * h * w * c) << 2);
+  const image = (<usize>h * w * c) << 2;
+  memory.fill(dx + <usize>from * image, 0, <usize>(to - from) * image);
   const c4 = c & ~3;
   const none = i32x4.splat(-1);
   const lowest = f32x4.splat(-Infinity);
-  for (let b = 0; b < n; b++) {
+  for (let b = from; b < to; b++) {
     for (let yr = 0; yr < oh; yr++) {
       const r0 = max(0, yr * sh - padTop);
       const r1 = min(h, yr * sh - padTop + kh);

@@ -1,4 +1,4 @@
-// The kernel threads (the Winograd transforms split over worker threads on the threaded build's
+// The kernel threads (the package's kernels split over worker threads on the threaded build's
 // shared heap): this file's process starts wasm with two threads and kernel threads on (vitest
 // runs each test file in its own process).
 import { execFileSync } from 'node:child_process';
@@ -105,6 +105,36 @@ describe('kernel threads on the threaded build', () => {
       });
     },
   );
+
+  it('split the strided filter gradient and MaxPoolGrad with the same bits as one thread', () => {
+    // 3x3 stride 2 (the SIMD implicit-im2col kernel, by input channel: 5 channels, unevenly)
+    // and a 3x3 stride-2 max pool (by image: 3 images).
+    const run = (): Float32Array[] => {
+      const outputs = tf.tidy(() => {
+        const x = tf.tensor4d(seeded(3 * 17 * 17 * 5, 11), [3, 17, 17, 5]);
+        const dy = tf.tensor4d(seeded(3 * 8 * 8 * 36, 12), [3, 8, 8, 36]);
+        const attrs = { strides: 2, pad: 'valid', dataFormat: 'NHWC', dilations: 1 };
+        const dw = tf
+          .engine()
+          .runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: [3, 3, 5, 36] });
+        const pooledGrad = tf.grad((a: tf.Tensor4D) =>
+          tf.sum(tf.square(tf.maxPool(a, 3, 2, 'same'))),
+        )(x);
+        return [dw as tf.Tensor, pooledGrad];
+      });
+      const data = outputs.map((t) => t.dataSync() as Float32Array);
+      tf.dispose(outputs);
+      return data;
+    };
+    const split = run();
+    setKernelThreadsEnabled(false);
+    const single = run();
+    setKernelThreadsEnabled(true);
+    split.forEach((g, i) => {
+      expect(Array.from(g)).toEqual(Array.from(single[i]!));
+      expect(g.some((v) => v !== 0)).toBe(true);
+    });
+  });
 
   it('leak no tensors across calls', () => {
     setWinogradEnabled(true);

@@ -35,6 +35,7 @@ const FUNCTIONS = [
   'winogradFilterGrad',
   'planeGemm',
   'conv2dBackpropFilter',
+  'maxPoolGrad',
 ] as const;
 
 /** The build a worker runs for `module`: the one the calling thread has. */

@@ -3,6 +3,7 @@ import type { KernelBackend, MaxPoolGradAttrs, TensorInfo } from '@tensorflow/tf
 import { TrainingKernelError } from '../errors.js';
 import { asHeapBackend, f32 } from './heap.js';
 import { heapAddress, simdKernels } from './simd.js';
+import { runSplit } from './kernel_threads.js';
 
 /**
  * MaxPoolGrad over the wasm heap in one pass: each window's first maximum (row-major, strict
@@ -49,7 +50,8 @@ export function maxPoolGrad(
   const out = backend.makeOutput(input.shape, 'float32');
   const simd = simdKernels(args.backend);
   if (simd !== null) {
-    simd.maxPoolGrad(
+    // Split by image over the kernel threads: each part zeroes and fills its own images.
+    runSplit(args.backend, simd, 2, 'maxPoolGrad', n, 1, (from, to) => [
       heapAddress(backend, input),
       heapAddress(backend, dy),
       heapAddress(backend, out),
@@ -65,7 +67,9 @@ export function maxPoolGrad(
       sw,
       padInfo.top,
       padInfo.left,
-    );
+      from,
+      to,
+    ]);
     return out;
   }
   // Views are taken after the allocation above, which may grow (and detach) the heap.

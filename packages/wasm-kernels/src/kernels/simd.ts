@@ -33,6 +33,8 @@ export interface SimdKernels {
     sw: number,
     padTop: number,
     padLeft: number,
+    from: number,
+    to: number,
   ): void;
   conv2dBackpropFilter(
     x: number,

@@ -117,9 +117,9 @@ describe('kernel threads on the threaded build', () => {
         const dw = tf
           .engine()
           .runKernel('Conv2DBackpropFilter', { x, dy }, { ...attrs, filterShape: [3, 3, 5, 36] });
-        const pooledGrad = tf.grad((a: tf.Tensor4D) =>
-          tf.sum(tf.square(tf.maxPool(a, 3, 2, 'same'))),
-        )(x);
+        const pool = (a: tf.Tensor) =>
+          tf.sum(tf.square(tf.maxPool(a as tf.Tensor4D, 3, 2, 'same')));
+        const pooledGrad = tf.grad(pool)(x);
         return [dw as tf.Tensor, pooledGrad];
       });
       const data = outputs.map((t) => t.dataSync() as Float32Array);

@@ -186,7 +186,7 @@ export function winogradConv2D(
   relu: boolean,
 ): TensorInfo {
   const heap = asHeapBackend(ops.backend, 'Conv2D');
-  const { n, h, w, ci, co, oh, ow, tilesH, tilesW } = plan;
+  const { n, ci, co, oh, ow, tilesH, tilesW } = plan;
   const tiles = n * tilesH * tilesW;
   const scratch = scratchFor(ops.backend, heap);
   const u = transformedFilter(ops.backend, heap, transforms, filter, scratch);
@@ -201,23 +201,7 @@ export function winogradConv2D(
   const own = (part: number) => at(scratch) + SCRATCH_BYTES * part;
   const biasAt = bias === null ? 0 : at(bias);
   for (let t0 = 0; t0 < tiles; t0 += tc) {
-    const { padTop, padLeft } = plan;
-    runSplit(ops.backend, transforms, 0, 'winogradInput', tc, 1, (from, to, part) => [
-      at(x),
-      at(vTable),
-      own(part),
-      n,
-      h,
-      w,
-      ci,
-      tilesH,
-      tilesW,
-      t0,
-      padTop,
-      padLeft,
-      from,
-      to,
-    ]);
+    transformInput(ops.backend, transforms, 0, at(x), at(vTable), own, plan, t0, tc);
     let m: TensorInfo[] = [];
     if (ownGemm !== null) {
       // Threads take tile rows where the tiles outweigh the filter (each multiplies the tiles
@@ -283,7 +267,7 @@ export function winogradFilterGradient(
 ): TensorInfo {
   const heap = asHeapBackend(ops.backend, 'Conv2DBackpropFilter');
   const gemm = simdKernels(ops.backend)!;
-  const { n, h, w, ci, co, oh, ow, tilesH, tilesW } = plan;
+  const { n, ci, co, oh, ow, tilesH, tilesW } = plan;
   const tiles = n * tilesH * tilesW;
   const tc = chunkTiles(tiles, ci, co, cachedChunkBytes());
   const dw = heap.makeOutput([3, 3, ci, co], 'float32');
@@ -297,23 +281,7 @@ export function winogradFilterGradient(
   const at = (info: TensorInfo): number => heapAddress(heap, info);
   const own = (part: number) => at(scratch) + SCRATCH_BYTES * part;
   for (let t0 = 0; t0 < tiles; t0 += tc) {
-    const { padTop, padLeft } = plan;
-    runSplit(ops.backend, transforms, 1, 'winogradInput', tc, 1, (from, to, part) => [
-      at(x),
-      at(vTable),
-      own(part),
-      n,
-      h,
-      w,
-      ci,
-      tilesH,
-      tilesW,
-      t0,
-      padTop,
-      padLeft,
-      from,
-      to,
-    ]);
+    transformInput(ops.backend, transforms, 1, at(x), at(vTable), own, plan, t0, tc);
     runSplit(ops.backend, transforms, 1, 'winogradGradOutput', tc, 1, (from, to, part) => [
       at(dy),
       at(wTable),
@@ -357,6 +325,28 @@ export function winogradFilterGradient(
   ]);
   ops.release(...v, ...wt, ...du, vTable, wTable, uTable, scratch);
   return dw;
+}
+
+/**
+ * The input transform of the chunk of `tc` tiles from `t0` (x and the plane table by heap
+ * address), split by tile rows; `own(part)` is each part's scratch.
+ */
+function transformInput(
+  backend: KernelBackend,
+  transforms: WinogradTransforms | WinogradGradTransforms,
+  module: 0 | 1,
+  x: number,
+  table: number,
+  own: (part: number) => number,
+  plan: WinogradPlan,
+  t0: number,
+  tc: number,
+): void {
+  const { n, h, w, ci, tilesH, tilesW, padTop, padLeft } = plan;
+  runSplit(backend, transforms, module, 'winogradInput', tc, 1, (from, to, part) => [
+    ...[x, table, own(part), n, h, w, ci, tilesH, tilesW],
+    ...[t0, padTop, padLeft, from, to],
+  ]);
 }
 
 /**

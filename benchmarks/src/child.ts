@@ -79,6 +79,29 @@ async function trainStepOf(
   return { step, close: async () => await parallel?.close() };
 }
 
+/**
+ * One training step through the plain tfjs API: `optimizer.minimize` of the loss of
+ * `model.apply`, nothing of @sevar/trainer's step (the backend and its kernels, as
+ * `useBackend` set them up, are all it uses).
+ */
+async function plainStepOf(
+  model: LayersModel,
+  optimizer: SevarOptimizer,
+  xs: Tensor,
+  ys: Tensor1D,
+): Promise<{ step: () => Promise<void>; close: () => Promise<void> }> {
+  const { sparseSoftmaxCrossEntropy } = await import('@sevar/trainer');
+  const step = async () => {
+    const loss = optimizer.minimize(
+      () => sparseSoftmaxCrossEntropy(model.apply(xs, { training: true }) as never, ys),
+      true,
+    );
+    await loss!.data();
+    loss!.dispose();
+  };
+  return { step, close: async () => {} };
+}
+
 /** Times one step with every kernel of the backend wrapped (after the timed steps). */
 async function profiled(
   backend: string,
@@ -118,7 +141,10 @@ export async function child(): Promise<void> {
     Array.from({ length: batch }, (_, i) => i % 10),
     'int32',
   );
-  const trainStep = await trainStepOf(model, optimizer, xs, ys, workers, threads);
+  const plain = args.api === 'plain';
+  const trainStep = plain
+    ? await plainStepOf(model, optimizer, xs, ys)
+    : await trainStepOf(model, optimizer, xs, ys, workers, threads);
   const inferStep = async () => {
     const y = model.predict(xs) as Tensor;
     await y.data();
@@ -151,6 +177,7 @@ export async function child(): Promise<void> {
     ...(threads === undefined ? {} : { threads }),
     ...(winograd === undefined ? {} : { winograd }),
     ...(kernelThreads === undefined ? {} : { kernelThreads }),
+    ...(plain ? { api: 'plain' as const } : {}),
     ...(profile ? { profile } : {}),
   };
   console.log(JSON.stringify(result));

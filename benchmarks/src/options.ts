@@ -23,6 +23,8 @@ export interface Result {
   winograd?: boolean;
   /** tfjs wasm: whether the package's kernels were split over kernel threads. */
   kernelThreads?: boolean;
+  /** 'plain': the step was `optimizer.minimize` on the model as built (no @sevar/trainer). */
+  api?: 'plain';
   /** --profile: where one training step's time goes, by top-level kernel. */
   profile?: { stepMs: number; kernels: KernelShare[]; convs?: ConvShare[] };
 }
@@ -48,6 +50,8 @@ export const { values: args } = parseArgs({
     winograd: { type: 'string', default: 'on' },
     // wasm, 2+ threads: the Winograd transforms split over kernel threads, or not, or both.
     'kernel-threads': { type: 'string', default: 'on' },
+    // The training step: as train() runs it, plain tfjs (optimizer.minimize), or both.
+    api: { type: 'string', default: 'train' },
     // Rounds of the whole comparison (PyTorch, then every tfjs configuration), interleaved.
     rounds: { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false },
@@ -72,6 +76,10 @@ export const USAGE = `pnpm bench:train [options]
   --kernel-threads <list>
                         wasm with 2+ threads: the package's kernels split over kernel threads
                         (SEVAR_KERNEL_THREADS) on, off or on,off (default on)
+  --api <list>          the tfjs training step: train (as @sevar/trainer's train() runs it:
+                        batch norms fused, tape freed during the backward pass), plain
+                        (optimizer.minimize on the model as built), or train,plain (default
+                        train; plain needs one worker)
   --rounds <n>          repeat the comparison n times, PyTorch and tfjs taking turns, and
                         report medians: each round's ratios are against that round's PyTorch,
                         so slow drifts of a shared machine cancel (default 1)

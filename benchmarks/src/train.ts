@@ -123,7 +123,13 @@ function measureTfjs(
       if (!found.notes.includes(note)) found.notes.push(note);
       continue;
     }
-    for (const [workers, threads, winograd, kernelThreads] of configurations(backend)) {
+    const runs = configurations(backend).flatMap((c) =>
+      args.api!.split(',').map((api) => [...c, api] as const),
+    );
+    for (const [workers, threads, winograd, kernelThreads, api] of runs) {
+      if (api !== 'train' && api !== 'plain')
+        throw new Error(`--api: expected train, plain or train,plain, received '${args.api}'`);
+      if (api === 'plain' && workers > 1) continue;
       const r = runJson(process.execPath, [
         fileURLToPath(import.meta.url),
         '--child',
@@ -138,6 +144,8 @@ function measureTfjs(
         ...(threads === undefined ? [] : ['--threads', String(threads)]),
         ...(winograd === undefined ? [] : ['--winograd', winograd]),
         ...(kernelThreads === undefined ? [] : ['--kernel-threads', kernelThreads]),
+        '--api',
+        api,
         ...(args.profile && !skipProfile ? ['--profile'] : []),
         ...common,
       ]);
@@ -202,7 +210,8 @@ function configLabel(r: Row): string {
   const threads = r.threads !== undefined ? ` ${r.threads} thr` : '';
   const winograd = r.winograd === false ? ' no-wino' : '';
   const split = r.kernelThreads === false && (r.threads ?? 1) > 1 ? ' no-kthr' : '';
-  return `tfjs ${r.backend}${threads}${workers}${winograd}${split}`;
+  const api = r.api === 'plain' ? ' plain-api' : '';
+  return `tfjs ${r.backend}${threads}${workers}${winograd}${split}${api}`;
 }
 
 const median = (values: number[]): number => {

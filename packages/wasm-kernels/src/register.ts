@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { BackendNotLoadedError } from './errors.js';
+import { registerReductionGradients, restoreReductionGradients } from './gradients.js';
 import { batchMatMulVia } from './kernels/batch_mat_mul.js';
 import { conv2DVia, fusedConv2DVia } from './kernels/conv2d.js';
 import { conv2DBackpropFilter } from './kernels/conv2d_backprop_filter.js';
@@ -118,18 +119,26 @@ function unregisterOn(backendName: string): void {
 
 /**
  * Registers the gradient kernels the 'wasm' backend lacks or runs slowly, built on its
- * XNNPACK convolution and matmul. Call after importing '@tensorflow/tfjs-backend-wasm'.
- * Idempotent; returns the kernel names it registered.
+ * XNNPACK convolution and matmul, and gradients of `Sum` and `Mean` that broadcast instead of
+ * multiplying by a tensor of ones (see `gradients.ts`; the same values, for every backend).
+ * Call after importing '@tensorflow/tfjs-backend-wasm' (and tfjs-layers, whose import
+ * registers its own copies of tfjs-core's gradients). Idempotent; returns the kernel names it
+ * registered.
  */
 export function registerWasmTrainingKernels(): string[] {
   requireBackendKernels('wasm', '@tensorflow/tfjs-backend-wasm');
   registerOn('wasm', wasmTrainingKernelNames);
+  registerReductionGradients();
   return [...wasmTrainingKernelNames];
 }
 
-/** Puts back the kernels 'wasm' had before `registerWasmTrainingKernels` (for comparisons). */
+/**
+ * Puts back the kernels 'wasm' had before `registerWasmTrainingKernels` (for comparisons), and
+ * the `Sum` and `Mean` gradients.
+ */
 export function unregisterWasmTrainingKernels(): void {
   unregisterOn('wasm');
+  restoreReductionGradients();
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import type { HeapBackend } from './heap.js';
-import { kernelThreads, runSplit } from './kernel_threads.js';
+import { maxSplitParts, runSplit } from './kernel_threads.js';
 import { heapAddress } from './simd.js';
 import type { WinogradTransforms } from './simd.js';
 
@@ -29,9 +29,9 @@ interface BackendCache {
 /** One thread's scratch: 36 vectors of four floats. */
 export const SCRATCH_BYTES = 36 * 16;
 
-/** Scratch for every part a transform splits into on `backend` (`SCRATCH_BYTES` each). */
+/** Scratch for every chunk a transform splits into on `backend` (`SCRATCH_BYTES` each). */
 export function scratchFor(backend: KernelBackend, heap: HeapBackend): TensorInfo {
-  return heap.makeOutput([(kernelThreads(backend) * SCRATCH_BYTES) / 4], 'float32');
+  return heap.makeOutput([(maxSplitParts(backend) * SCRATCH_BYTES) / 4], 'float32');
 }
 
 /** 36 [1, rows, cols] float32 planes. */

@@ -357,8 +357,22 @@ function transformInput(
  * kernel threads on two.
  */
 function ownGemmFor(backend: KernelBackend): SimdKernels | null {
-  if (threadedBackend(backend) && kernelThreads(backend) < 2) return null;
+  if (gemmChoice === 'xnnpack') return null;
+  if (gemmChoice === undefined && threadedBackend(backend) && kernelThreads(backend) < 2) {
+    return null;
+  }
   return simdKernels(backend);
+}
+
+let gemmChoice: 'module' | 'xnnpack' | undefined;
+
+/**
+ * Which GEMMs the Winograd convolution runs (the filter gradient always runs the module's):
+ * 'module' (`planeGemm`) or 'xnnpack' wherever they can, `undefined` for the choice above.
+ * For tests and comparisons: a split and an unsplit run of the same GEMMs give the same bits.
+ */
+export function setWinogradGemm(choice: 'module' | 'xnnpack' | undefined): void {
+  gemmChoice = choice;
 }
 
 /** Chunk bytes where the module's GEMMs run: L2-sized (see CACHED_CHUNK_BYTES). */

@@ -72,7 +72,6 @@ type Row = Result & {
   inferRatio?: number;
   /** --rounds above 1: the lowest and highest of the rounds' training ratios. */
   ratioRange?: [number, number];
-  rounds?: number;
 };
 
 /** What a run gathers: table rows, failed measurements and notes to print under the table. */
@@ -248,7 +247,6 @@ function medianRows(rows: Row[]): Row[] {
         ? { ratio: median(ratios), ratioRange: [Math.min(...ratios), Math.max(...ratios)] }
         : {}),
       ...(inferRatios.length > 0 ? { inferRatio: median(inferRatios) } : {}),
-      rounds: group.length,
     } as Row;
   });
 }

@@ -123,7 +123,7 @@ function filterGradColumn(
 
 /**
  * Filter gradient dg = Gᵀ·dU·G from the 36 GEMM products (plane ij: row-major [ci, co]), written
- * to the [3, 3, ci, co] filter gradient, or added to it if `accumulate` (the chunks of a layer).
+ * to the [3, 3, ci, co] filter gradient (once per layer: the GEMMs sum every chunk first).
  * Only input channels from .. to - 1 are done (a thread's share).
  */
 export function winogradFilterGrad(
@@ -132,7 +132,6 @@ export function winogradFilterGrad(
   dg: usize,
   ci: i32,
   co: i32,
-  accumulate: bool,
   from: i32,
   to: i32,
 ): void {
@@ -169,7 +168,7 @@ export function winogradFilterGrad(
         for (let k = 0; k < 3; k++) {
           const at = dg + <usize>(i * 3 + k) * tap + offset;
           const v = v128.load(slot(scratch, p + k));
-          v128.store(at, accumulate ? f32x4.add(v128.load(at), v) : v);
+          v128.store(at, v);
         }
       }
     }

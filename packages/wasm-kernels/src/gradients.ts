@@ -8,7 +8,8 @@ import type { GradConfig, NamedAttrMap, Tensor } from '@tensorflow/tfjs-core';
  * gradients over whole activations in every layer: filling the ones alone was 12% of a
  * ResNet-18 training step through plain `optimizer.minimize` on wasm. Here dy (÷ n) is
  * broadcast to x's shape instead (`Tile`), which gives the same values bit for bit: each
- * element is dy (or dy / n) either way. Non-float32 gradients keep the stock functions.
+ * element is dy (or dy / n) either way. Non-float32 gradients keep the stock functions (which
+ * multiply by float32 ones, so their dtype depends on the backend's type promotion).
  */
 const previous = new Map<string, GradConfig | undefined>();
 

@@ -27,13 +27,28 @@ export function flipSwapFilter(ops: KernelOps, filter: TensorInfo): TensorInfo {
   const block = ci * co;
   for (let t = 0; t < taps; t++) {
     const from = (taps - 1 - t) * block; // (KH-1-r, KW-1-q) is tap taps-1-t
-    const to = t * block;
-    for (let i = 0; i < ci; i++) {
-      const row = from + i * co;
-      for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[row + o] as number;
-    }
+    swapTap(src, from, dst, t * block, ci, co, ci);
   }
   return out;
+}
+
+/**
+ * One filter tap's [Ci, Co] block of `src` from `from`, written transposed to `dst` from `to`:
+ * entry (i, o) goes to `to + o * stride + i` (stride Ci, or more where phases interleave).
+ */
+function swapTap(
+  src: Float32Array,
+  from: number,
+  dst: Float32Array,
+  to: number,
+  ci: number,
+  co: number,
+  stride: number,
+): void {
+  for (let i = 0; i < ci; i++) {
+    const row = from + i * co;
+    for (let o = 0; o < co; o++) dst[to + o * stride + i] = src[row + o] as number;
+  }
 }
 
 /**
@@ -95,10 +110,7 @@ export function phaseFilter(
           if (q >= kw) continue;
           const from = (r * kw + q) * ci * co;
           const to = (a * jw + b) * co * phases + (rh * sw + rw) * ci;
-          for (let i = 0; i < ci; i++) {
-            const row = from + i * co;
-            for (let o = 0; o < co; o++) dst[to + o * phases + i] = src[row + o] as number;
-          }
+          swapTap(src, from, dst, to, ci, co, phases);
         }
       }
     }
@@ -147,11 +159,7 @@ export function exactPhaseFilters(
         for (let b = 0; b < jw; b++) {
           const q = rw + sw * (jw - 1 - b);
           const from = (r * kw + q) * ci * co;
-          const to = (a * jw + b) * co * ci;
-          for (let i = 0; i < ci; i++) {
-            const row = from + i * co;
-            for (let o = 0; o < co; o++) dst[to + o * ci + i] = src[row + o] as number;
-          }
+          swapTap(src, from, dst, (a * jw + b) * co * ci, ci, co, ci);
         }
       }
       out.push({ filter: info, jh, jw });

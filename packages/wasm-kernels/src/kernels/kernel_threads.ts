@@ -8,8 +8,8 @@ import type { Build } from './simd.js';
  * Threads for this package's own kernels on the threaded build (Node): XNNPACK's pool runs
  * tfjs's kernels, and `threads - 1` worker threads here instantiate this package's modules on
  * the same shared heap and wait on a control block. A kernel (the Winograd transforms and
- * GEMMs, the SIMD filter gradient) is split into ranges; the calling thread runs the first and
- * waits for the rest. Pool threads and these take turns (a kernel of one kind runs between the
+ * GEMMs, the SIMD filter gradient, MaxPoolGrad) is cut into chunks that the calling thread and
+ * the workers take in turn (`runSplit`). Pool threads and these take turns (a kernel of one kind runs between the
  * other's), so the cores are not oversubscribed. On by default where they can start
  * (`initWasmBackend`'s `kernelThreads`, SEVAR_KERNEL_THREADS=0 turns them off).
  */

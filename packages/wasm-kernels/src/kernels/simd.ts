@@ -145,7 +145,6 @@ export interface WinogradGradTransforms extends WinogradInputTransform {
     dg: number,
     ci: number,
     co: number,
-    accumulate: boolean,
     from: number,
     to: number,
   ): void;

@@ -1,4 +1,4 @@
-import { slice_util, util } from '@tensorflow/tfjs-core';
+import { slice_util } from '@tensorflow/tfjs-core';
 import type { KernelBackend, KernelConfig, SliceAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import { asHeapBackend } from './heap.js';
 
@@ -23,12 +23,8 @@ export function sliceVia(stock: KernelConfig) {
       number[],
     ];
     // The stock wasm kernel does not check: a slice past the end read whatever followed on the
-    // heap. The cpu backend's checks and words, plus a negative begin.
+    // heap. The cpu backend's checks and words (parseSliceParams rejects a negative begin).
     slice_util.assertParamsValid(x as never, begin, size);
-    util.assert(
-      begin.every((b) => b >= 0),
-      () => `Error in slice${x.shape.length}D: begin ${begin} must not be negative`,
-    );
     if (x.dtype === 'string' || x.dtype === 'complex64' || x.shape.length < 2) return stockSlice();
     if (slice_util.isSliceContinous(x.shape, begin, size)) return stockSlice();
     const backend = asHeapBackend(args.backend, 'Slice');

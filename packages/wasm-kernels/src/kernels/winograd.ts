@@ -319,7 +319,6 @@ export function winogradFilterGradient(
     at(dw),
     ci,
     co,
-    0,
     from,
     to,
   ]);

@@ -11,7 +11,7 @@ export type {
   UseBackendOptions,
 } from './backend.js';
 export { train, evaluate } from './train.js';
-export { lowMemoryVariableGrads } from './grads.js';
+export { lowMemoryGradientsOn, lowMemoryVariableGrads, setLowMemoryGradients } from './grads.js';
 export { fuseBatchNormTraining } from './batch-norm.js';
 export { foldBatchNormInference } from './fold-batch-norm.js';
 export type { ResumeInfo, StepInfo, TrainOptions, TrainResult } from './train.js';

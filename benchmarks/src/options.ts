@@ -78,8 +78,9 @@ export const USAGE = `pnpm bench:train [options]
                         (SEVAR_KERNEL_THREADS) on, off or on,off (default on)
   --api <list>          the tfjs training step: train (as @sevar/trainer's train() runs it:
                         batch norms fused, tape freed during the backward pass), plain
-                        (optimizer.minimize on the model as built), or train,plain (default
-                        train; plain needs one worker)
+                        (optimizer.minimize on the model as built, after useBackend: its
+                        low-memory gradients, the models' fused batch norms), or train,plain
+                        (default train; plain needs one worker)
   --rounds <n>          repeat the comparison n times, PyTorch and tfjs taking turns, and
                         report medians: each round's ratios are against that round's PyTorch,
                         so slow drifts of a shared machine cancel (default 1)

@@ -1,5 +1,6 @@
 // Small builders shared by the ResNet-50 and mobile networks: PyTorch-equivalent padding, batch
 // norm with PyTorch's semantics, torchvision's initialisation.
+import { fuseBatchNormTraining } from '@sevar/layers';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 import { SevarHardSwish } from './hard-swish.js';
@@ -64,15 +65,16 @@ export function conv(
 }
 
 export function bn(x: Sym, settings: BnSettings, name: string): Sym {
-  return tfl.layers
-    .batchNormalization({
-      axis: -1,
-      // tfjs momentum weighs the old statistic, torch's the new batch.
-      momentum: 1 - settings.torchMomentum,
-      epsilon: settings.epsilon,
-      name,
-    })
-    .apply(x) as Sym;
+  const layer = tfl.layers.batchNormalization({
+    axis: -1,
+    // tfjs momentum weighs the old statistic, torch's the new batch.
+    momentum: 1 - settings.torchMomentum,
+    epsilon: settings.epsilon,
+    name,
+  });
+  // Trains through one fused op, whatever runs the step (optimizer.minimize, model.fit, train).
+  fuseBatchNormTraining(layer);
+  return layer.apply(x) as Sym;
 }
 
 export function activation(x: Sym, kind: ActivationKind, name: string): Sym {

@@ -1,5 +1,5 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { AttentionKey, AttentionName } from '@sevar/layers';
+import { type AttentionKey, type AttentionName, fuseBatchNormTraining } from '@sevar/layers';
 
 import { ModelConfigError } from './errors.js';
 import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
@@ -277,7 +277,10 @@ function pad(x: tfl.SymbolicTensor, p: number, name: string): tfl.SymbolicTensor
 }
 
 function bn(x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
-  return tfl.layers.batchNormalization({ ...BN, name }).apply(x) as tfl.SymbolicTensor;
+  const layer = tfl.layers.batchNormalization({ ...BN, name });
+  // Trains through one fused op, whatever runs the step (optimizer.minimize, model.fit, train).
+  fuseBatchNormTraining(layer);
+  return layer.apply(x) as tfl.SymbolicTensor;
 }
 
 function relu(x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {

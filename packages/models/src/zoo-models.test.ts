@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
+import { fuseBatchNormTraining } from '@sevar/layers';
+import { registerCpuTrainingKernels, unregisterCpuTrainingKernels } from '@sevar/wasm-kernels';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 
-import { fillDeterministic, useCpu } from './__tests__/helpers.js';
+import { fillDeterministic, relativeError, useCpu } from './__tests__/helpers.js';
 import { describeModel } from './describe.js';
 import { efficientnetB0 } from './efficientnet.js';
 import { ModelConfigError, UnknownAttentionError } from './errors.js';
@@ -182,6 +184,54 @@ describe('the new models', () => {
     expect(stat()).not.toEqual(statBefore);
     tf.dispose([cost!, x, labels]);
     opt.dispose();
+    model.dispose();
+  });
+});
+
+describe('batch norms train fused (fuseBatchNormTraining of @sevar/layers)', () => {
+  const FUSED = Symbol.for('sevar.fusedBatchNormTraining');
+  const batchNorms = (model: tfl.LayersModel) =>
+    model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+
+  it.each(MODEL_NAMES.filter((n) => n !== 'cnn3'))('%s builds every batch norm fused', (name) => {
+    const options: Record<string, unknown> = { numClasses: 10, inputShape: [32, 32, 3] };
+    if (name.startsWith('resnet')) options.stem = 'cifar';
+    const model = createModel(name, options as never);
+    const bns = batchNorms(model);
+    expect(bns.length).toBeGreaterThan(0);
+    for (const bn of bns)
+      expect((bn as unknown as Record<symbol, { on: boolean }>)[FUSED]?.on).toBe(true);
+    model.dispose();
+  });
+  // On cpu, where the two compositions round alike: on wasm the Winograd convolutions' 1e-5
+  // rounding flips a few ReLUs, which moves the last stages' gradients (8 values per channel
+  // here) by percents on either path.
+  it('resnet18 (cifar stem, 8x8, batch 8): training gradients equal the unfused batch norms', () => {
+    registerCpuTrainingKernels();
+    const model = createModel('resnet18', { numClasses: 10, stem: 'cifar', inputShape: [8, 8, 3] });
+    const x = tf.randomUniform([8, 8, 8, 3], -1, 1, 'float32', 8);
+    const labels = tf.oneHot(tf.tensor1d([3, 8, 1, 0, 5, 9, 2, 7], 'int32'), 10);
+    const gradients = () => {
+      const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { grads, value } = tf.variableGrads(
+        () =>
+          tf.losses.softmaxCrossEntropy(
+            labels,
+            model.apply(x, { training: true }) as tf.Tensor,
+          ) as tf.Scalar,
+        vars,
+      );
+      const out = vars.map((v) => grads[v.name]!.dataSync() as Float32Array);
+      tf.dispose([value, ...Object.values(grads)]);
+      return out;
+    };
+    const fused = gradients();
+    expect(fuseBatchNormTraining(model, false)).toBe(batchNorms(model).length);
+    const stock = gradients();
+    const names = model.trainableWeights.map((w) => w.originalName);
+    stock.forEach((g, i) => expect(relativeError(fused[i]!, g), names[i]).toBeLessThan(1e-4));
+    unregisterCpuTrainingKernels();
+    tf.dispose([x, labels]);
     model.dispose();
   });
 });

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
-import { fuseBatchNormTraining } from './batch-norm.js';
+import { fuseBatchNormTraining } from '@sevar/layers';
 import { lowMemoryVariableGrads } from './grads.js';
 import { Rng } from './rng.js';
 
@@ -141,6 +141,22 @@ describe('fuseBatchNormTraining', () => {
     // Without a learned shift (or scale) tfjs-layers' code is kept.
     const noCenter = bnNet([3], { center: false });
     expect(fuseBatchNormTraining(noCenter)).toBe(0);
+  });
+
+  it('on = false puts tfjs-layers training back (bit for bit), true fuses again', async () => {
+    await useBackend('wasm', { onWarning: () => {} });
+    const x = tf.tensor(values(6 * 5, 5, 3), [6, 5]);
+    const r = tf.tensor(values(6 * 5, 6), [6, 5]);
+    const stock = bnNet([5]);
+    const layer = bnNet([5]);
+    const outputs = () => [stock, layer].map((m) => trainingPass(m, x, r).y);
+    const [reference] = outputs();
+    expect(fuseBatchNormTraining(layer)).toBe(1);
+    expect(fuseBatchNormTraining(layer, false)).toBe(1);
+    expect(Array.from(outputs()[1]!)).toEqual(Array.from(reference!));
+    fuseBatchNormTraining(layer, true);
+    expect(maxRel(outputs()[1]!, reference!)).toBeLessThan(1e-5);
+    tf.dispose([x, r]);
   });
 
   it('holds less memory through a training step and leaks nothing', async () => {

@@ -12,7 +12,7 @@ export type {
 } from './backend.js';
 export { train, evaluate } from './train.js';
 export { lowMemoryGradientsOn, lowMemoryVariableGrads, setLowMemoryGradients } from './grads.js';
-export { fuseBatchNormTraining } from './batch-norm.js';
+export { fuseBatchNormTraining } from '@sevar/layers';
 export { foldBatchNormInference } from './fold-batch-norm.js';
 export type { ResumeInfo, StepInfo, TrainOptions, TrainResult } from './train.js';
 export {

@@ -7,8 +7,13 @@ import * as browser from './browser.js';
 import * as main from './index.js';
 
 const SRC = import.meta.dirname;
-// The peers, and @sevar/core (no dependencies, browser-safe).
-const ALLOWED = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-layers', '@sevar/core'];
+// Browser-safe: the peers, @sevar/core (no dependencies), @sevar/layers (tfjs and @sevar/core).
+const ALLOWED = [
+  '@tensorflow/tfjs-core',
+  '@tensorflow/tfjs-layers',
+  '@sevar/core',
+  '@sevar/layers',
+];
 
 /** Modules reachable from `entry` through static imports (dynamic `import()` is lazy), with their bare static imports. */
 function staticGraph(entry: string): Map<string, string[]> {

@@ -67,7 +67,8 @@ export interface TrainOptions {
    * Train the model's batch norms through one fused op (`fuseBatchNormTraining`), and for
    * inference fold them into the convolutions before them, with their ReLU
    * (`foldBatchNormInference`): the same results within float32 rounding, less memory, faster
-   * evaluation. Default true; false keeps tfjs-layers' code.
+   * evaluation. Default true; false keeps tfjs-layers' code (and turns off the fused training
+   * that `@sevar/models` builds in).
    */
   fusedBatchNorm?: boolean;
   /**

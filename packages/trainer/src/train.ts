@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-layers registers tfjs-core's gradient functions (tfjs-core's Node entry does not).
 import '@tensorflow/tfjs-layers';
-import { fuseBatchNormTraining } from './batch-norm.js';
+import { fuseBatchNormTraining } from '@sevar/layers';
 import { foldBatchNormInference } from './fold-batch-norm.js';
 import { evaluateSource } from './evaluate.js';
 import { EmptyDataError } from './io-errors.js';
@@ -70,10 +70,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   };
   const run: Run = { options, resolved, rng, progress, files, state };
   await resume(run);
-  if (resolved.fusedBatchNorm) {
-    fuseBatchNormTraining(options.model);
-    foldBatchNormInference(options.model);
-  }
+  // Also off where asked: @sevar/models builds its batch norms fused.
+  fuseBatchNormTraining(options.model, resolved.fusedBatchNorm);
+  if (resolved.fusedBatchNorm) foldBatchNormInference(options.model);
   const runner = await createStepRunner(options.model, options.optimizer, rng, resolved);
   try {
     for (let epoch = state.epoch; epoch < resolved.epochs; epoch++) {

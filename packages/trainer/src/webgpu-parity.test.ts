@@ -4,7 +4,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { cnn3, resnet18 } from '@sevar/models';
 import { describe, expect, it } from 'vitest';
 import { useBackend } from './backend.js';
-import { fuseBatchNormTraining } from './batch-norm.js';
+import { fuseBatchNormTraining } from '@sevar/layers';
 import { sparseSoftmaxCrossEntropy } from './loss.js';
 import { Rng, withRandom, withSeed } from './rng.js';
 import { stepGradients } from './step.js';

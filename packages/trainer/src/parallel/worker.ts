@@ -5,7 +5,7 @@ import { parentPort } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '../backend.js';
-import { fuseBatchNormTraining } from '../batch-norm.js';
+import { fuseBatchNormTraining } from '@sevar/layers';
 import { isOutOfMemory } from '../io-errors.js';
 import { sparseSoftmaxCrossEntropy } from '../loss.js';
 import { stepGradients } from '../step.js';
@@ -29,7 +29,7 @@ async function init(m: InitMessage): Promise<void> {
     modelTopology: m.topology as tf.io.ModelJSON['modelTopology'],
   });
   labelSmoothing = m.labelSmoothing;
-  if (m.fusedBatchNorm) fuseBatchNormTraining(model);
+  fuseBatchNormTraining(model, m.fusedBatchNorm);
   const sizes = weightSizes(model);
   weights = weightViews(m.weights, sizes);
   results = weightViews(m.results, sizes);

@@ -95,28 +95,46 @@ function layersOf(model: tfl.LayersModel | tfl.layers.Layer): tfl.layers.Layer[]
   return inner === undefined ? [model as tfl.layers.Layer] : inner.flatMap((l) => layersOf(l));
 }
 
+/** A fused layer's state: whether it trains fused now. */
+interface Fused {
+  on: boolean;
+}
+
 /**
- * Makes the BatchNormalization layers of `model` (nested models included) train through one
- * fused op: same outputs, gradients and moving statistics as tfjs-layers' composition (within
- * float32 rounding), with less memory held between the forward and the backward pass (a
- * ResNet-18 step: one activation-sized buffer less per batch norm). Inference and layers it
- * does not cover (no centre or scale, a channel axis other than the last) keep tfjs-layers'
- * code. Patches the layer instances, not their class: serialization is unchanged. Idempotent;
- * returns the number of layers that train fused. `train()` and data-parallel workers call it.
+ * Makes the BatchNormalization layers of `target` (a model, nested models included, or one
+ * layer) train through one fused op: same outputs, gradients and moving statistics as
+ * tfjs-layers' composition (within float32 rounding), in fewer kernels and with less memory held
+ * between the forward and the backward pass (a ResNet-18 step: one activation-sized buffer less
+ * per batch norm). Inference and layers it does not cover (no centre or scale, a channel axis
+ * other than the last) keep tfjs-layers' code. Patches the layer instances, not their class:
+ * serialization is unchanged. `on = false` puts tfjs-layers' training path back. Idempotent;
+ * returns the number of layers covered. `@sevar/models` builds its batch norms this way, and
+ * `train()` and data-parallel workers call it (`fusedBatchNorm`).
  */
-export function fuseBatchNormTraining(model: tfl.LayersModel): number {
+export function fuseBatchNormTraining(
+  target: tfl.LayersModel | tfl.layers.Layer,
+  on = true,
+): number {
   let fused = 0;
-  for (const layer of layersOf(model)) {
+  for (const layer of layersOf(target)) {
     if (layer.getClassName() !== 'BatchNormalization') continue;
-    const bn = layer as unknown as BatchNormLayer & { [FUSED]?: true };
+    const bn = layer as unknown as BatchNormLayer & { [FUSED]?: Fused };
     if (!bn.center || !bn.scale || !channelsLast(bn)) continue;
     fused++;
-    if (bn[FUSED]) continue;
+    const state = bn[FUSED];
+    if (state !== undefined) {
+      // The wrapper stays (later patches, such as the inference fold, may wrap it in turn).
+      state.on = on;
+      continue;
+    }
+    if (!on) continue;
+    const self: Fused = { on: true };
     const stock = bn.call.bind(bn);
     bn.call = (inputs, kwargs) => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const training = kwargs?.['training'];
       if (
+        !self.on ||
         training == null ||
         training === false ||
         x === undefined ||
@@ -128,7 +146,7 @@ export function fuseBatchNormTraining(model: tfl.LayersModel): number {
       }
       return fusedTrainingCall(bn, x);
     };
-    bn[FUSED] = true;
+    bn[FUSED] = self;
   }
   return fused;
 }

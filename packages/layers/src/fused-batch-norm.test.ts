@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { useBackend } from './backend.js';
-import { fuseBatchNormTraining } from '@sevar/layers';
-import { lowMemoryVariableGrads } from './grads.js';
-import { Rng } from './rng.js';
+import { Rng } from '@sevar/core';
+import { useBackend } from './__tests__/helpers.js';
+import { fuseBatchNormTraining } from './fused-batch-norm.js';
 
 function values(n: number, seed: number, offset = 0): Float32Array {
   const rng = new Rng(seed);
@@ -89,7 +88,7 @@ describe.each(['wasm', 'cpu'] as const)('fuseBatchNormTraining on %s', (backend)
   ])(
     'input $shape x $n (offset $offset): output, gradients and moving statistics match tfjs-layers',
     async ({ shape, n, offset }) => {
-      await useBackend(backend, { onWarning: () => {} });
+      await useBackend(backend);
       const c = shape[shape.length - 1]!;
       const full = [n, ...shape];
       const size = full.reduce((a, b) => a * b, 1);
@@ -120,7 +119,7 @@ describe.each(['wasm', 'cpu'] as const)('fuseBatchNormTraining on %s', (backend)
 
 describe('fuseBatchNormTraining', () => {
   it('leaves inference bit-identical, is idempotent, reaches nested models, skips what it cannot fuse', async () => {
-    await useBackend('wasm', { onWarning: () => {} });
+    await useBackend('wasm');
     const inner = bnNet([4, 4, 3]);
     const outer = tfl.sequential({
       layers: [
@@ -144,7 +143,7 @@ describe('fuseBatchNormTraining', () => {
   });
 
   it('on = false puts tfjs-layers training back (bit for bit), true fuses again', async () => {
-    await useBackend('wasm', { onWarning: () => {} });
+    await useBackend('wasm');
     const x = tf.tensor(values(6 * 5, 5, 3), [6, 5]);
     const r = tf.tensor(values(6 * 5, 6), [6, 5]);
     const stock = bnNet([5]);
@@ -160,7 +159,7 @@ describe('fuseBatchNormTraining', () => {
   });
 
   it('holds less memory through a training step and leaks nothing', async () => {
-    await useBackend('wasm', { onWarning: () => {} });
+    await useBackend('wasm');
     const net = () =>
       tfl.sequential({
         layers: [
@@ -187,7 +186,7 @@ describe('fuseBatchNormTraining', () => {
     const peak = async (model: tfl.LayersModel) => {
       const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
       const step = () => {
-        const { value, grads } = lowMemoryVariableGrads(
+        const { value, grads } = tf.variableGrads(
           () => tf.mean(tf.square(model.apply(x, { training: true }) as tf.Tensor)),
           vars,
         );

@@ -89,6 +89,28 @@ function requireBackendKernels(backendName: string, importHint: string): void {
   }
 }
 
+/** A backend's table of the tensors it holds (tfjs-core's DataStorage). */
+interface DataStorage {
+  get(dataId: object): unknown;
+}
+
+/**
+ * tfjs moves a tensor made on another backend when this backend first looks it up, which can
+ * grow (and detach) wasm's heap; tfjs-backend-wasm's `typedArrayFromHeap` takes its view of the
+ * heap before that lookup. So every input is looked up (moved) before a kernel here reads it.
+ */
+function moveInputsHere(args: { inputs?: Record<string, unknown>; backend?: unknown }): void {
+  const backend = args.backend as { dataIdMap?: DataStorage; data?: DataStorage } | undefined;
+  const storage = backend?.dataIdMap ?? backend?.data;
+  if (storage === undefined) return;
+  for (const input of Object.values(args.inputs ?? {})) {
+    for (const t of Array.isArray(input) ? input : [input]) {
+      const dataId = (t as { dataId?: object } | null | undefined)?.dataId;
+      if (dataId !== undefined) storage.get(dataId);
+    }
+  }
+}
+
 function registerOn(backendName: string, names: readonly string[]): void {
   for (const kernelName of names) {
     const k = key(backendName, kernelName);
@@ -98,7 +120,10 @@ function registerOn(backendName: string, names: readonly string[]): void {
     const impl = factory(previous);
     replaced.set(k, previous);
     if (previous !== undefined) tf.unregisterKernel(kernelName, backendName);
-    const kernelFunc = ((args: never) => impl(backendName, args)) as unknown as KernelFunc;
+    const kernelFunc = ((args: never) => {
+      moveInputsHere(args);
+      return impl(backendName, args);
+    }) as unknown as KernelFunc;
     // A wrapped stock kernel needs its setup (a cwrap of its wasm function) to have run; the
     // backend runs setupFunc when it initialises, so a late-initialised backend needs ours.
     const setupFunc = previous?.setupFunc;

@@ -12,8 +12,7 @@ export type {
 } from './backend.js';
 export { train, evaluate } from './train.js';
 export { lowMemoryGradientsOn, lowMemoryVariableGrads, setLowMemoryGradients } from './grads.js';
-export { fuseBatchNormTraining } from '@sevar/layers';
-export { foldBatchNormInference } from './fold-batch-norm.js';
+export { foldBatchNormInference, fuseBatchNormTraining } from '@sevar/layers';
 export type { ResumeInfo, StepInfo, TrainOptions, TrainResult } from './train.js';
 export {
   createOptimizer,

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-layers registers tfjs-core's gradient functions (tfjs-core's Node entry does not).
 import '@tensorflow/tfjs-layers';
-import { fuseBatchNormTraining } from '@sevar/layers';
-import { foldBatchNormInference } from './fold-batch-norm.js';
+import { foldBatchNormInference, fuseBatchNormTraining } from '@sevar/layers';
 import { evaluateSource } from './evaluate.js';
 import { EmptyDataError } from './io-errors.js';
 import { createProgress, type ProgressReporter } from './progress.js';
@@ -72,7 +71,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   await resume(run);
   // Also off where asked: @sevar/models builds its batch norms fused.
   fuseBatchNormTraining(options.model, resolved.fusedBatchNorm);
-  if (resolved.fusedBatchNorm) foldBatchNormInference(options.model);
+  foldBatchNormInference(options.model, resolved.fusedBatchNorm);
   const runner = await createStepRunner(options.model, options.optimizer, rng, resolved);
   try {
     for (let epoch = state.epoch; epoch < resolved.epochs; epoch++) {

@@ -194,7 +194,7 @@ function patch(conv: ConvLayer, bn: BatchNormLayer, relu: Layer | null): Fold {
  * Training-mode calls keep tfjs-layers' code (and `fuseBatchNormTraining`'s). Patches the layer
  * instances, not their class: serialization is unchanged. `enabled = false` switches the folds
  * of `model` off again (for comparisons). Returns the number of folded conv-batch-norm pairs.
- * `train()` calls it (with `fusedBatchNorm`).
+ * `@sevar/trainer`'s `train()` calls it (with `fusedBatchNorm`).
  */
 export function foldBatchNormInference(model: tfl.LayersModel, enabled = true): number {
   let folds = 0;

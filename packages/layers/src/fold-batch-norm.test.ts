@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
-import { useBackend } from './backend.js';
+import { Rng } from '@sevar/core';
+import { useBackend } from './__tests__/helpers.js';
 import { foldBatchNormInference } from './fold-batch-norm.js';
-import { Rng } from './rng.js';
 
 function values(n: number, seed: number, lo = -1, hi = 1): Float32Array {
   const rng = new Rng(seed);
@@ -81,7 +81,7 @@ function relError(a: Float32Array, b: Float32Array): number {
 
 describe.each(['cpu', 'wasm'] as const)('foldBatchNormInference on %s', (backend) => {
   it('folds each foldable conv-BN pair and predicts what tfjs-layers does', async () => {
-    await useBackend(backend, { onWarning: () => {} });
+    await useBackend(backend);
     const model = net();
     randomise(model, 1);
     const x = tf.tensor4d(values(2 * 10 * 9 * 3, 7), [2, 10, 9, 3]);
@@ -111,7 +111,7 @@ describe.each(['cpu', 'wasm'] as const)('foldBatchNormInference on %s', (backend
   });
 
   it('keeps the folded weights while the weights stay, refolds when they change, frees them after', async () => {
-    await useBackend(backend, { onWarning: () => {} });
+    await useBackend(backend);
     const x = tf.tensor4d(values(2 * 10 * 9 * 3, 9), [2, 10, 9, 3]);
     // tfjs-layers leaves a tensor of its own behind when a model like this one is disposed.
     const start = tf.memory().numTensors;
@@ -170,7 +170,7 @@ describe.each(['cpu', 'wasm'] as const)('foldBatchNormInference on %s', (backend
   });
 
   it('leaves training-mode calls as they were and leaks no tensors', async () => {
-    await useBackend(backend, { onWarning: () => {} });
+    await useBackend(backend);
     const model = net();
     randomise(model, 3);
     const x = tf.tensor4d(values(2 * 10 * 9 * 3, 8), [2, 10, 9, 3]);

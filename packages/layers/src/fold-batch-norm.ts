@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { type BatchNormFields, layersOf } from './batch-norm-layers.js';
 
 /** The parts of tfjs-layers' layers (4.x) that folding reads. */
 interface GraphNode {
@@ -18,14 +19,7 @@ interface ConvLayer extends Layer {
   kernel: tfl.LayerVariable;
   bias: tfl.LayerVariable | null;
 }
-interface BatchNormLayer extends Layer {
-  axis: number;
-  epsilon: number;
-  gamma: tfl.LayerVariable | null;
-  beta: tfl.LayerVariable | null;
-  movingMean: tfl.LayerVariable;
-  movingVariance: tfl.LayerVariable;
-}
+interface BatchNormLayer extends Layer, BatchNormFields {}
 
 /** One conv → batch norm (→ ReLU) chain, folded while `enabled`. */
 interface Fold {
@@ -48,13 +42,6 @@ type Patched = { [FOLD]?: Fold };
 // (for the batch norm), already rectified (for the ReLU).
 const normalised = new WeakSet<tf.Tensor>();
 const rectified = new WeakSet<tf.Tensor>();
-
-function layersOf(model: tfl.LayersModel | tfl.layers.Layer): Layer[] {
-  const inner = (model as { layers?: tfl.layers.Layer[] }).layers;
-  return inner === undefined
-    ? [model as unknown as Layer]
-    : inner.flatMap((l) => layersOf(l as tfl.layers.Layer));
-}
 
 /** The one layer `layer`'s single output feeds, if that layer is itself applied once. */
 function soleConsumer(layer: Layer): Layer | null {
@@ -198,7 +185,7 @@ function patch(conv: ConvLayer, bn: BatchNormLayer, relu: Layer | null): Fold {
  */
 export function foldBatchNormInference(model: tfl.LayersModel, enabled = true): number {
   let folds = 0;
-  for (const layer of layersOf(model)) {
+  for (const layer of layersOf(model) as unknown as Layer[]) {
     if (!foldableConv(layer)) continue;
     const bn = soleConsumer(layer);
     if (!foldableBatchNorm(bn)) continue;

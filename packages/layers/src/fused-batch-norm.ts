@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { type BatchNormFields, layersOf } from './batch-norm-layers.js';
 
 /** The fields of tfjs-layers' BatchNormalization (4.x) that the fused training path reads. */
-interface BatchNormLayer {
-  axis: number;
+interface BatchNormLayer extends BatchNormFields {
   momentum: number;
-  epsilon: number;
   center: boolean;
   scale: boolean;
-  gamma: tfl.LayerVariable | null;
-  beta: tfl.LayerVariable | null;
-  movingMean: tfl.LayerVariable;
-  movingVariance: tfl.LayerVariable;
   inputSpec?: Array<{ ndim?: number } | null> | null;
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[];
   getClassName(): string;
@@ -88,11 +83,6 @@ function fusedTrainingCall(bn: BatchNormLayer, x: tf.Tensor): tf.Tensor {
     tf.dispose([mean, variance]);
     return y;
   });
-}
-
-function layersOf(model: tfl.LayersModel | tfl.layers.Layer): tfl.layers.Layer[] {
-  const inner = (model as { layers?: tfl.layers.Layer[] }).layers;
-  return inner === undefined ? [model as tfl.layers.Layer] : inner.flatMap((l) => layersOf(l));
 }
 
 /** A fused layer's state: whether it trains fused now. */

@@ -1,4 +1,4 @@
-// Small builders shared by the ResNet-50 and mobile networks: PyTorch-equivalent padding, batch
+// Small builders shared by the ResNets and the mobile networks: PyTorch-equivalent padding, batch
 // norm with PyTorch's semantics, torchvision's initialisation.
 import { fuseBatchNormTraining } from '@sevar/layers';
 import * as tfl from '@tensorflow/tfjs-layers';

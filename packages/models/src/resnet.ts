@@ -1,7 +1,8 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-import { type AttentionKey, type AttentionName, fuseBatchNormTraining } from '@sevar/layers';
+import type { AttentionKey, AttentionName } from '@sevar/layers';
 
 import { ModelConfigError } from './errors.js';
+import { bn as batchNorm, TORCH_BN } from './graph.js';
 import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
 import {
   checkAttention,
@@ -58,9 +59,6 @@ export const RESNET_OPTION_NAMES = [
 const WIDTHS = [64, 128, 256, 512] as const;
 const BOTTLENECK_EXPANSION = 4;
 type BlockKind = 'basic' | 'bottleneck';
-
-// PyTorch BatchNorm2d defaults: torch momentum 0.1 weighs the new batch, tfjs momentum weighs the old.
-const BN = { axis: -1, momentum: 0.9, epsilon: 1e-5 } as const;
 
 // torchvision's kaiming_normal_(mode='fan_out', nonlinearity='relu').
 const convInit = () =>
@@ -277,10 +275,7 @@ function pad(x: tfl.SymbolicTensor, p: number, name: string): tfl.SymbolicTensor
 }
 
 function bn(x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {
-  const layer = tfl.layers.batchNormalization({ ...BN, name });
-  // Trains through one fused op, whatever runs the step (optimizer.minimize, model.fit, train).
-  fuseBatchNormTraining(layer);
-  return layer.apply(x) as tfl.SymbolicTensor;
+  return batchNorm(x, TORCH_BN, name);
 }
 
 function relu(x: tfl.SymbolicTensor, name: string): tfl.SymbolicTensor {

@@ -1,7 +1,8 @@
 // `pnpm stress:wasm-threads`: starts tfjs-backend-wasm's threaded build in many processes at
-// once and reports any that stall, with where their main thread was. The threaded build has
-// stalled a process now and then on a loaded machine (no error, no progress), which is why
-// `useBackend('wasm')` starts single-threaded unless asked; this script is for finding out why.
+// once and reports any that stall, with where their main thread was. The threaded build (now
+// `useBackend('wasm')`'s default in Node) once stalled a process twice in some thousands of test
+// starts on a loaded machine (no error, no progress); this script is for finding out why, should
+// it happen again.
 //
 // Each run is a child process that starts wasm with --threads XNNPACK threads, optionally opens
 // a data-parallel step over --workers worker threads (as `sevar bench --workers 2` does), and

@@ -28,6 +28,16 @@ export async function setBackend(
   });
 }
 
+/**
+ * `setBackend`'s options for a main thread whose work runs on worker threads (compare's pool of
+ * runs, data-parallel workers): wasm on one thread, as those workers are, unless
+ * `SEVAR_WASM_THREADS` asks for threads.
+ */
+export function oneWasmThreadUnlessAsked(): { wasmThreads?: number } {
+  const asked = process.env['SEVAR_WASM_THREADS'];
+  return asked === undefined || asked === '' ? { wasmThreads: 1 } : {};
+}
+
 export function describeBackend(info: BackendInfo): string {
   const extras: string[] = [];
   if (info.simd !== undefined) extras.push(info.simd ? 'SIMD' : 'no SIMD');

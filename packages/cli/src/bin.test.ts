@@ -1,6 +1,7 @@
 // End to end through the built binary (`dist/bin.js`), as a user runs it.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CompareResults } from './commands/compare/index.js';
@@ -61,6 +62,31 @@ describe('sevar binary', () => {
     expect(result.history).toHaveLength(1);
     expect(result.history[0]!.train.examples).toBe(192);
     expect(Number.isFinite(result.test.loss)).toBe(true);
+  });
+
+  it('by default wasm trains on every core in train, while compare trains one-thread runs side by side', async () => {
+    const dir = await tempDir('default-threads');
+    const unset = { env: { SEVAR_WASM_THREADS: undefined } };
+    const cores = Math.min(8, availableParallelism());
+    const threads = cores > 1 ? `${cores} threads` : '1 thread';
+    const train = await spawnCli(
+      [...TRAIN.slice(0, 3), '--epochs', '1', ...TRAIN.slice(5), '--out', join(dir, 'run')],
+      unset,
+    );
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toContain(`train img/s on wasm 4.22.0 (SIMD, ${threads})`);
+    const compare = await spawnCli(
+      ['compare', '--variants', 'none,se', '--epochs', '1', ...TRAIN.slice(5, 9)].concat([
+        '--backend',
+        'wasm',
+        '--out',
+        join(dir, 'compare'),
+      ]),
+      unset,
+    );
+    expect(compare.code, compare.stderr).toBe(0);
+    expect(compare.stderr).toContain('backend wasm 4.22.0 (SIMD, 1 thread)');
+    if (cores > 1) expect(compare.stderr).toContain('runs on 2 worker threads');
   });
 
   it('Ctrl-C stops after a checkpoint; the same command resumes and matches an uninterrupted run', async () => {

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { describe, expect, it } from 'vitest';
 import { Rng } from '@sevar/core';
 import { useBackend } from './__tests__/helpers.js';
-import { fuseBatchNormTraining } from './fused-batch-norm.js';
+import { batchNormTrainingFused, fuseBatchNormTraining } from './fused-batch-norm.js';
 
 function values(n: number, seed: number, offset = 0): Float32Array {
   const rng = new Rng(seed);
@@ -150,8 +150,12 @@ describe('fuseBatchNormTraining', () => {
     const layer = bnNet([5]);
     const outputs = () => [stock, layer].map((m) => trainingPass(m, x, r).y);
     const [reference] = outputs();
+    const bn = layer.layers.find((l) => l.getClassName() === 'BatchNormalization')!;
+    expect(batchNormTrainingFused(bn)).toBe(false);
     expect(fuseBatchNormTraining(layer)).toBe(1);
+    expect(batchNormTrainingFused(bn)).toBe(true);
     expect(fuseBatchNormTraining(layer, false)).toBe(1);
+    expect(batchNormTrainingFused(bn)).toBe(false);
     expect(Array.from(outputs()[1]!)).toEqual(Array.from(reference!));
     fuseBatchNormTraining(layer, true);
     expect(maxRel(outputs()[1]!, reference!)).toBeLessThan(1e-5);

@@ -90,6 +90,11 @@ interface Fused {
   on: boolean;
 }
 
+/** Whether `layer` is a batch norm that `fuseBatchNormTraining` has switched on. */
+export function batchNormTrainingFused(layer: tfl.layers.Layer): boolean {
+  return (layer as unknown as { [FUSED]?: Fused })[FUSED]?.on === true;
+}
+
 /**
  * Makes the BatchNormalization layers of `target` (a model, nested models included, or one
  * layer) train through one fused op: same outputs, gradients and moving statistics as

@@ -3,7 +3,7 @@ export { ATTENTION_KINDS, defineAttention } from './attention-definition.js';
 export { SqueezeExciteLayer } from './attention-layer.js';
 export { applyBatchNorm, BATCH_NORM_EPSILON, BATCH_NORM_MOMENTUM } from './batch-norm.js';
 export { foldBatchNormInference } from './fold-batch-norm.js';
-export { fuseBatchNormTraining } from './fused-batch-norm.js';
+export { batchNormTrainingFused, fuseBatchNormTraining } from './fused-batch-norm.js';
 export {
   AttentionConfigError,
   AttentionInputError,

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { createAttention } from '@sevar/layers';
+import { batchNormTrainingFused, createAttention } from '@sevar/layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 import { fillDeterministic, useCpu } from './__tests__/helpers.js';
@@ -178,12 +178,18 @@ describe('withAttention on a model built outside the package', () => {
       'relu1_attention', // relu1 feeds conv2 and the add: the block ends there
       'bn2_attention',
     ]);
-    [m, r].forEach((x) => x.dispose());
+    m.dispose();
     const plain = resnet18({ numClasses: 10, stem: 'cifar', inputShape: [8, 8, 3] });
     const se = resnet18({ attention: 'se', numClasses: 10, stem: 'cifar', inputShape: [8, 8, 3] });
     const rewritten = await withAttention(plain, 'se', {}, { after: 'residual-branches' });
     expect(describeModel(rewritten).trainableParams).toBe(describeModel(se).trainableParams);
-    [plain, se, rewritten].forEach((x) => x.dispose());
+    // The zoo's batch norms train fused; the rebuilt ones do too. A user's stock ones stay stock.
+    const norms = (x: tfl.LayersModel) =>
+      x.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+    expect(norms(rewritten)).toHaveLength(norms(plain).length);
+    expect(norms(rewritten).every(batchNormTrainingFused)).toBe(true);
+    expect(norms(r).some(batchNormTrainingFused)).toBe(false);
+    [r, plain, se, rewritten].forEach((x) => x.dispose());
   });
 });
 

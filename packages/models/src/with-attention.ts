@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import type { AttentionName } from '@sevar/layers';
+import { type AttentionName, batchNormTrainingFused, fuseBatchNormTraining } from '@sevar/layers';
 
 import { applyAttention, checkAttentionOptions, type ModelAttentionOptions } from './attention.js';
 import { AttentionSiteError, ModelConfigError, UnsupportedGraphError } from './errors.js';
@@ -165,7 +165,10 @@ export async function withAttention(
     );
   }
   for (const layer of model.layers) {
-    if (layer.weights.length > 0) rewritten.getLayer(layer.name).setWeights(layer.getWeights());
+    const copy = rewritten.getLayer(layer.name);
+    if (layer.weights.length > 0) copy.setWeights(layer.getWeights());
+    // The rebuilt layers are tfjs-layers' own: a batch norm that trained fused still does.
+    if (batchNormTrainingFused(layer)) fuseBatchNormTraining(copy);
   }
   return rewritten;
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
@@ -30,17 +31,19 @@ describe('useBackend', () => {
     expect(tf.getBackend()).toBe('cpu');
   });
 
-  it("'wasm' sets wasm with SIMD, one thread by default, and the training kernels", async () => {
+  it("'wasm' sets wasm with SIMD, a thread per core by default, and the training kernels", async () => {
     await expect(useBackend('wasm', { wasmThreads: 0 })).rejects.toThrow(InvalidOptionError);
     const info = await useBackend('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    // The single-threaded build unless threads are asked for (wasmThreads, SEVAR_WASM_THREADS).
+    // Every core of the machine (tfjs's pool has at most 8), unless SEVAR_WASM_THREADS says.
+    const asked = process.env['SEVAR_WASM_THREADS'];
+    const cores = Math.min(8, asked ? Number(asked) : availableParallelism());
     expect(info).toMatchObject({
       name: 'wasm',
       tfName: 'wasm',
       version: '4.22.0',
-      threads: false,
-      threadCount: 1,
+      threads: cores > 1,
+      threadCount: cores,
       trainingKernels: true,
     });
     expect(info.simd).toBe(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT'));
@@ -147,13 +150,26 @@ describe('wasm threads from SEVAR_WASM_THREADS (a fresh process each: threads ar
     "const info = await useBackend('wasm', { onWarning: () => {} });",
     'console.log(JSON.stringify({ threads: info.threads, threadCount: info.threadCount }));',
   ].join('\n');
-  const run = (value: string, script = MAIN) =>
-    spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+  const run = (value: string | undefined, script = MAIN) => {
+    const env = { ...process.env, SEVAR_WASM_THREADS: value };
+    if (value === undefined) delete env['SEVAR_WASM_THREADS'];
+    return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       cwd: root,
       encoding: 'utf8',
       timeout: 120_000,
-      env: { ...process.env, SEVAR_WASM_THREADS: value },
+      env,
     });
+  };
+  const reported = (r: ReturnType<typeof run>): unknown => {
+    expect(r.status, r.stderr).toBe(0);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!);
+  };
+
+  it('unset: a thread per core (at most 8); 1: the single-threaded build', () => {
+    const cores = Math.min(8, availableParallelism());
+    expect(reported(run(undefined))).toEqual({ threads: cores > 1, threadCount: cores });
+    expect(reported(run('1'))).toEqual({ threads: false, threadCount: 1 });
+  });
 
   it('a number starts the threaded build with that many threads', () => {
     const r = run('2');

@@ -69,12 +69,13 @@ export interface UseBackendOptions {
   /** `webgpu` only: power preference and (Node) Dawn's backend, adapter name and flags. */
   webgpu?: WebGpuOptions;
   /**
-   * `wasm` only: threads of XNNPACK's pool, in Node through tfjs-backend-wasm's threaded-SIMD
-   * build (started by `initWasmBackend` of `@sevar/wasm-kernels`). Default 1, the
-   * single-threaded build: the threaded one is faster but has been seen to stall a process now
-   * and then on a loaded machine, so it is asked for by number (the `SEVAR_WASM_THREADS`
-   * environment variable gives the default in Node's main thread). Applies when this call
-   * initialises the backend.
+   * `wasm` only: threads of XNNPACK's pool and of `@sevar/wasm-kernels`' own kernels, in Node
+   * through tfjs-backend-wasm's threaded-SIMD build (started by `initWasmBackend`). Default:
+   * every core in Node's main thread (`os.availableParallelism()`, at most 8), one in a Node
+   * worker thread (data-parallel workers and run pools already spread over the cores); in
+   * browsers the pool's size on cross-origin-isolated pages (elsewhere tfjs runs its
+   * single-threaded build). `SEVAR_WASM_THREADS` gives the default in Node's main thread; 1
+   * keeps the single-threaded build. Applies when this call initialises the backend.
    */
   wasmThreads?: number;
   /**
@@ -294,9 +295,10 @@ interface NodeProcess {
 }
 
 /**
- * `SEVAR_WASM_THREADS` where the environment sets it (Node's main thread), else undefined: one
- * thread. Worker threads share the environment but already spread the work (compare's pool,
- * data parallelism): there it would put a pool of threads in every worker.
+ * `SEVAR_WASM_THREADS` where the environment sets it (Node's main thread), else undefined:
+ * `initWasmBackend`'s default (every core; one in a worker thread). Worker threads share the
+ * environment but already spread the work (compare's pool, data parallelism): there it would
+ * put a pool of threads in every worker.
  */
 function threadsFromEnv(): string | undefined {
   const proc = (globalThis as { process?: NodeProcess }).process;
@@ -313,8 +315,8 @@ async function initWasmThreads(
   opts: ResolvedOptions,
 ): Promise<number | undefined> {
   const fromEnv = opts.wasmThreads === undefined ? threadsFromEnv() : undefined;
-  const threads = opts.wasmThreads ?? (fromEnv === undefined ? 1 : Number(fromEnv));
-  if (!Number.isInteger(threads) || threads < 1) {
+  const threads = opts.wasmThreads ?? (fromEnv === undefined ? undefined : Number(fromEnv));
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     const option = fromEnv === undefined ? 'wasmThreads' : `${THREADS_ENV} (environment)`;
     throw new InvalidOptionError(`useBackend: ${option}`, 'an integer >= 1', fromEnv ?? threads);
   }
@@ -325,7 +327,7 @@ async function initWasmThreads(
     return undefined;
   }
   try {
-    const started = await init({ threads });
+    const started = await init(threads === undefined ? {} : { threads });
     if (started.fallbackReason !== undefined) {
       opts.onWarning(
         `@sevar/trainer: wasm runs on one thread: the threaded build did not start (${started.fallbackReason})`,

@@ -32,13 +32,21 @@ export function spawnCli(
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
     /** Kills a child still running after this long and fails with what it printed so far. */
     timeoutMs?: number;
+    /** Environment changes for the child; undefined removes a variable. */
+    env?: Record<string, string | undefined>;
   } = {},
 ): Promise<CliRun> {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (npx tsc -b packages/cli)`);
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    SEVAR_DEBUG: '',
+    ...options.env,
+  };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, SEVAR_DEBUG: '' },
+      env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

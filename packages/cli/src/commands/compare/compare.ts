@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { DATASETS } from '@sevar/datasets';
 import type { ImageDataset } from '@sevar/datasets';
 import type { BackendInfo } from '@sevar/trainer';
-import { describeBackend, setBackend } from '../../backend.js';
+import { describeBackend, oneWasmThreadUnlessAsked, setBackend } from '../../backend.js';
 import type { Context } from '../../context.js';
 import { loadSplit } from '../../data.js';
 import { withFolderLock } from '../../engine/lock.js';
@@ -29,16 +29,19 @@ export interface CompareOptions extends TrainingSettings, ExperimentSettings {
 }
 
 /**
- * wasm (unless SEVAR_WASM_THREADS gave it threads) and cpu run on one thread under Node: one
- * worker per core trains runs side by side.
+ * Whether runs of this comparison train side by side on worker threads, one per core: runs of
+ * small images (up to 64 px) on wasm or cpu, which then run single-threaded as those workers
+ * do. Not for 224-px ResNets, whose activations would need several GB per worker; those train
+ * one after another on this thread, with every core in wasm's thread pool.
  */
+function sideBySide(options: CompareOptions): boolean {
+  return options.recipe.imageSize <= 64 && options.jobs !== 1;
+}
+
 function jobCount(options: CompareOptions, info: BackendInfo, total: number): number {
+  if (options.jobs !== 'auto') return Math.min(total, options.jobs);
   const oneThread = info.name === 'cpu' || (info.name === 'wasm' && (info.threadCount ?? 1) === 1);
-  // Not for 224-px ResNets, whose activations would need several GB per worker.
-  const singleThreaded = oneThread && options.recipe.imageSize <= 64;
-  const wanted =
-    options.jobs === 'auto' ? (singleThreaded ? availableParallelism() : 1) : options.jobs;
-  return Math.min(total, wanted);
+  return Math.min(total, oneThread && sideBySide(options) ? availableParallelism() : 1);
 }
 
 function loadData(options: CompareOptions, ctx: Context): Promise<[ImageDataset, ImageDataset]> {
@@ -77,7 +80,11 @@ function workerInit(options: CompareOptions, info: BackendInfo): WorkerInit {
  */
 export async function compare(options: CompareOptions, ctx: Context): Promise<CompareResults> {
   const { recipe, out } = options;
-  const info = await setBackend(options.backend, ctx);
+  const info = await setBackend(
+    options.backend,
+    ctx,
+    sideBySide(options) ? oneWasmThreadUnlessAsked() : {},
+  );
   const backend = describeBackend(info);
   checkBuildable(recipe, options.attentions);
   const jobs = plan(options);

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { AttentionName } from '@sevar/layers';
-import { describeBackend, setBackend } from '../../backend.js';
+import { describeBackend, oneWasmThreadUnlessAsked, setBackend } from '../../backend.js';
 import type { Context } from '../../context.js';
 import { loadSplit } from '../../data.js';
 import { LOCK_FILE, withFolderLock } from '../../engine/lock.js';
@@ -32,7 +32,12 @@ function summary(o: TrainCommandOptions, result: RunResult): string {
  * deletes sevar's run files there first, and refuses a folder that holds no run.
  */
 export async function trainCommand(o: TrainCommandOptions, ctx: Context): Promise<RunResult> {
-  const info = await setBackend(o.backend, ctx);
+  // Data-parallel workers use a core each; the main thread only sums their gradients.
+  const info = await setBackend(
+    o.backend,
+    ctx,
+    (o.workers ?? 1) > 1 ? oneWasmThreadUnlessAsked() : {},
+  );
   const { recipe } = o;
   checkBuildable(recipe, [o.attention]);
   return withFolderLock(o.out, async () => {

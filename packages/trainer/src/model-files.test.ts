@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { batchNormTrainingFused } from '@sevar/layers';
 import { tinyModel } from './__fixtures__/tiny.js';
 import { tempDirs } from './__tests__/temp-dirs.js';
 import { ModelFileError } from './io-errors.js';
@@ -62,6 +63,18 @@ describe('saveModel / loadModel', () => {
     expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
     tf.dispose([x, a, b]);
     loaded.dispose();
+  });
+
+  it('the loaded batch norms train fused unless fusedBatchNorm: false', async () => {
+    const { dir } = await saved();
+    const norms = (m: tfl.LayersModel) =>
+      m.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+    const fused = await loadModel(dir);
+    const stock = await loadModel(dir, { fusedBatchNorm: false });
+    expect(norms(fused).length).toBeGreaterThan(0);
+    expect(norms(fused).every(batchNormTrainingFused)).toBe(true);
+    expect(norms(stock).some(batchNormTrainingFused)).toBe(false);
+    [fused, stock].forEach((m) => m.dispose());
   });
 
   it('a flipped byte in weights.bin fails the checksum, naming the file and both hashes', async () => {

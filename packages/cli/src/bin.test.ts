@@ -64,24 +64,33 @@ describe('sevar binary', () => {
     expect(Number.isFinite(result.test.loss)).toBe(true);
   });
 
-  it('by default wasm trains on every core in train, while compare trains one-thread runs side by side', async () => {
+  it('by default wasm trains resnet18 on every core; cnn3 and the side-by-side runs of compare on one thread', async () => {
     const dir = await tempDir('default-threads');
     const unset = { env: { SEVAR_WASM_THREADS: undefined } };
     const cores = Math.min(8, availableParallelism());
-    const threads = cores > 1 ? `${cores} threads` : '1 thread';
-    const train = await spawnCli(
-      [...TRAIN.slice(0, 3), '--epochs', '1', ...TRAIN.slice(5), '--out', join(dir, 'run')],
+    const summary = (threads: number) =>
+      `train img/s on wasm 4.22.0 (SIMD, ${threads > 1 ? `${threads} threads` : '1 thread'})`;
+    const tiny = [
+      '--epochs',
+      '1',
+      '--limit-train',
+      '64',
+      '--limit-test',
+      '16',
+      '--backend',
+      'wasm',
+    ];
+    const resnet = await spawnCli(
+      ['train', '--model', 'resnet18', ...tiny, '--out', join(dir, 'resnet18')],
       unset,
     );
-    expect(train.code, train.stderr).toBe(0);
-    expect(train.stdout).toContain(`train img/s on wasm 4.22.0 (SIMD, ${threads})`);
+    expect(resnet.code, resnet.stderr).toBe(0);
+    expect(resnet.stdout).toContain(summary(cores));
+    const cnn3 = await spawnCli(['train', ...tiny, '--out', join(dir, 'cnn3')], unset);
+    expect(cnn3.code, cnn3.stderr).toBe(0);
+    expect(cnn3.stdout).toContain(summary(1));
     const compare = await spawnCli(
-      ['compare', '--variants', 'none,se', '--epochs', '1', ...TRAIN.slice(5, 9)].concat([
-        '--backend',
-        'wasm',
-        '--out',
-        join(dir, 'compare'),
-      ]),
+      ['compare', '--variants', 'none,se', ...tiny, '--out', join(dir, 'compare')],
       unset,
     );
     expect(compare.code, compare.stderr).toBe(0);

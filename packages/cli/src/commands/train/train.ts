@@ -32,12 +32,10 @@ function summary(o: TrainCommandOptions, result: RunResult): string {
  * deletes sevar's run files there first, and refuses a folder that holds no run.
  */
 export async function trainCommand(o: TrainCommandOptions, ctx: Context): Promise<RunResult> {
-  // Data-parallel workers use a core each; the main thread only sums their gradients.
-  const info = await setBackend(
-    o.backend,
-    ctx,
-    (o.workers ?? 1) > 1 ? oneWasmThreadUnlessAsked() : {},
-  );
+  // Data-parallel workers use a core each; the main thread only sums their gradients. cnn3's
+  // layers are too small to split: it trains faster on one wasm thread than on two.
+  const oneThread = (o.workers ?? 1) > 1 || o.recipe.model === 'cnn3';
+  const info = await setBackend(o.backend, ctx, oneThread ? oneWasmThreadUnlessAsked() : {});
   const { recipe } = o;
   checkBuildable(recipe, [o.attention]);
   return withFolderLock(o.out, async () => {

@@ -117,9 +117,11 @@ async function main(): Promise<void> {
   }
   const { attention, epochs, batchSize, seed } = options;
 
-  // Resolve backend packages from this program, so an `npm install @tensorflow/tfjs-node` here counts.
+  // Resolve backend packages from this program, so an `npm install @tensorflow/tfjs-node` here
+  // counts. wasm on one thread: cnn3's layers are too small for more threads to pay.
   const backend = await useBackend(options.backend, {
     importModule: (specifier) => import(specifier) as Promise<Record<string, unknown>>,
+    wasmThreads: 1,
   });
   const { train: trainSet, test: testSet } = await loadSplits(options);
 

@@ -30,8 +30,8 @@ export async function setBackend(
 
 /**
  * `setBackend`'s options for a main thread whose work runs on worker threads (compare's pool of
- * runs, data-parallel workers): wasm on one thread, as those workers are, unless
- * `SEVAR_WASM_THREADS` asks for threads.
+ * runs, data-parallel workers), or for a model too small to split (cnn3): wasm on one thread,
+ * unless `SEVAR_WASM_THREADS` asks for threads.
  */
 export function oneWasmThreadUnlessAsked(): { wasmThreads?: number } {
   const asked = process.env['SEVAR_WASM_THREADS'];

@@ -75,6 +75,9 @@ describe('saveModel / loadModel', () => {
     expect(norms(fused).every(batchNormTrainingFused)).toBe(true);
     expect(norms(stock).some(batchNormTrainingFused)).toBe(false);
     [fused, stock].forEach((m) => m.dispose());
+    await expect(loadModel(dir, { fusedBatchNorm: 'no' as never })).rejects.toThrow(
+      /loadModel: fusedBatchNorm.*true or false.*no/,
+    );
   });
 
   it('a flipped byte in weights.bin fails the checksum, naming the file and both hashes', async () => {

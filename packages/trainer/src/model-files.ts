@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { fuseBatchNormTraining } from '@sevar/layers';
 import { writeFileAtomic } from './atomic-fs.js';
+import { InvalidOptionError } from './errors.js';
 import { FileWriteError, ModelFileError } from './io-errors.js';
 
 export const MODEL_JSON = 'model.json';
@@ -106,9 +107,13 @@ export async function loadModel(
   dir: string,
   options: LoadModelOptions = {},
 ): Promise<tfl.LayersModel> {
+  const fused = options.fusedBatchNorm ?? true;
+  if (typeof fused !== 'boolean') {
+    throw new InvalidOptionError('loadModel: fusedBatchNorm', 'true or false', fused);
+  }
   const checksums = await readChecksums(dir);
   const model = await loadFiles(dir, checksums);
-  if (options.fusedBatchNorm ?? true) fuseBatchNormTraining(model);
+  if (fused) fuseBatchNormTraining(model);
   if (checksums === null) {
     const warn = options.onWarning ?? ((m: string) => console.warn(m));
     warn(

@@ -125,6 +125,9 @@ export async function child(): Promise<void> {
   // Kernel threads: read by initWasmBackend (through useBackend) when it starts the threads.
   const kernelThreads = args.backend === 'wasm' ? args['kernel-threads'] !== 'off' : undefined;
   if (kernelThreads !== undefined) process.env.SEVAR_KERNEL_THREADS = kernelThreads ? '1' : '0';
+  // Batch-norm kernels: read by registerWasmTrainingKernels (through useBackend).
+  const bnKernels = args.backend === 'wasm' ? args['bn-kernels'] !== 'off' : undefined;
+  if (bnKernels === false) process.env.SEVAR_BATCH_NORM_KERNELS = '0';
   // One thread count per child; unset for backends other than wasm.
   const threads = args.backend === 'wasm' ? Number(args.threads) : undefined;
   // Data-parallel: the main thread's backend only holds the batch; the workers get the threads.
@@ -177,6 +180,7 @@ export async function child(): Promise<void> {
     ...(threads === undefined ? {} : { threads }),
     ...(winograd === undefined ? {} : { winograd }),
     ...(kernelThreads === undefined ? {} : { kernelThreads }),
+    ...(bnKernels === undefined ? {} : { batchNormKernels: bnKernels }),
     ...(plain ? { api: 'plain' as const } : {}),
     ...(profile ? { profile } : {}),
   };

@@ -23,6 +23,8 @@ export interface Result {
   winograd?: boolean;
   /** tfjs wasm: whether the package's kernels were split over kernel threads. */
   kernelThreads?: boolean;
+  /** tfjs wasm: whether batch norms trained through the batch-norm kernels. */
+  batchNormKernels?: boolean;
   /** 'plain': the step was `optimizer.minimize` on the model as built (no @sevar/trainer). */
   api?: 'plain';
   /** --profile: where one training step's time goes, by top-level kernel. */
@@ -50,6 +52,8 @@ export const { values: args } = parseArgs({
     winograd: { type: 'string', default: 'on' },
     // wasm, 2+ threads: the Winograd transforms split over kernel threads, or not, or both.
     'kernel-threads': { type: 'string', default: 'on' },
+    // wasm: the batch-norm training kernels on, off, or both.
+    'bn-kernels': { type: 'string', default: 'on' },
     // The training step: as train() runs it, plain tfjs (optimizer.minimize), or both.
     api: { type: 'string', default: 'train' },
     // Rounds of the whole comparison (PyTorch, then every tfjs configuration), interleaved.
@@ -76,6 +80,8 @@ export const USAGE = `pnpm bench:train [options]
   --kernel-threads <list>
                         wasm with 2+ threads: the package's kernels split over kernel threads
                         (SEVAR_KERNEL_THREADS) on, off or on,off (default on)
+  --bn-kernels <list>   wasm: batch norms train through @sevar/wasm-kernels' batch-norm
+                        kernels (SEVAR_BATCH_NORM_KERNELS) on, off or on,off (default on)
   --api <list>          the tfjs training step: train (as @sevar/trainer's train() runs it:
                         batch norms fused, tape freed during the backward pass), plain
                         (optimizer.minimize on the model as built, after useBackend: its

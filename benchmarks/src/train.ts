@@ -125,7 +125,7 @@ function measureTfjs(
     const runs = configurations(backend).flatMap((c) =>
       args.api!.split(',').map((api) => [...c, api] as const),
     );
-    for (const [workers, threads, winograd, kernelThreads, api] of runs) {
+    for (const [workers, threads, winograd, kernelThreads, bnKernels, api] of runs) {
       if (api !== 'train' && api !== 'plain')
         throw new Error(`--api: expected train, plain or train,plain, received '${args.api}'`);
       if (api === 'plain' && workers > 1) continue;
@@ -143,6 +143,7 @@ function measureTfjs(
         ...(threads === undefined ? [] : ['--threads', String(threads)]),
         ...(winograd === undefined ? [] : ['--winograd', winograd]),
         ...(kernelThreads === undefined ? [] : ['--kernel-threads', kernelThreads]),
+        ...(bnKernels === undefined ? [] : ['--bn-kernels', bnKernels]),
         '--api',
         api,
         ...(args.profile && !skipProfile ? ['--profile'] : []),
@@ -164,7 +165,13 @@ function measureTfjs(
   }
 }
 
-type Configuration = [number, number | undefined, string | undefined, string | undefined];
+type Configuration = [
+  number,
+  number | undefined,
+  string | undefined,
+  string | undefined,
+  string | undefined,
+];
 
 /** The values of an on/off list option, checked. */
 function onOff(name: string, value: string): string[] {
@@ -176,25 +183,34 @@ function onOff(name: string, value: string): string[] {
 }
 
 /**
- * The (workers, wasm threads per worker, Winograd, kernel threads) configurations to measure:
- * --workers times --threads times --winograd times --kernel-threads for wasm (kernel threads
- * only with 2+ threads), 'all' being every core shared out among the workers; other backends
- * get none of the wasm settings.
+ * The (workers, wasm threads per worker, Winograd, kernel threads, batch-norm kernels)
+ * configurations to measure: --workers times --threads times --winograd times --kernel-threads
+ * times --bn-kernels for wasm (kernel threads only with 2+ threads), 'all' being every core
+ * shared out among the workers; other backends get none of the wasm settings.
  */
 function configurations(backend: string): Configuration[] {
   const cores = availableParallelism();
   const pairs = new Map<string, Configuration>();
   const splits = onOff('kernel-threads', args['kernel-threads']!);
+  const bnKernels = onOff('bn-kernels', args['bn-kernels']!);
   for (const w of args.workers!.split(',').map(Number)) {
     if (backend !== 'wasm') {
-      pairs.set(`${w}`, [w, undefined, undefined, undefined]);
+      pairs.set(`${w}`, [w, undefined, undefined, undefined, undefined]);
       continue;
     }
     for (const t of args.threads!.split(',')) {
       const threads = t === 'all' ? Math.max(1, Math.floor(cores / w)) : Number(t);
       for (const winograd of onOff('winograd', args.winograd!)) {
         for (const split of threads > 1 ? splits : ['off']) {
-          pairs.set(`${w}/${threads}/${winograd}/${split}`, [w, threads, winograd, split]);
+          for (const bn of bnKernels) {
+            pairs.set(`${w}/${threads}/${winograd}/${split}/${bn}`, [
+              w,
+              threads,
+              winograd,
+              split,
+              bn,
+            ]);
+          }
         }
       }
     }
@@ -209,8 +225,9 @@ function configLabel(r: Row): string {
   const threads = r.threads !== undefined ? ` ${r.threads} thr` : '';
   const winograd = r.winograd === false ? ' no-wino' : '';
   const split = r.kernelThreads === false && (r.threads ?? 1) > 1 ? ' no-kthr' : '';
+  const bn = r.batchNormKernels === false ? ' no-bnk' : '';
   const api = r.api === 'plain' ? ' plain-api' : '';
-  return `tfjs ${r.backend}${threads}${workers}${winograd}${split}${api}`;
+  return `tfjs ${r.backend}${threads}${workers}${winograd}${split}${bn}${api}`;
 }
 
 const median = (values: number[]): number => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { describe, expect, it } from 'vitest';
-import { Rng } from '@sevar/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BATCH_NORM_TRAINING_KERNELS, Rng } from '@sevar/core';
 import { useBackend } from './__tests__/helpers.js';
 import { batchNormTrainingFused, fuseBatchNormTraining } from './fused-batch-norm.js';
 
@@ -80,7 +80,31 @@ function referenceDx(x: Float32Array, dy: Float32Array, gamma: number[], c: numb
   return out;
 }
 
-describe.each(['wasm', 'cpu'] as const)('fuseBatchNormTraining on %s', (backend) => {
+/** The backends, and on wasm whether its batch-norm kernels run the fused op. */
+const setups = [
+  { label: 'wasm (batch-norm kernels)', backend: 'wasm', kernels: true },
+  { label: 'wasm (tfjs-core ops)', backend: 'wasm', kernels: false },
+  { label: 'cpu', backend: 'cpu', kernels: false },
+] as const;
+
+/** Kernels the last `f` ran, by name. */
+function kernelsRun(f: () => void): Promise<string[]> {
+  return tf.profile(f).then((info) => info.kernels.map((k) => k.name));
+}
+
+describe.each(setups)('fuseBatchNormTraining on $label', ({ backend, kernels }) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+    if (backend === 'wasm') {
+      const { setBatchNormKernelsEnabled } = await import('@sevar/wasm-kernels');
+      setBatchNormKernelsEnabled(kernels);
+    }
+  });
+  afterAll(async () => {
+    const { setBatchNormKernelsEnabled } = await import('@sevar/wasm-kernels');
+    setBatchNormKernelsEnabled(true);
+  });
+
   it.each([
     { shape: [4, 5, 6], n: 6, offset: 0 },
     { shape: [3, 3, 8], n: 16, offset: 300 },
@@ -101,6 +125,9 @@ describe.each(['wasm', 'cpu'] as const)('fuseBatchNormTraining on %s', (backend)
       expect(fuseBatchNormTraining(fused)).toBe(1);
       const a = trainingPass(stock, x, r);
       const b = trainingPass(fused, x, r);
+      const ran = await kernelsRun(() => trainingPass(fused, x, r));
+      expect(ran.includes(BATCH_NORM_TRAINING_KERNELS.forward)).toBe(kernels);
+      expect(ran.includes(BATCH_NORM_TRAINING_KERNELS.backward)).toBe(kernels);
       expect(maxRel(b.y, a.y)).toBeLessThan(1e-5);
       a.grads.forEach((g, i) => expect(maxRel(b.grads[i]!, g)).toBeLessThan(1e-4));
       a.stats.forEach((s, i) => expect(maxRel(b.stats[i]!, s)).toBeLessThan(1e-5));

@@ -1,6 +1,6 @@
 // Compiles the AssemblyScript modules (assembly/kernels.ts, assembly/winograd.ts and
 // assembly/winograd-grad.ts, four builds each: plain or shared memory, with or without relaxed
-// SIMD) and writes them, base64-encoded, to src/generated/kernels-wasm.ts, so the package loads
+// SIMD; assembly/batch-norm.ts, plain or shared) and writes them, base64-encoded, to src/generated/kernels-wasm.ts, so the package loads
 // them without fetching a file in any environment. `--check` compiles without writing and fails
 // if the committed modules are stale.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -51,6 +51,9 @@ export const VARIANTS = [
     'assembly/winograd-grad.ts',
     [...SHARED, ...RELAXED],
   ],
+  // Memory-bound: no relaxed-SIMD builds (fused multiply-add would not change the speed).
+  ['BATCH_NORM_WASM_BASE64', 'assembly/batch-norm.ts', []],
+  ['BATCH_NORM_WASM_SHARED_BASE64', 'assembly/batch-norm.ts', SHARED],
 ];
 
 export async function compile(source, extra = []) {
@@ -92,6 +95,8 @@ const WHAT = {
   WINOGRAD_GRAD_WASM_RELAXED_BASE64: 'Winograd filter-gradient transforms with relaxed SIMD',
   WINOGRAD_GRAD_WASM_SHARED_RELAXED_BASE64:
     'Winograd filter-gradient transforms with relaxed SIMD, on a shared memory',
+  BATCH_NORM_WASM_BASE64: 'batch-norm training kernels, 128-bit SIMD',
+  BATCH_NORM_WASM_SHARED_BASE64: 'batch-norm training kernels on a shared memory',
 };
 
 export function render(binaries) {

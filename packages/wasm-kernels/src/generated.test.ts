@@ -53,8 +53,10 @@ describe('the generated SIMD module', () => {
     });
   });
 
-  it('has the kernels and the two Winograd modules in four builds each (plain and shared memory, each with and without relaxed SIMD)', () => {
+  it('has the kernels and the two Winograd modules in four builds each (plain and shared memory, each with and without relaxed SIMD), the batch-norm module in two', () => {
     expect(builds.map(([name]) => name).sort()).toEqual([
+      'BATCH_NORM_WASM_BASE64',
+      'BATCH_NORM_WASM_SHARED_BASE64',
       'KERNELS_WASM_BASE64',
       'KERNELS_WASM_RELAXED_BASE64',
       'KERNELS_WASM_SHARED_BASE64',
@@ -69,6 +71,8 @@ describe('the generated SIMD module', () => {
       'WINOGRAD_WASM_SHARED_RELAXED_BASE64',
     ]);
     for (const name of [
+      'BATCH_NORM_WASM_BASE64',
+      'BATCH_NORM_WASM_SHARED_BASE64',
       'KERNELS_WASM_BASE64',
       'KERNELS_WASM_SHARED_BASE64',
       'WINOGRAD_GRAD_WASM_BASE64',
@@ -90,11 +94,13 @@ describe('the generated SIMD module', () => {
         .map((e) => e.name)
         .sort(),
     ).toEqual(
-      name.startsWith('WINOGRAD_GRAD')
-        ? ['memory', 'winogradFilterGrad', 'winogradGradOutput', 'winogradInput']
-        : name.startsWith('WINOGRAD')
-          ? ['memory', 'winogradFilter', 'winogradInput', 'winogradOutput']
-          : ['conv2dBackpropFilter', 'maxPoolGrad', 'memory', 'planeGemm'],
+      name.startsWith('BATCH_NORM')
+        ? ['channelAffine', 'channelAffineGrad', 'channelDot', 'channelMoments', 'memory']
+        : name.startsWith('WINOGRAD_GRAD')
+          ? ['memory', 'winogradFilterGrad', 'winogradGradOutput', 'winogradInput']
+          : name.startsWith('WINOGRAD')
+            ? ['memory', 'winogradFilter', 'winogradInput', 'winogradOutput']
+            : ['conv2dBackpropFilter', 'maxPoolGrad', 'memory', 'planeGemm'],
     );
   });
 

@@ -5,6 +5,7 @@ export {
   registerCpuTrainingKernels,
   unregisterCpuTrainingKernels,
   cpuTrainingKernelNames,
+  setBatchNormKernelsEnabled,
 } from './register.js';
 export { WasmKernelsError, TrainingKernelError, BackendNotLoadedError } from './errors.js';
 export {

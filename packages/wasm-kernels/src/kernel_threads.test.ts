@@ -3,6 +3,7 @@
 // runs each test file in its own process).
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { BATCH_NORM_TRAINING_KERNELS } from '@sevar/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maxRelativeError, seeded } from './__tests__/helpers.js';
@@ -139,6 +140,40 @@ describe('kernel threads on the threaded build', () => {
       expect(Array.from(g)).toEqual(Array.from(single[i]!));
       expect(g.some((v) => v !== 0)).toBe(true);
     });
+  });
+
+  it('split the batch-norm passes by rows: the same outputs within float64 summation order', () => {
+    // 45 rows of 12 channels over 8 parts; a mean of 5 keeps the centring honest.
+    const { forward, backward } = BATCH_NORM_TRAINING_KERNELS;
+    const run = (): Float32Array[] => {
+      const outputs = tf.tidy(() => {
+        const x = tf.tensor3d(
+          seeded(5 * 9 * 12, 21).map((v) => v + 5),
+          [5, 9, 12],
+        );
+        const gamma = tf.tensor1d(seeded(12, 22));
+        const beta = tf.tensor1d(seeded(12, 23));
+        const attrs = { epsilon: 1e-3 };
+        const [y, mean, variance] = tf
+          .engine()
+          .runKernel(forward, { x, gamma, beta }, attrs) as tf.Tensor[];
+        const dy = tf.tensor3d(seeded(5 * 9 * 12, 24), [5, 9, 12]);
+        const inputs = { dy, x, mean: mean!, variance: variance!, gamma };
+        const grads = tf.engine().runKernel(backward, inputs, attrs) as tf.Tensor[];
+        return [y!, mean!, variance!, ...grads];
+      });
+      const data = outputs.map((t) => t.dataSync() as Float32Array);
+      tf.dispose(outputs);
+      return data;
+    };
+    const split = run();
+    setKernelThreadsEnabled(false);
+    const single = run();
+    setKernelThreadsEnabled(true);
+    split.forEach((g, i) => expect(maxRelativeError(g, single[i]!)).toBeLessThan(1e-6));
+    const before = tf.memory().numTensors;
+    run();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('leak no tensors across calls', () => {

@@ -1,6 +1,9 @@
+import { BATCH_NORM_TRAINING_KERNELS } from '@sevar/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { BackendNotLoadedError } from './errors.js';
+import { batchNormTraining, batchNormTrainingGrad } from './kernels/batch_norm.js';
+import { envSwitch } from './kernels/env.js';
 import { registerReductionGradients, restoreReductionGradients } from './gradients.js';
 import { batchMatMulVia } from './kernels/batch_mat_mul.js';
 import { conv2DVia, fusedConv2DVia } from './kernels/conv2d.js';
@@ -15,7 +18,7 @@ import { sliceVia } from './kernels/slice.js';
 import { tileVia } from './kernels/tile.js';
 
 /** A kernel written once for any backend, given that backend's name. */
-type BackendKernel = (backendName: string, args: never) => TensorInfo;
+type BackendKernel = (backendName: string, args: never) => TensorInfo | TensorInfo[];
 /** Builds the kernel from the one it replaces (undefined when the backend had none). */
 type KernelFactory = (previous: KernelConfig | undefined) => BackendKernel;
 
@@ -51,7 +54,14 @@ const factories: ReadonlyMap<string, KernelFactory> = new Map<string, KernelFact
   [tf.Cast, wrapping(tf.Cast, castVia)],
   [tf.Conv2D, wrapping(tf.Conv2D, conv2DVia)],
   [tf.FusedConv2D, wrapping(tf.FusedConv2D, fusedConv2DVia)],
+  [BATCH_NORM_TRAINING_KERNELS.forward, always(batchNormTraining)],
+  [BATCH_NORM_TRAINING_KERNELS.backward, always(batchNormTrainingGrad)],
 ]);
+
+const batchNormNames: readonly string[] = Object.values(BATCH_NORM_TRAINING_KERNELS);
+/** The batch-norm kernels' switch: set by `setBatchNormKernelsEnabled`, else the environment. */
+let batchNormWanted: boolean | undefined;
+const ENV = 'SEVAR_BATCH_NORM_KERNELS';
 
 /** Kernel names `registerWasmTrainingKernels` registers for the 'wasm' backend. */
 export const wasmTrainingKernelNames: readonly string[] = [...factories.keys()];
@@ -152,9 +162,32 @@ function unregisterOn(backendName: string): void {
  */
 export function registerWasmTrainingKernels(): string[] {
   requireBackendKernels('wasm', '@tensorflow/tfjs-backend-wasm');
-  registerOn('wasm', wasmTrainingKernelNames);
+  const on = batchNormWanted ?? envSwitch(ENV, 'the batch-norm kernels') ?? true;
+  const names = wasmTrainingKernelNames.filter((name) => on || !batchNormNames.includes(name));
+  registerOn('wasm', names);
   registerReductionGradients();
-  return [...wasmTrainingKernelNames];
+  return names;
+}
+
+/**
+ * Registers (on, the default) or unregisters the batch-norm training kernels
+ * (`BATCH_NORM_TRAINING_KERNELS` of `@sevar/core`) on 'wasm'; `@sevar/layers`' fused batch
+ * norm runs them where they are registered and tfjs-core's composition of the same formulas
+ * where not. For comparisons and debugging; SEVAR_BATCH_NORM_KERNELS=0 turns them off before
+ * `registerWasmTrainingKernels`. Takes effect at once where the training kernels are registered.
+ */
+export function setBatchNormKernelsEnabled(on: boolean): void {
+  batchNormWanted = on;
+  const registered = [...replaced.keys()].some((k) => k.startsWith('wasm/'));
+  if (!registered) return;
+  if (on) {
+    registerOn('wasm', batchNormNames);
+    return;
+  }
+  for (const kernelName of batchNormNames) {
+    if (!replaced.delete(key('wasm', kernelName))) continue;
+    tf.unregisterKernel(kernelName, 'wasm');
+  }
 }
 
 /**

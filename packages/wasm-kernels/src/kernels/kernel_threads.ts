@@ -24,9 +24,13 @@ const BUILDS = [
   'winogradGradSharedRelaxed',
   'shared',
   'sharedRelaxed',
+  'batchNormShared',
 ] as const satisfies readonly Build[];
-/** 0: the transforms, 1: the filter gradient's, 2: the kernel module (the plane GEMMs). */
-export type SplitModule = 0 | 1 | 2;
+/**
+ * 0: the transforms, 1: the filter gradient's, 2: the kernel module (the plane GEMMs), 3: the
+ * batch-norm module.
+ */
+export type SplitModule = 0 | 1 | 2 | 3;
 const FUNCTIONS = [
   'winogradInput',
   'winogradOutput',
@@ -36,10 +40,15 @@ const FUNCTIONS = [
   'planeGemm',
   'conv2dBackpropFilter',
   'maxPoolGrad',
+  'channelMoments',
+  'channelDot',
+  'channelAffine',
+  'channelAffineGrad',
 ] as const;
 
 /** The build a worker runs for `module`: the one the calling thread has. */
 function buildOf(module: SplitModule): Build | null {
+  if (module === 3) return 'batchNormShared';
   return module === 2 ? simdBuild(true) : winogradBuild(true, module === 1);
 }
 export type SplitFunction = (typeof FUNCTIONS)[number];

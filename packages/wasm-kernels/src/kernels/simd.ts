@@ -12,6 +12,8 @@ import {
   WINOGRAD_WASM_SHARED_RELAXED_BASE64,
   WINOGRAD_GRAD_WASM_RELAXED_BASE64,
   WINOGRAD_GRAD_WASM_SHARED_RELAXED_BASE64,
+  BATCH_NORM_WASM_BASE64,
+  BATCH_NORM_WASM_SHARED_BASE64,
 } from '../generated/kernels-wasm.js';
 import type { HeapBackend } from './heap.js';
 
@@ -150,6 +152,50 @@ export interface WinogradGradTransforms extends WinogradInputTransform {
   ): void;
 }
 
+/** The exports of assembly/batch-norm.ts (rows from .. to - 1 of `c` channels each). */
+export interface BatchNormKernels {
+  channelMoments(
+    x: number,
+    shift: number,
+    acc: number,
+    c: number,
+    squares: boolean,
+    from: number,
+    to: number,
+  ): void;
+  channelDot(
+    dy: number,
+    x: number,
+    shift: number,
+    acc: number,
+    c: number,
+    from: number,
+    to: number,
+  ): void;
+  channelAffine(
+    x: number,
+    shift: number,
+    scale: number,
+    bias: number,
+    y: number,
+    c: number,
+    from: number,
+    to: number,
+  ): void;
+  channelAffineGrad(
+    dy: number,
+    x: number,
+    shift: number,
+    k: number,
+    c1: number,
+    c0: number,
+    dx: number,
+    c: number,
+    from: number,
+    to: number,
+  ): void;
+}
+
 // The part of the WebAssembly JS API used here (the project's lib settings carry no DOM types).
 interface WasmModule {
   readonly kind?: never;
@@ -185,7 +231,7 @@ export function setRelaxedSimdEnabled(on: boolean): void {
 
 /**
  * Each module's four builds: plain or shared memory, with or without relaxed SIMD (fused
- * multiply-add).
+ * multiply-add); the batch-norm module's two (plain or shared: it is memory-bound).
  */
 const SOURCES = {
   plain: KERNELS_WASM_BASE64,
@@ -200,6 +246,8 @@ const SOURCES = {
   winogradSharedRelaxed: WINOGRAD_WASM_SHARED_RELAXED_BASE64,
   winogradGradRelaxed: WINOGRAD_GRAD_WASM_RELAXED_BASE64,
   winogradGradSharedRelaxed: WINOGRAD_GRAD_WASM_SHARED_RELAXED_BASE64,
+  batchNorm: BATCH_NORM_WASM_BASE64,
+  batchNormShared: BATCH_NORM_WASM_SHARED_BASE64,
 };
 export type Build = keyof typeof SOURCES;
 const compiled = new Map<Build, WasmModule | null>();
@@ -287,6 +335,17 @@ export function simdBuild(shared: boolean): Build | null {
     if (kernelModule(build) !== null) return build;
   }
   return null;
+}
+
+/**
+ * The batch-norm kernels on this wasm backend's memory, or null where they cannot run there or
+ * the SIMD modules are switched off (`setSimdKernelsEnabled`).
+ */
+export function batchNormKernels(backend: KernelBackend): BatchNormKernels | null {
+  const memory = enabled ? backendMemory(backend) : null;
+  if (memory === null) return null;
+  const build = isShared(memory) ? 'batchNormShared' : 'batchNorm';
+  return firstInstance(memory, [build]) as BatchNormKernels | null;
 }
 
 /**

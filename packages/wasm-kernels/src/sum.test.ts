@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { backendBuffers, maxRelativeError, onBackend, seeded } from './__tests__/helpers.js';
-import { registerWasmTrainingKernels } from './index.js';
+import { registerWasmTrainingKernels, setSimdKernelsEnabled } from './index.js';
 
 const cases: Array<{
   mean?: boolean;
@@ -15,6 +15,7 @@ const cases: Array<{
   { shape: [9, 3], axis: 0, keepDims: false, dtype: 'float32' },
   { shape: [9, 3], axis: -2, keepDims: true, dtype: 'float32' },
   { shape: [4, 5, 6], axis: [0, 1], keepDims: false, dtype: 'float32' },
+  { shape: [3, 17, 9, 13], axis: [0, 1, 2], keepDims: false, dtype: 'float32' },
   // Not a leading-axes reduction, or not float32: the stock kernel's cases.
   { shape: [4, 5, 6, 7], axis: [1, 2], keepDims: false, dtype: 'float32' },
   { shape: [4, 5, 6], axis: [0, 1, 2], keepDims: false, dtype: 'float32' },
@@ -52,6 +53,11 @@ describe('Sum and Mean on wasm match the cpu backend', () => {
     const got = await onBackend('wasm', () => sum(c));
     expect(got.shape).toEqual(ref.shape);
     expect(maxRelativeError(got.values, ref.values)).toBeLessThan(1e-6);
+    // The SIMD module and the JS loop add alike (float64, row by row): the same bits.
+    setSimdKernelsEnabled(false);
+    const js = sum(c);
+    setSimdKernelsEnabled(true);
+    expect(Array.from(js.values)).toEqual(Array.from(got.values));
     const buffers = backendBuffers();
     sum(c);
     expect(backendBuffers()).toBe(buffers);

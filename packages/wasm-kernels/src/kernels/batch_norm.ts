@@ -1,10 +1,15 @@
+import { BATCH_NORM_TRAINING_KERNELS } from '@sevar/core';
 import type { KernelBackend, TensorInfo } from '@tensorflow/tfjs-core';
 import { TrainingKernelError } from '../errors.js';
+import { backwardJs, forwardJs, gradFactors, invStd } from './batch_norm_js.js';
+import type { BackwardTensors, ForwardTensors } from './batch_norm_js.js';
 import { asHeapBackend, f32 } from './heap.js';
 import type { HeapBackend } from './heap.js';
 import { maxSplitParts, runSplit } from './kernel_threads.js';
 import { batchNormKernels, heapAddress } from './simd.js';
 import type { BatchNormKernels } from './simd.js';
+import { addParts, clearParts, scratch, splitMoments } from './split_sums.js';
+import type { Partials } from './split_sums.js';
 
 /**
  * A batch norm's training-mode forward and backward passes (`BATCH_NORM_TRAINING_KERNELS` of
@@ -16,8 +21,6 @@ import type { BatchNormKernels } from './simd.js';
  * run, the same arithmetic runs in JS (float32 rounding at the same steps, float64 sums in the
  * same order: the same bits).
  */
-
-const f = Math.fround;
 
 interface Shapes {
   /** Channels (the last axis) and rows (every other axis, flattened). */
@@ -73,56 +76,9 @@ function epsilonOf(kernel: string, attrs: { epsilon?: unknown }): number {
   return epsilon;
 }
 
-/** `1 / sqrt(variance + epsilon)` rounded as tfjs's float32 `rsqrt(add(...))` rounds it. */
-const invStd = (variance: number, epsilon: number): number =>
-  f(1 / Math.sqrt(f(variance + epsilon)));
-
-/** Where a pass's partial sums lie: part p's `width` float64 sums start at `part(p)`. */
-interface Partials {
-  parts: number;
-  width: number;
-  part(p: number): number;
-}
-
-/**
- * Scratch on the heap: `parts` runs of `width` float64 sums, each on cache lines of its own
- * (threads summing neighbouring parts would otherwise contend for a shared line on every row),
- * then `vectors` float32 vectors of `c`. Allocate it before taking any view.
- */
-function scratch(backend: HeapBackend, parts: number, width: number, vectors: number, c: number) {
-  const stride = Math.ceil(width / 8) * 8;
-  const info = backend.makeOutput([2 * parts * stride + 16 + vectors * c], 'float32');
-  return {
-    info,
-    /** Byte offsets (take them after the last allocation). */
-    at(): { sums: Partials; vector: (i: number) => number } {
-      const first = Math.ceil(heapAddress(backend, info) / 64) * 64;
-      const vectorsAt = first + 8 * parts * stride;
-      const sums = { parts, width, part: (p: number) => first + 8 * stride * p };
-      return { sums, vector: (i) => vectorsAt + 4 * c * i };
-    },
-  };
-}
-
-/** Zeroes the partial sums (parts the split does not reach stay zero). */
-function clearParts(heap: ArrayBufferLike, sums: Partials): void {
-  new Float64Array(heap, sums.part(0), (sums.part(sums.parts) - sums.part(0)) / 8).fill(0);
-}
-
-/** The split passes' partial sums, added in part order. */
-function addParts(heap: ArrayBufferLike, sums: Partials): Float64Array {
-  const total = new Float64Array(sums.width);
-  for (let p = 0; p < sums.parts; p++) {
-    const part = new Float64Array(heap, sums.part(p), sums.width);
-    for (let i = 0; i < sums.width; i++) total[i] = (total[i] as number) + (part[i] as number);
-  }
-  return total;
-}
-
 type KernelArgs<I> = { inputs: I; backend: KernelBackend; attrs: { epsilon?: unknown } };
 
-const FORWARD = 'SevarBatchNormTraining';
-const BACKWARD = 'SevarBatchNormTrainingGrad';
+const { forward: FORWARD, backward: BACKWARD } = BATCH_NORM_TRAINING_KERNELS;
 
 /** Forward: `[y, mean, variance]` from `{ x, gamma, beta }` and `epsilon`. */
 export function batchNormTraining(
@@ -159,8 +115,6 @@ export function batchNormTraining(
   return [y, mean, variance];
 }
 
-type ForwardTensors = Record<'x' | 'gamma' | 'beta' | 'y' | 'mean' | 'variance', TensorInfo>;
-
 function forwardSimd(
   kernelBackend: KernelBackend,
   simd: BatchNormKernels,
@@ -175,19 +129,8 @@ function forwardSimd(
   const [zero, scale] = [at.vector(0), at.vector(1)];
   const heap = f32(backend, t.x).buffer;
   new Float32Array(heap, zero, c).fill(0);
-  const moments = (shift: number, squares: boolean): Float64Array => {
-    clearParts(heap, at.sums);
-    runSplit(kernelBackend, simd, 3, 'channelMoments', rows, 1, (from, to, p) => [
-      addr(t.x),
-      shift,
-      at.sums.part(p),
-      c,
-      squares ? 1 : 0,
-      from,
-      to,
-    ]);
-    return addParts(heap, at.sums);
-  };
+  const moments = (shift: number, squares: boolean): Float64Array =>
+    splitMoments(kernelBackend, simd, heap, { x: addr(t.x), shift, sums: at.sums, rows, squares });
   const mean = f32(backend, t.mean);
   const sums = moments(zero, false);
   for (let ch = 0; ch < c; ch++) mean[ch] = (sums[ch] as number) / rows;
@@ -209,74 +152,6 @@ function forwardSimd(
     from,
     to,
   ]);
-}
-
-/** The forward pass in JS: the SIMD module's arithmetic, in the same order. */
-function forwardJs(
-  backend: HeapBackend,
-  t: ForwardTensors,
-  c: number,
-  rows: number,
-  epsilon: number,
-): void {
-  const [x, gamma, beta, y] = [t.x, t.gamma, t.beta, t.y].map((i) =>
-    f32(backend, i),
-  ) as Float32Array[];
-  const mean = f32(backend, t.mean);
-  const variance = f32(backend, t.variance);
-  const sums = new Float64Array(c);
-  const squares = new Float64Array(c);
-  for (let r = 0; r < rows; r++) {
-    for (let ch = 0; ch < c; ch++) sums[ch] = (sums[ch] as number) + (x![r * c + ch] as number);
-  }
-  for (let ch = 0; ch < c; ch++) mean[ch] = (sums[ch] as number) / rows;
-  for (let r = 0; r < rows; r++) {
-    for (let ch = 0; ch < c; ch++) {
-      const d = f((x![r * c + ch] as number) - (mean[ch] as number));
-      squares[ch] = (squares[ch] as number) + f(d * d);
-    }
-  }
-  const scale = new Float32Array(c);
-  for (let ch = 0; ch < c; ch++) {
-    variance[ch] = rows === 0 ? NaN : (squares[ch] as number) / rows;
-    scale[ch] = (gamma![ch] as number) * invStd(variance[ch] as number, epsilon);
-  }
-  for (let r = 0; r < rows; r++) {
-    for (let ch = 0; ch < c; ch++) {
-      const d = f((x![r * c + ch] as number) - (mean[ch] as number));
-      y![r * c + ch] = f(d * (scale[ch] as number)) + (beta![ch] as number);
-    }
-  }
-}
-
-type BackwardTensors = Record<
-  'dy' | 'x' | 'mean' | 'variance' | 'gamma' | 'dx' | 'dgamma' | 'dbeta',
-  TensorInfo
->;
-
-/**
- * The per-channel factors of dx = dy * k + (x - mean) * c1 + c0, and dgamma, from the two sums
- * (of dy: dbeta; of dy * (x - mean)), rounded where tfjs's float32 ops of the composition round.
- */
-function gradFactors(
-  t: { gamma: Float32Array; variance: Float32Array },
-  sumDy: Float64Array | Float32Array,
-  sumDot: Float64Array,
-  count: number,
-  epsilon: number,
-  out: Record<'dgamma' | 'dbeta' | 'k' | 'c1' | 'c0', Float32Array>,
-): void {
-  for (let ch = 0; ch < out.k.length; ch++) {
-    const inv = invStd(t.variance[ch] as number, epsilon);
-    const dbeta = f(sumDy[ch] as number);
-    const dgamma = f(f(sumDot[ch] as number) * inv);
-    const k = f((t.gamma[ch] as number) * inv);
-    out.dbeta[ch] = dbeta;
-    out.dgamma[ch] = dgamma;
-    out.k[ch] = k;
-    out.c1[ch] = f(f(inv * dgamma) * k) / -count;
-    out.c0[ch] = f(dbeta * k) / -count;
-  }
 }
 
 /** Backward: `[dx, dgamma, dbeta]` from `{ dy, x, mean, variance, gamma }` and `epsilon`. */
@@ -349,42 +224,4 @@ function backwardSimd(
     from,
     to,
   ]);
-}
-
-/** The backward pass in JS: the SIMD module's arithmetic, in the same order. */
-function backwardJs(
-  backend: HeapBackend,
-  t: BackwardTensors,
-  c: number,
-  rows: number,
-  epsilon: number,
-): void {
-  const [dy, x, mean, dx] = [t.dy, t.x, t.mean, t.dx].map((i) => f32(backend, i)) as Float32Array[];
-  const sumDy = new Float64Array(c);
-  const sumDot = new Float64Array(c);
-  for (let r = 0; r < rows; r++) {
-    for (let ch = 0; ch < c; ch++) {
-      const g = dy![r * c + ch] as number;
-      const d = f((x![r * c + ch] as number) - (mean![ch] as number));
-      sumDy[ch] = (sumDy[ch] as number) + g;
-      sumDot[ch] = (sumDot[ch] as number) + f(g * d);
-    }
-  }
-  const [k, c1, c0] = [0, 1, 2].map(() => new Float32Array(c)) as Float32Array[];
-  gradFactors(
-    { gamma: f32(backend, t.gamma), variance: f32(backend, t.variance) },
-    sumDy,
-    sumDot,
-    rows,
-    epsilon,
-    { dgamma: f32(backend, t.dgamma), dbeta: f32(backend, t.dbeta), k: k!, c1: c1!, c0: c0! },
-  );
-  for (let r = 0; r < rows; r++) {
-    for (let ch = 0; ch < c; ch++) {
-      const i = r * c + ch;
-      const d = f((x![i] as number) - (mean![ch] as number));
-      const both = f(f((dy![i] as number) * (k![ch] as number)) + f(d * (c1![ch] as number)));
-      dx![i] = both + (c0![ch] as number);
-    }
-  }
 }

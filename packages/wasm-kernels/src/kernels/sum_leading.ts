@@ -6,6 +6,8 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import { asHeapBackend, f32 } from './heap.js';
+import { batchNormKernels } from './simd.js';
+import { columnSums } from './split_sums.js';
 
 /** The reduced axes as a sorted, non-negative list. */
 function normalizeAxes(axis: number | number[], rank: number): number[] {
@@ -17,7 +19,9 @@ function normalizeAxes(axis: number | number[], rank: number): number[] {
  * Bias and batch-norm gradients (Sum) and batch-norm moments (Mean) reduce an NHWC tensor
  * over its leading axes (N, H, W), which the stock wasm kernels do by first transposing the
  * whole tensor. Summing rows of the heap in place is one pass with no copy; every other
- * reduction goes to `stock`, the backend's own kernel.
+ * reduction goes to `stock`, the backend's own kernel. The pass runs in the SIMD module
+ * (the batch-norm module's `channelMoments`, split over the kernel threads), or in JS where it
+ * cannot run; both add in float64, row by row.
  */
 export function sumVia(stock: KernelConfig) {
   return reduceLeadingVia(stock, false);
@@ -46,6 +50,13 @@ function reduceLeadingVia(stock: KernelConfig, mean: boolean) {
     const rows = x.shape.slice(0, axes.length).reduce((p, d) => p * d, 1);
     const outShape = attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept;
     const out = backend.makeOutput(outShape, 'float32');
+    const simd = rows > 0 && cols > 0 ? batchNormKernels(args.backend) : null;
+    if (simd !== null) {
+      const sums = columnSums(args.backend, simd, x, rows, cols);
+      if (mean) for (let c = 0; c < cols; c++) sums[c] = (sums[c] as number) / rows;
+      f32(backend, out).set(sums);
+      return out;
+    }
     const values = f32(backend, x);
     const acc = new Float64Array(cols);
     let r = 0;

@@ -64,6 +64,17 @@ function convGradients(n: number, s: number, ci: number, co: number): Float32Arr
   return data;
 }
 
+/** `run`'s outputs with the kernels split over the kernel threads, then on the calling thread. */
+function splitAndSingle<T>(run: () => T): [T, T] {
+  const split = run();
+  setKernelThreadsEnabled(false);
+  try {
+    return [split, run()];
+  } finally {
+    setKernelThreadsEnabled(true);
+  }
+}
+
 describe('kernel threads on the threaded build', () => {
   it('start one worker beside the calling thread', () => {
     expect(kernelThreads(tf.backend())).toBe(2);
@@ -132,10 +143,7 @@ describe('kernel threads on the threaded build', () => {
       tf.dispose(outputs);
       return data;
     };
-    const split = run();
-    setKernelThreadsEnabled(false);
-    const single = run();
-    setKernelThreadsEnabled(true);
+    const [split, single] = splitAndSingle(run);
     split.forEach((g, i) => {
       expect(Array.from(g)).toEqual(Array.from(single[i]!));
       expect(g.some((v) => v !== 0)).toBe(true);
@@ -166,10 +174,7 @@ describe('kernel threads on the threaded build', () => {
       tf.dispose(outputs);
       return data;
     };
-    const split = run();
-    setKernelThreadsEnabled(false);
-    const single = run();
-    setKernelThreadsEnabled(true);
+    const [split, single] = splitAndSingle(run);
     split.forEach((g, i) => expect(maxRelativeError(g, single[i]!)).toBeLessThan(1e-6));
     const before = tf.memory().numTensors;
     run();

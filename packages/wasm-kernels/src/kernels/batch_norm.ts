@@ -76,6 +76,32 @@ function epsilonOf(kernel: string, attrs: { epsilon?: unknown }): number {
   return epsilon;
 }
 
+type Scratch = { sums: Partials; vector: (i: number) => number };
+
+/**
+ * Runs a kernel's passes in the SIMD module, with scratch for `width` partial sums per part and
+ * three vectors of c, or in JS where the module cannot run (or there are no rows). Call after
+ * the kernel's outputs are allocated.
+ */
+function passes(
+  backend: KernelBackend,
+  size: { c: number; rows: number },
+  width: number,
+  run: { js: () => void; simd: (simd: BatchNormKernels, at: Scratch) => void },
+): void {
+  const simd = size.rows === 0 ? null : batchNormKernels(backend);
+  if (simd === null) {
+    run.js();
+    return;
+  }
+  const temp = scratch(backend as unknown as HeapBackend, maxSplitParts(backend), width, 3, size.c);
+  try {
+    run.simd(simd, temp.at());
+  } finally {
+    backend.disposeData(temp.info.dataId);
+  }
+}
+
 type KernelArgs<I> = { inputs: I; backend: KernelBackend; attrs: { epsilon?: unknown } };
 
 const { forward: FORWARD, backward: BACKWARD } = BATCH_NORM_TRAINING_KERNELS;
@@ -92,26 +118,12 @@ export function batchNormTraining(
   const y = backend.makeOutput(x.shape, 'float32');
   const mean = backend.makeOutput([c], 'float32');
   const variance = backend.makeOutput([c], 'float32');
-  const simd = rows === 0 ? null : batchNormKernels(args.backend);
-  const parts = simd === null ? 0 : maxSplitParts(args.backend);
-  const temp = scratch(backend, parts, c, 3, c);
-  try {
-    if (simd === null) {
-      forwardJs(backend, { x, gamma, beta, y, mean, variance }, c, rows, epsilon);
-    } else {
-      forwardSimd(
-        args.backend,
-        simd,
-        { x, gamma, beta, y, mean, variance },
-        temp.at(),
-        c,
-        rows,
-        epsilon,
-      );
-    }
-  } finally {
-    args.backend.disposeData(temp.info.dataId);
-  }
+  const t = { x, gamma, beta, y, mean, variance };
+  const size = { c, rows, epsilon };
+  passes(args.backend, size, c, {
+    js: () => forwardJs(backend, t, c, rows, epsilon),
+    simd: (simd, at) => forwardSimd(args.backend, simd, t, at, size),
+  });
   return [y, mean, variance];
 }
 
@@ -119,11 +131,10 @@ function forwardSimd(
   kernelBackend: KernelBackend,
   simd: BatchNormKernels,
   t: ForwardTensors,
-  at: { sums: Partials; vector: (i: number) => number },
-  c: number,
-  rows: number,
-  epsilon: number,
+  at: Scratch,
+  size: { c: number; rows: number; epsilon: number },
 ): void {
+  const { c, rows, epsilon } = size;
   const backend = kernelBackend as unknown as HeapBackend;
   const addr = (info: TensorInfo) => heapAddress(backend, info);
   const [zero, scale] = [at.vector(0), at.vector(1)];
@@ -166,16 +177,12 @@ export function batchNormTrainingGrad(
   const dx = backend.makeOutput(x.shape, 'float32');
   const dgamma = backend.makeOutput([c], 'float32');
   const dbeta = backend.makeOutput([c], 'float32');
-  const simd = rows === 0 ? null : batchNormKernels(args.backend);
-  const parts = simd === null ? 0 : maxSplitParts(args.backend);
-  const temp = scratch(backend, parts, 2 * c, 3, c);
   const t = { dy, x, mean, variance, gamma, dx, dgamma, dbeta };
-  try {
-    if (simd === null) backwardJs(backend, t, c, rows, epsilon);
-    else backwardSimd(args.backend, simd, t, temp.at(), { c, rows, epsilon });
-  } finally {
-    args.backend.disposeData(temp.info.dataId);
-  }
+  const size = { c, rows, epsilon };
+  passes(args.backend, size, 2 * c, {
+    js: () => backwardJs(backend, t, c, rows, epsilon),
+    simd: (simd, at) => backwardSimd(args.backend, simd, t, at, size),
+  });
   return [dx, dgamma, dbeta];
 }
 
@@ -183,7 +190,7 @@ function backwardSimd(
   kernelBackend: KernelBackend,
   simd: BatchNormKernels,
   t: BackwardTensors,
-  at: { sums: Partials; vector: (i: number) => number },
+  at: Scratch,
   size: { c: number; rows: number; epsilon: number },
 ): void {
   const { c, rows, epsilon } = size;

@@ -56,52 +56,6 @@ function kernelOp(epsilon: number, stats: tf.Tensor[]): Op {
   }) as unknown as Op;
 }
 
-/**
- * The op composed of tfjs-core ops, for any backend: the backward pass keeps only x and
- * per-channel vectors, and computes dx, dgamma and dbeta in closed form. Pushes mean and
- * variance.
- */
-function composedOp(epsilon: number, rank: number, count: number, stats: tf.Tensor[]): Op {
-  const axes = Array.from({ length: rank - 1 }, (_, i) => i);
-  return tf.customGrad((input, gammaIn, betaIn, save) => {
-    const [xs, gamma, beta] = [input, gammaIn, betaIn] as tf.Tensor[];
-    const mean = tf.mean(xs!, axes);
-    const centered = tf.sub(xs!, mean);
-    const variance = tf.mean(tf.square(centered), axes);
-    const invStd = tf.rsqrt(tf.add(variance, epsilon));
-    const y = tf.add(tf.mul(centered, tf.mul(gamma!, invStd)), beta!);
-    stats.push(tf.keep(mean), tf.keep(variance));
-    (save as (tensors: tf.Tensor[]) => void)([xs!, mean, invStd, gamma!]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [sx, mu, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
-        // Per-channel sums first, then dx = dy * k + (x - mean) * c1 + c0 with per-channel k,
-        // c1, c0, freeing each activation-sized temporary as soon as it is used (at most three
-        // alive at once). Centring before multiplying keeps it exact for large means.
-        const centered = tf.sub(sx, mu);
-        const dbeta = tf.sum(dy, axes);
-        const dgamma = tf.mul(
-          tf.tidy(() => tf.sum(tf.mul(dy, centered), axes)),
-          inv,
-        );
-        const k = tf.mul(g, inv);
-        const c1 = tf.div(tf.mul(tf.mul(inv, dgamma), k), -count);
-        const c0 = tf.div(tf.mul(dbeta, k), -count);
-        const dx = tf.tidy(() => {
-          const shifted = tf.mul(centered, c1);
-          centered.dispose();
-          const scaled = tf.mul(dy, k);
-          const both = tf.add(scaled, shifted);
-          tf.dispose([scaled, shifted]);
-          return tf.add(both, c0);
-        });
-        return [dx, dgamma, dbeta];
-      },
-    };
-  }) as unknown as Op;
-}
-
 /** Whether the current backend registers both batch-norm training kernels. */
 function backendHasKernels(): boolean {
   const backendName = tf.getBackend();
@@ -110,18 +64,69 @@ function backendHasKernels(): boolean {
   );
 }
 
-/**
- * Training-mode batch norm over every axis but the last, as ONE differentiable op: the
- * backward pass keeps only x and per-channel vectors. tfjs-layers composes it from moments
- * and a batch-norm kernel, whose gradients keep the centred input (and more) alive from the
- * forward pass to the backward pass.
- */
-function fusedTrainingCall(bn: BatchNormLayer, x: tf.Tensor): tf.Tensor {
+/** The fused op through the backend's batch-norm training kernels, and the moving statistics. */
+function kernelTrainingCall(bn: BatchNormLayer, x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
     const stats: tf.Tensor[] = [];
-    const op = backendHasKernels()
-      ? kernelOp(bn.epsilon, stats)
-      : composedOp(bn.epsilon, x.rank, x.size / x.shape[x.rank - 1]!, stats);
+    const y = kernelOp(bn.epsilon, stats)(x, bn.gamma!.read(), bn.beta!.read());
+    const [mean, variance] = stats as [tf.Tensor, tf.Tensor];
+    movingAverage(bn.movingMean, mean, bn.momentum);
+    movingAverage(bn.movingVariance, variance, bn.momentum);
+    tf.dispose([mean, variance]);
+    return y;
+  });
+}
+
+/**
+ * Training-mode batch norm over every axis but the last, as ONE differentiable op: the
+ * backward pass keeps only x and per-channel vectors, and computes dx, dgamma and dbeta in
+ * closed form. tfjs-layers composes it from moments and a batch-norm kernel, whose gradients
+ * keep the centred input (and more) alive from the forward pass to the backward pass. Where the
+ * backend registers the batch-norm training kernels, the op is those (`kernelTrainingCall`).
+ */
+function fusedTrainingCall(bn: BatchNormLayer, x: tf.Tensor): tf.Tensor {
+  if (backendHasKernels()) return kernelTrainingCall(bn, x);
+  return tf.tidy(() => {
+    const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
+    const count = x.size / x.shape[x.rank - 1]!;
+    const stats: tf.Tensor[] = [];
+    const op = tf.customGrad((input, gammaIn, betaIn, save) => {
+      const [xs, gamma, beta] = [input, gammaIn, betaIn] as tf.Tensor[];
+      const mean = tf.mean(xs!, axes);
+      const centered = tf.sub(xs!, mean);
+      const variance = tf.mean(tf.square(centered), axes);
+      const invStd = tf.rsqrt(tf.add(variance, bn.epsilon));
+      const y = tf.add(tf.mul(centered, tf.mul(gamma!, invStd)), beta!);
+      stats.push(tf.keep(mean), tf.keep(variance));
+      (save as (tensors: tf.Tensor[]) => void)([xs!, mean, invStd, gamma!]);
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [sx, mu, inv, g] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor];
+          // Per-channel sums first, then dx = dy * k + (x - mean) * c1 + c0 with per-channel k,
+          // c1, c0, freeing each activation-sized temporary as soon as it is used (at most three
+          // alive at once). Centring before multiplying keeps it exact for large means.
+          const centered = tf.sub(sx, mu);
+          const dbeta = tf.sum(dy, axes);
+          const dgamma = tf.mul(
+            tf.tidy(() => tf.sum(tf.mul(dy, centered), axes)),
+            inv,
+          );
+          const k = tf.mul(g, inv);
+          const c1 = tf.div(tf.mul(tf.mul(inv, dgamma), k), -count);
+          const c0 = tf.div(tf.mul(dbeta, k), -count);
+          const dx = tf.tidy(() => {
+            const shifted = tf.mul(centered, c1);
+            centered.dispose();
+            const scaled = tf.mul(dy, k);
+            const both = tf.add(scaled, shifted);
+            tf.dispose([scaled, shifted]);
+            return tf.add(both, c0);
+          });
+          return [dx, dgamma, dbeta];
+        },
+      };
+    });
     const y = op(x, bn.gamma!.read(), bn.beta!.read());
     const [mean, variance] = stats as [tf.Tensor, tf.Tensor];
     movingAverage(bn.movingMean, mean, bn.momentum);
